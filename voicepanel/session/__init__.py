@@ -1,0 +1,1 @@
+"""One connected workspace: profile, gateways, live state, journal and local agent. Qt-free."""
