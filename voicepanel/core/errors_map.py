@@ -30,6 +30,7 @@ VAPI_UNREACHABLE_HINT = "Check the VAPI address and your network, or switch to t
 REFRESH_HINT = "Refresh the room list."
 RETRY_HINT = "Try again in a moment."
 INVALID_TOKEN_TEXT = "Invalid management token"
+TOKEN_REJECTED = "Fishjam rejected the management token."
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,11 @@ def _is_parse_error(exc: BaseException) -> bool:
     return isinstance(
         exc, json.JSONDecodeError | pydantic.ValidationError | KeyError | TypeError | ValueError
     )
+
+
+def is_invalid_token(exc: BaseException) -> bool:
+    """True for the notifier's way of saying the token is wrong (a RuntimeError)."""
+    return isinstance(exc, RuntimeError) and INVALID_TOKEN_TEXT.lower() in str(exc).lower()
 
 
 def fishjam_error(exc: BaseException, ctx: FishjamContext) -> VoicePanelError:
@@ -294,6 +300,10 @@ def _vapi_status_reason(status: int, text: str, ctx: VapiContext) -> tuple[str, 
             "Add credit in the VAPI dashboard -> Billing.",
         )
     if status == 409:
+        if ctx.call_id:
+            return f"Call {ctx.call_id} is not live: " + _sentence(text or "conflict"), (
+                "Refresh the call to see its status; a call must be in progress to steer it."
+            )
         return "VAPI reported a conflict: " + _sentence(text or "conflict"), RETRY_HINT
     if status == 429:
         return "VAPI is limiting how many requests the panel may send.", (

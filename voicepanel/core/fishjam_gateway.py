@@ -7,6 +7,7 @@ frozen values (RoomInfo, PeerInfo, TrackInfo) and every failure into a VoicePane
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,10 +17,12 @@ from urllib.parse import urlparse
 
 import fishjam
 from fishjam import errors as fj_errors
-from fishjam._fishjam_openapi_client.api.credentials import validate_credentials
-from fishjam._fishjam_openapi_client.models import SubscribeMode
-from fishjam._fishjam_openapi_client.types import Unset
 from fishjam.agent import Agent
+
+# The SDK's own module re-exports the OpenAPI pieces it uses. Importing them from here rather
+# than from fishjam._fishjam_openapi_client keeps mypy from treating the untyped SDK as a
+# partial package (that subpackage alone ships py.typed).
+from fishjam.api import _fishjam_client as _sdk_rest
 from fishjam.utils import get_fishjam_url
 
 from voicepanel.core.errors import VoicePanelError
@@ -123,7 +126,7 @@ class RoomInfo:
 
 
 def _unset(value: Any) -> Any:
-    return None if isinstance(value, Unset) else value
+    return None if isinstance(value, _sdk_rest.Unset) else value
 
 
 def _enum_text(value: Any, default: str) -> str:
@@ -143,7 +146,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items() if not isinstance(v, Unset)}
+        return {str(k): _plain(v) for k, v in value.items() if not isinstance(v, _sdk_rest.Unset)}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     to_dict = getattr(value, "to_dict", None)
@@ -259,15 +262,15 @@ class FishjamGateway:
     async def check_credentials(self) -> None:
         def check(client: fishjam.FishjamClient) -> None:
             # The SDK only fails on 404; a server answering 401 must fail too.
-            response = validate_credentials.sync_detailed(client=client.client)
+            response = _sdk_rest.credentials_validate_credentials.sync_detailed(
+                client=client.client
+            )
             if response.status_code in (401, 404):
                 raise fj_errors.InvalidFishjamCredentialsError("Invalid Fishjam credentials")
             if response.status_code >= 400:
                 text = response.content.decode(errors="replace")
-                try:
+                with contextlib.suppress(ValueError, AttributeError):
                     text = str(json.loads(text).get("errors", text))
-                except (ValueError, AttributeError):
-                    pass
                 raise fj_errors.error_for_status(response.status_code, text)
 
         await self._call(self._context("Could not connect to Fishjam."), check)
@@ -396,7 +399,7 @@ class FishjamGateway:
             api_key=vapi_api_key,
             call_id=call_id,
             auto_close=auto_close,
-            subscribe_mode=SubscribeMode(subscribe_mode),
+            subscribe_mode=_sdk_rest.SubscribeMode(subscribe_mode),
         )
         peer = await self._call(
             self._context(action, room_id, adds_peer=True),

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.ui.state_style import Tone, dot_icon
+
+log = logging.getLogger(__name__)
+
+
+def log_failure(error: BaseException) -> None:
+    """Logs what the person was shown, with the cause the person was spared."""
+    if isinstance(error, VoicePanelError):
+        log.warning("%s %s", error.message, error.hint, exc_info=error.__cause__)
+    else:
+        log.error("Unexpected error", exc_info=error)
 
 
 def describe(error: BaseException) -> tuple[str, str]:

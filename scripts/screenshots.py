@@ -1,0 +1,136 @@
+"""Regenerates docs/screenshots/*.png: the main views, offscreen, on the built-in sandbox.
+
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/screenshots]
+
+Runs against throwaway settings folders, so it never touches the user's profiles. Token
+fields are masked before anything is grabbed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+SIZE = (1440, 900)
+
+
+def _isolate() -> None:
+    home = Path(tempfile.mkdtemp(prefix="voicepanel-shots-"))
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[var] = str(home / var.lower())
+    os.environ["HOME"] = str(home)
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+async def _until(predicate, timeout_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("the panel did not reach the expected state")
+        await asyncio.sleep(0.05)
+
+
+def _settle(app) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        app.processEvents()
+
+
+async def take(out: Path) -> None:
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    from voicepanel.app import build_app, build_window
+    from voicepanel.core.fishjam_gateway import RoomSpec
+    from voicepanel.session.profiles import SANDBOX_PROFILE
+    from voicepanel.ui.dialogs.create_room import CreateRoomDialog
+    from voicepanel.ui.dialogs.profiles import ProfilesDialog
+
+    app = QApplication.instance()
+    window, host = build_window(app)
+    window.settings.first_run_done = True
+    window.resize(*SIZE)
+    window.show()
+    assert await window.open_profile(SANDBOX_PROFILE)
+    ws = host.workspace
+    assert ws is not None
+
+    demo = await ws.create_room(RoomSpec(max_peers=8, room_type="conference"))
+    await ws.create_room(RoomSpec(room_type="audio_only"))
+    await ws.create_peer(demo.id, {"name": "Alice (tester)", "device": "laptop"}, "auto")
+    await ws.create_peer(demo.id, {"name": "Bob"}, "manual")
+    assistants = await ws.list_assistants()
+    echo = next(a for a in assistants if a.name == "Echo")
+    record = await ws.add_vapi_assistant(demo.id, assistant_id=echo.id)
+    await _until(lambda: ws.calls.get(record.id).status == "in-progress", 10)
+    await ws.say(record.id, "Hello, this is the panel speaking.")
+    await _until(lambda: window.notifications.model.rowCount() >= 6)
+    window.select_key((demo.id, record.peer_id, None))
+    window.calls.sync()
+    await asyncio.sleep(1.2)
+    _settle(app)
+    window.grab().save(str(out / "main-window.png"))
+
+    card = window.calls.cards[record.id]
+    card.line.setText("Tell me about Fishjam")
+    _settle(app)
+    card.grab().save(str(out / "vapi-call-card.png"))
+
+    await ws.end_call(record.id)
+    await _until(lambda: ws.calls.get(record.id).ended, 10)
+    await asyncio.sleep(3.5)  # the end-of-call report is read a little after the end
+    window.calls.sync()
+    _settle(app)
+    window.calls.cards[record.id].grab().save(str(out / "vapi-call-ended.png"))
+
+    dialog = CreateRoomDialog(None, window)
+    dialog.fill(max_peers="abc", webhook_url="https://example.com/hooks/fishjam")
+    dialog.show()
+    _settle(app)
+    dialog.grab().save(str(out / "create-room-dialog.png"))
+    dialog.close()
+
+    profiles = ProfilesDialog(window.profiles, window.secrets, SANDBOX_PROFILE, window)
+    profiles.add_profile()
+    profiles.name.setText("Staging")
+    profiles.fishjam_id.setText("a1b2c3d4e5f6")
+    profiles.token.setText("a-secret-management-token")
+    profiles.show()
+    for edit in profiles.findChildren(QLineEdit):
+        assert edit.objectName() not in ("managementToken", "vapiKey") or (
+            edit.echoMode() == QLineEdit.EchoMode.Password
+        ), "secrets must be masked in screenshots"
+    _settle(app)
+    profiles.grab().save(str(out / "profile-dialog.png"))
+    profiles.close()
+
+    window._quitting = True  # noqa: SLF001 - no quit prompt in a script
+    await host.close()
+    window.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    args = parser.parse_args()
+    _isolate()
+    args.out.mkdir(parents=True, exist_ok=True)
+    from voicepanel.app import build_app
+
+    app = build_app()
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(take(args.out))
+    for png in sorted(args.out.glob("*.png")):
+        print(png)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

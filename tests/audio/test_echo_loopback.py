@@ -1,0 +1,123 @@
+"""Echo cancellation through a real sound server: what is played to the speakers (null
+sink ``spk``) is carried into the microphone (null sink ``mic``, heard through
+``vp_mic``) by a PulseAudio loopback with 60 ms of latency and 20 dB of attenuation, as a
+room would; the recording is then cleaned by EchoCanceller fed with what was played.
+
+The echo's delay is known to the canceller only through set_stream_delay_ms, which the
+test finds by cross-correlation and reports.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from voicepanel.core.audio.echo import EchoCanceller, estimate_echo_delay
+from voicepanel.core.audio.echo.probe import speech_like
+
+pytest.importorskip("livekit.rtc")
+
+RATE = 48000
+ROOM_ATTENUATION = 0.1  # linear, -20 dB: the loopback's volume
+LEAD_S, SPEECH_S, TAIL_S = 1.0, 6.0, 0.8
+
+
+@pytest.fixture(scope="module")
+def room(pulse) -> Iterator[None]:
+    """spk.monitor -> mic, delayed and attenuated; removed afterwards so the other audio
+    tests keep a dry microphone."""
+    module = pulse.pactl(
+        "load-module",
+        "module-loopback",
+        "source=spk.monitor",
+        "sink=mic",
+        "latency_msec=60",
+        "source_dont_move=true",
+        "sink_dont_move=true",
+    )
+    try:
+        inputs = json.loads(pulse.pactl("--format=json", "list", "sink-inputs"))
+        (loopback,) = [i for i in inputs if str(i.get("owner_module")) == module]
+        pulse.pactl("set-sink-input-volume", str(loopback["index"]), str(ROOM_ATTENUATION))
+        yield
+    finally:
+        pulse.pactl("unload-module", module)
+
+
+@dataclass
+class Take:
+    played: np.ndarray
+    recorded: np.ndarray
+
+
+def play_and_record(far: np.ndarray) -> Take:
+    """Play ``far`` on the default output while recording the default input, each in its
+    own stream as the agent does; callbacks only copy into preallocated arrays."""
+    import sounddevice as sd
+
+    played = np.concatenate([np.zeros(int(LEAD_S * RATE), np.float32), far])
+    played = np.concatenate([played, np.zeros(int(TAIL_S * RATE), np.float32)])
+    recorded = np.zeros(len(played), np.float32)
+    cursor = {"out": 0, "in": 0}
+    done = threading.Event()
+
+    def on_output(outdata, frames, time_info, status) -> None:
+        start = cursor["out"]
+        n = max(0, min(frames, len(played) - start))
+        outdata[:n, 0] = played[start : start + n]
+        outdata[n:] = 0.0
+        cursor["out"] = start + frames
+
+    def on_input(indata, frames, time_info, status) -> None:
+        start = cursor["in"]
+        n = max(0, min(frames, len(recorded) - start))
+        recorded[start : start + n] = indata[:n, 0]
+        cursor["in"] = start + frames
+        if cursor["in"] >= len(recorded):
+            done.set()
+
+    kwargs = {"samplerate": RATE, "channels": 1, "dtype": "float32", "latency": "high"}
+    capture = sd.InputStream(device="pulse", callback=on_input, **kwargs)
+    playback = sd.OutputStream(device="pulse", callback=on_output, **kwargs)
+    with capture, playback:
+        # A safety net against a stalled server, not a timing assertion.
+        assert done.wait(timeout=4 * len(played) / RATE), "the recording never completed"
+    return Take(played, recorded)
+
+
+def energy(x: np.ndarray) -> float:
+    return float(np.mean(np.asarray(x, dtype=np.float64) ** 2))
+
+
+def test_the_assistant_does_not_hear_itself_through_a_real_sound_server(room, record_property):
+    far = speech_like(RATE, SPEECH_S, seed=11, level_db=-16.0, pauses=False)
+    take = play_and_record(far)
+
+    delay = estimate_echo_delay(take.played, take.recorded, RATE, max_delay_ms=800)
+    record_property("echo_delay_ms", round(delay.delay_ms, 1))
+    record_property("echo_gain_db", round(delay.gain_db, 1))
+    print(f"echo: {delay.delay_ms:.1f} ms late, {delay.gain_db:.1f} dB, r={delay.confidence:.2f}")
+    assert delay.confidence > 0.3, "no echo reached the microphone"
+    assert -30.0 < delay.gain_db < -10.0
+
+    canceller = EchoCanceller(RATE, stream_delay_ms=round(delay.delay_ms))
+    block = RATE // 50
+    usable = len(take.recorded) - len(take.recorded) % block
+    cleaned = np.zeros(usable, np.float32)
+    for start in range(0, usable, block):
+        canceller.process_far(take.played[start : start + block])
+        cleaned[start : start + block] = canceller.process_near(take.recorded[start : start + block])
+
+    # Judge after convergence: the last three seconds of far-end speech, echo included.
+    lag = delay.delay_samples
+    end = int((LEAD_S + SPEECH_S) * RATE) + lag
+    last = slice(end - 3 * RATE, min(end, usable))
+    reduction = 10.0 * np.log10(energy(take.recorded[last]) / max(energy(cleaned[last]), 1e-20))
+    record_property("echo_reduction_db", round(reduction, 1))
+    print(f"echo reduced by {reduction:.1f} dB")
+    assert reduction >= 25.0

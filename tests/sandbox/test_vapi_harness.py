@@ -1,0 +1,173 @@
+"""Shared pieces for the VAPI sandbox tests: a VapiSandbox on a bare aiohttp app on a free
+port, the real SDK clients pointed at it, and a transport client that records what the
+call sends back. It holds no tests; the test_vapi_* modules import its fixtures by their
+`*_fixture` names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import numpy as np
+import pytest
+from aiohttp import WSMsgType, web
+from vapi import AsyncVapi
+
+from voicepanel.sandbox.vapi import VapiSandbox
+
+API_KEY = "test-vapi-key"
+REPLY_DELAY_S = 0.4
+RATE = 16000
+FRAME_S = 0.02
+HANGOVER_S = 0.3  # the detector's default quiet time before an utterance ends
+
+
+def transport(sample_rate: int = RATE) -> dict[str, Any]:
+    audio = {"format": "pcm_s16le", "container": "raw", "sampleRate": sample_rate}
+    return {"provider": "vapi.websocket", "audioFormat": audio}
+
+
+def tone(freq_hz: float, seconds: float, rate: int = RATE, amplitude: float = 0.3) -> bytes:
+    t = np.arange(int(seconds * rate)) / rate
+    return (amplitude * np.sin(2 * np.pi * freq_hz * t) * 32767).astype("<i2").tobytes()
+
+
+def silence(seconds: float, rate: int = RATE) -> bytes:
+    return bytes(2 * int(seconds * rate))
+
+
+def dominant_hz(pcm: bytes, rate: int = RATE) -> float:
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.size)))
+    return float(np.fft.rfftfreq(samples.size, 1 / rate)[np.argmax(spectrum)])
+
+
+def voiced_seconds(pcm: bytes, rate: int = RATE, threshold: float = 500.0) -> float:
+    frame = int(FRAME_S * rate)
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    frames = samples[: samples.size // frame * frame].reshape(-1, frame)
+    rms = np.sqrt(np.mean(frames * frames, axis=1))
+    return float(np.count_nonzero(rms >= threshold) * FRAME_S)
+
+
+@dataclass
+class VapiServer:
+    sandbox: VapiSandbox
+    base_url: str  # what the SDK takes as base_url
+
+    def client(self, token: str = API_KEY) -> AsyncVapi:
+        return AsyncVapi(token=token, base_url=self.base_url)
+
+
+async def start_vapi_server(sandbox: VapiSandbox) -> tuple[VapiServer, web.AppRunner]:
+    app = web.Application()
+    sandbox.add_routes(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return VapiServer(sandbox, f"http://127.0.0.1:{port}/vapi"), runner
+
+
+@pytest.fixture(name="vapi_server")
+async def vapi_server_fixture() -> AsyncIterator[VapiServer]:
+    server, runner = await start_vapi_server(VapiSandbox(API_KEY, reply_delay_s=REPLY_DELAY_S))
+    try:
+        yield server
+    finally:
+        await server.sandbox.close()
+        await runner.cleanup()
+
+
+@pytest.fixture(name="vapi")
+def vapi_fixture(vapi_server: VapiServer) -> AsyncVapi:
+    return vapi_server.client()
+
+
+@pytest.fixture(name="http")
+async def http_fixture() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+def websocket_call_url(call: Any) -> str:
+    return call.transport.model_extra["websocketCallUrl"]
+
+
+class CallSocket:
+    """A client of a call's transport that keeps every event and audio frame it gets."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.events: list[tuple[float, dict[str, Any]]] = []
+        self.audio: list[tuple[float, bytes]] = []
+        self._loop = asyncio.get_running_loop()
+        self._news = asyncio.Event()
+        self._reader = self._loop.create_task(self._read())
+
+    @classmethod
+    async def connect(cls, session: aiohttp.ClientSession, url: str) -> CallSocket:
+        return cls(await session.ws_connect(url))
+
+    async def _read(self) -> None:
+        async for message in self.ws:
+            now = self._loop.time()
+            if message.type is WSMsgType.TEXT:
+                self.events.append((now, json.loads(message.data)))
+            elif message.type is WSMsgType.BINARY:
+                self.audio.append((now, message.data))
+            self._news.set()
+        self._news.set()
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [e for _, e in self.events if e["type"] == kind]
+
+    async def wait_event(self, kind: str, timeout: float = 3.0, **fields: Any) -> dict[str, Any]:
+        """The first event of `kind` whose fields match, waiting for it if needed."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for _, event in self.events:
+                    if event["type"] == kind and all(event.get(k) == v for k, v in fields.items()):
+                        return event
+                if self._reader.done():
+                    raise AssertionError(f"socket closed without a {kind} {fields}: {self.events}")
+                self._news.clear()
+                await self._news.wait()
+
+    async def wait_audio(self, seconds: float, timeout: float = 5.0) -> bytes:
+        """At least `seconds` of received audio, concatenated."""
+        wanted = int(seconds * RATE) * 2
+        async with asyncio.timeout(timeout):
+            while sum(len(a) for _, a in self.audio) < wanted:
+                self._news.clear()
+                await self._news.wait()
+        return self.received_pcm()
+
+    def received_pcm(self) -> bytes:
+        return b"".join(a for _, a in self.audio)
+
+    async def send_paced(self, pcm: bytes, rate: int = RATE) -> float:
+        """Send like a microphone: a 20 ms frame when each frame has been captured.
+        Returns the loop time at which the last frame went out."""
+        step = 2 * int(FRAME_S * rate)
+        start = self._loop.time()
+        sent_at = start
+        for n, offset in enumerate(range(0, len(pcm), step), start=1):
+            await asyncio.sleep(max(0.0, start + n * FRAME_S - self._loop.time()))
+            await self.ws.send_bytes(pcm[offset : offset + step])
+            sent_at = self._loop.time()
+        return sent_at
+
+    async def wait_closed(self, timeout: float = 3.0) -> None:
+        async with asyncio.timeout(timeout):
+            await self._reader
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await asyncio.gather(self._reader, return_exceptions=True)

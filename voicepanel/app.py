@@ -1,0 +1,228 @@
+"""The composition root: arguments, logging, the excepthook, the Qt app on a qasync loop,
+settings, the workspace and the main window; and the orderly shutdown.
+
+Nothing else in the code base builds these objects; a newcomer reads this file to see how
+VoicePanel starts and stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import logging.handlers
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from voicepanel import __version__
+from voicepanel.core.redact import REDACTOR, RedactingFilter
+from voicepanel.session.paths import data_dir, log_dir
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from voicepanel.session.profiles import Profile
+    from voicepanel.ui.main_window import MainWindow
+    from voicepanel.ui.workspace_host import WorkspaceHost
+
+log = logging.getLogger("voicepanel")
+
+LOG_FILE = "voicepanel.log"
+LOG_BYTES = 2_000_000
+LOG_BACKUPS = 5
+# Set by benchmarks/cold_start.py: print when the window is shown (and live), then quit.
+EXIT_WHEN_SHOWN_ENV = "VOICEPANEL_EXIT_WHEN_SHOWN"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="voicepanel",
+        description="A desktop panel for Fishjam rooms and VAPI voice assistants.",
+    )
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--sandbox", action="store_true", help="start on the built-in offline sandbox"
+    )
+    group.add_argument("--profile", metavar="NAME", help="start on the saved profile NAME")
+    parser.add_argument("--version", action="version", version=f"VoicePanel {__version__}")
+    return parser.parse_args(argv)
+
+
+def setup_logging(folder: Path) -> Path:
+    """A rotating log file in the user's log folder; every line passes the redactor."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_FILE
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
+    )
+    handler.addFilter(RedactingFilter(REDACTOR))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    return path
+
+
+def install_excepthook(show: Callable[[BaseException], None]) -> None:
+    """Uncaught errors (also from async slots) are logged with their traceback and shown
+    to the person as a sentence, without one."""
+
+    def hook(
+        kind: type[BaseException], error: BaseException, tb: TracebackType | None
+    ) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, tb)
+            return
+        log.error("Uncaught error", exc_info=(kind, error, tb))
+        try:
+            show(error)
+        except Exception:  # noqa: BLE001 - the hook must never raise
+            log.exception("Could not show the error")
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        log.error(
+            "Uncaught error in thread %s",
+            args.thread.name if args.thread else "?",
+            exc_info=(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback),
+        )
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+
+
+def _loop_exception_handler(show: Callable[[BaseException], None]) -> Callable[..., None]:
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        error = context.get("exception")
+        if isinstance(error, BaseException):
+            log.error("Async error: %s", context.get("message"), exc_info=error)
+            show(error)
+        else:
+            log.error("Async error: %s", context.get("message"))
+
+    return handle
+
+
+def build_app() -> QApplication:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("VoicePanel")
+    app.setApplicationName("VoicePanel")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("voicepanel")
+    # Fusion takes the system's light or dark palette and looks the same everywhere.
+    app.setStyle("Fusion")
+    # The window's close asks about live calls first; quitting is then ours to drive.
+    app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+def build_window(app: QApplication) -> tuple[MainWindow, WorkspaceHost]:
+    from voicepanel.session.profiles import ProfileStore, SecretStore
+    from voicepanel.session.workspace import Workspace
+    from voicepanel.ui.main_window import MainWindow
+    from voicepanel.ui.settings import UiSettings
+    from voicepanel.ui.workspace_host import WorkspaceHost
+
+    secrets = SecretStore()
+    profiles = ProfileStore()
+    host = WorkspaceHost(lambda profile: Workspace(profile, secrets, data_dir()))
+    window = MainWindow(host, profiles, secrets, UiSettings(), log_dir())
+    return window, host
+
+
+def choose_profile(args: argparse.Namespace, window: MainWindow) -> Profile:
+    from voicepanel.core.errors import VoicePanelError
+    from voicepanel.session.profiles import SANDBOX_PROFILE
+
+    if args.sandbox:
+        return SANDBOX_PROFILE
+    if args.profile:
+        profile = window.profiles.get(args.profile)
+        if profile is not None:
+            return profile
+        window.feedback.fail(
+            VoicePanelError(
+                f'There is no profile named "{args.profile}"; the sandbox was opened instead.',
+                "Open Profiles… to see the saved ones.",
+            )
+        )
+        return SANDBOX_PROFILE
+    return window.profiles.last_used
+
+
+async def run(app: QApplication, window: MainWindow, host: WorkspaceHost, profile: Profile) -> int:
+    """Runs until the person quits (or the session ends), then closes the workspace."""
+    quit_event = asyncio.Event()
+    app.aboutToQuit.connect(quit_event.set)
+    window.quit_requested.connect(quit_event.set)
+    opening = asyncio.ensure_future(window.open_profile(profile))
+    if os.environ.get(EXIT_WHEN_SHOWN_ENV):
+        await opening
+        print(f"VOICEPANEL_LIVE {time.time():.6f}", flush=True)
+        quit_event.set()
+    await quit_event.wait()
+    await shutdown(window, host, opening)
+    return 0
+
+
+async def shutdown(window: MainWindow, host: WorkspaceHost, opening: asyncio.Future[bool]) -> None:
+    """Stops a profile still connecting, then closes the workspace: the local agent,
+    the VAPI calls (unless the person chose to leave them), the notifier, the sandbox."""
+    opening.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await opening
+    log.info("Closing the workspace (end calls: %s)", window.end_calls_on_quit)
+    await host.close(end_calls=window.end_calls_on_quit)
+    window.settings.sync()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    log_path = setup_logging(log_dir())
+    log.info("VoicePanel %s starting; log at %s", __version__, log_path)
+    os.environ.setdefault("QT_API", "pyside6")
+    app = build_app()
+    import qasync  # after PySide6, so qasync binds to it
+
+    from voicepanel.ui.error_banner import ErrorBanner
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window, host = build_window(app)
+    banner: ErrorBanner = window.banner
+    install_excepthook(banner.show_error)
+    loop.set_exception_handler(_loop_exception_handler(banner.show_error))
+    profile = choose_profile(args, window)
+    window.show()
+    window.show_welcome_once()
+    if os.environ.get(EXIT_WHEN_SHOWN_ENV):
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: print(f"VOICEPANEL_SHOWN {time.time():.6f}", flush=True))
+
+    opening: asyncio.Future[bool] | None = None
+    try:
+        with loop:
+            try:
+                return loop.run_until_complete(run(app, window, host, profile))
+            except RuntimeError as error:
+                # Qt quit on its own (the desktop session ended): the loop stopped under
+                # run(); start it once more just to close the workspace cleanly.
+                log.warning("Qt quit before the workspace closed: %s", error)
+                opening = asyncio.ensure_future(asyncio.sleep(0))
+                loop.run_until_complete(shutdown(window, host, opening))
+                return 0
+    finally:
+        log.info("VoicePanel stopped")
+        logging.shutdown()

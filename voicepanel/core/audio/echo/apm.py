@@ -1,0 +1,252 @@
+"""Echo cancellation with WebRTC's audio processing module, as built by livekit.
+
+``EchoCanceller`` owns one APM for one local-agent session. The far end (what is about to
+be played) goes in with ``process_far``, the microphone comes out cleaned by
+``process_near``; both take whole 10 ms frames (any multiple of 10 ms, e.g. a 20 ms room
+frame, is split here). It runs on the asyncio side, never in a PortAudio callback: one
+frame costs a native call of a fraction of a millisecond. When livekit cannot be loaded,
+or the native side fails, it passes audio through and says why in ``unavailable``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from voicepanel.core.audio.echo.delay import MAX_STREAM_DELAY_MS
+from voicepanel.core.errors import VoicePanelError
+
+APM_FRAME_MS = 10
+
+
+class EchoCancellationUnavailable(VoicePanelError):
+    """Echo cancellation cannot run here; audio passes through unprocessed."""
+
+
+def _unavailable(detail: str, cause: BaseException | None) -> EchoCancellationUnavailable:
+    return EchoCancellationUnavailable(
+        f"Echo cancellation is unavailable ({detail}).",
+        "The assistant may hear itself through the speakers: use a headset, or turn on "
+        "half-duplex. Reinstalling VoicePanel restores the 'livekit' audio module.",
+        cause=cause,
+    )
+
+
+@dataclass(frozen=True)
+class EchoStages:
+    """Which WebRTC processing stages run on the microphone."""
+
+    aec: bool = True
+    """Echo cancellation (AEC3): removes what the speakers put into the microphone."""
+    ns: bool = True
+    """Noise suppression."""
+    hpf: bool = True
+    """High-pass filter: removes DC and rumble before the other stages."""
+    agc: bool = False
+    """Automatic gain control; off by default so the input gain slider means what it says."""
+
+    @property
+    def any(self) -> bool:
+        return self.aec or self.ns or self.hpf or self.agc
+
+
+class EchoState(Enum):
+    ACTIVE = "active"
+    """Processing the microphone with the chosen stages."""
+    BYPASSED = "bypassed"
+    """Every stage switched off: audio passes through untouched."""
+    UNAVAILABLE = "unavailable"
+    """The APM could not be loaded or failed: audio passes through; see ``unavailable``."""
+
+
+def _load_rtc() -> Any:
+    try:
+        from livekit import rtc
+    except Exception as exc:  # ImportError, or the native library failing to load
+        raise _unavailable("the 'livekit' package could not be loaded", exc) from exc
+    return rtc
+
+
+class _FrameIO:
+    """A reusable int16 buffer wrapped as an rtc.AudioFrame, with a numpy view on it."""
+
+    def __init__(self, rtc: Any, sample_rate: int, channels: int, samples: int) -> None:
+        self.buffer = bytearray(samples * channels * 2)
+        self.view = np.frombuffer(self.buffer, dtype=np.int16).reshape(samples, channels)
+        self.frame = rtc.AudioFrame(self.buffer, sample_rate, channels, samples)
+
+
+class EchoCanceller:
+    """WebRTC APM over mono (or interleaved multi-channel) frames at one sample rate.
+
+    Frames are numpy arrays, int16 or float (full scale 1.0), shaped ``(n,)`` for mono or
+    ``(n, channels)``; ``n`` must be a multiple of 10 ms. Output has the input's dtype and
+    shape. Far and near frames should be fed as they happen, interleaved at about the
+    same pace; ``set_stream_delay_ms`` tells the APM how late the echo arrives (AEC3 also
+    estimates it, so a hint within ~100 ms is enough).
+    """
+
+    def __init__(
+        self,
+        sample_rate: int,
+        channels: int = 1,
+        *,
+        aec: bool = True,
+        ns: bool = True,
+        hpf: bool = True,
+        agc: bool = False,
+        stream_delay_ms: int = 0,
+    ) -> None:
+        if sample_rate % (1000 // APM_FRAME_MS) != 0:
+            raise ValueError(f"{sample_rate} Hz has no whole 10 ms frame")
+        if channels < 1:
+            raise ValueError("channels must be at least 1")
+        self.sample_rate = sample_rate
+        self.channels = channels
+        self.frame_samples = sample_rate * APM_FRAME_MS // 1000
+        self.stages = EchoStages(aec=aec, ns=ns, hpf=hpf, agc=agc)
+        self.unavailable: EchoCancellationUnavailable | None = None
+        self.frames_processed = 0
+        self._delay_ms = 0
+        self._rtc: Any = None
+        self._apm: Any = None
+        self._far: _FrameIO | None = None
+        self._near: _FrameIO | None = None
+        try:
+            self._rtc = _load_rtc()
+        except EchoCancellationUnavailable as exc:
+            self.unavailable = exc
+        self.set_stream_delay_ms(stream_delay_ms)
+        self._build()
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def state(self) -> EchoState:
+        if self.unavailable is not None:
+            return EchoState.UNAVAILABLE
+        return EchoState.ACTIVE if self._apm is not None else EchoState.BYPASSED
+
+    @property
+    def stream_delay_ms(self) -> int:
+        return self._delay_ms
+
+    def set_stream_delay_ms(self, delay_ms: float) -> None:
+        """Delay from a far frame going in to its echo reaching ``process_near``; see
+        ``delay.stream_delay_ms`` to compute it from the streams' latencies."""
+        self._delay_ms = int(min(MAX_STREAM_DELAY_MS, max(0, round(delay_ms))))
+
+    def set_stages(self, stages: EchoStages | None = None, **changes: bool) -> None:
+        """Switch stages at run time, e.g. ``set_stages(ns=False)``.
+
+        livekit's APM takes its configuration only when built, so a change builds a new
+        one: the echo canceller re-converges within about a second.
+        """
+        new = dataclasses.replace(stages or self.stages, **changes)
+        if new == self.stages:
+            return
+        self.stages = new
+        self._build()
+
+    def reset(self) -> None:
+        """Forget the learned echo path (after a device change, for instance)."""
+        self._build()
+
+    def _build(self) -> None:
+        self._apm = None
+        if self._rtc is None or self.unavailable is not None or not self.stages.any:
+            return
+        rtc, s = self._rtc, self.stages
+        try:
+            self._apm = rtc.AudioProcessingModule(
+                echo_cancellation=s.aec,
+                noise_suppression=s.ns,
+                high_pass_filter=s.hpf,
+                auto_gain_control=s.agc,
+            )
+            self._far = _FrameIO(rtc, self.sample_rate, self.channels, self.frame_samples)
+            self._near = _FrameIO(rtc, self.sample_rate, self.channels, self.frame_samples)
+        except Exception as exc:
+            self._fail("the audio processing module could not start", exc)
+
+    def _fail(self, detail: str, exc: BaseException) -> None:
+        self._apm = None
+        self.unavailable = _unavailable(detail, exc)
+
+    # -- audio -------------------------------------------------------------------------
+
+    def process_far(self, frame: npt.NDArray[np.generic]) -> None:
+        """Give the canceller what is about to be played (the mixed remote audio, at the
+        moment it is handed to the playback path). Nothing is returned or changed."""
+        apm, io = self._apm, self._far
+        if apm is None or io is None or not self.stages.aec:
+            self._check_shape(frame)
+            return
+        for chunk in self._chunks(frame):
+            io.view[:] = chunk
+            try:
+                apm.process_reverse_stream(io.frame)
+            except Exception as exc:
+                self._fail("far-end processing failed", exc)
+                return
+
+    def process_near(self, frame: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        """The microphone frame with the echo (and, if on, noise) removed."""
+        apm, io = self._apm, self._near
+        if apm is None or io is None:
+            self._check_shape(frame)
+            return frame
+        out = np.empty((self._check_shape(frame), self.channels), dtype=np.int16)
+        for start, chunk in zip(range(0, len(out), self.frame_samples), self._chunks(frame)):
+            io.view[:] = chunk
+            try:
+                if self.stages.aec:
+                    # WebRTC wants the delay set before every frame while the AEC is on.
+                    apm.set_stream_delay_ms(self._delay_ms)
+                apm.process_stream(io.frame)
+            except Exception as exc:
+                self._fail("microphone processing failed", exc)
+                return frame
+            out[start : start + self.frame_samples] = io.view
+        self.frames_processed += len(out) // self.frame_samples
+        return self._restore(out, frame)
+
+    # -- conversion --------------------------------------------------------------------
+
+    def _check_shape(self, frame: npt.NDArray[np.generic]) -> int:
+        n = frame.shape[0]
+        frame_channels = 1 if frame.ndim == 1 else frame.shape[1]
+        if frame.ndim > 2 or frame_channels != self.channels:
+            raise ValueError(f"expected {self.channels} channel(s), got shape {frame.shape}")
+        if n == 0 or n % self.frame_samples:
+            raise ValueError(
+                f"frames must be a whole number of 10 ms ({self.frame_samples} samples at "
+                f"{self.sample_rate} Hz), got {n}: use FrameRechunker"
+            )
+        return n
+
+    def _chunks(self, frame: npt.NDArray[np.generic]) -> list[npt.NDArray[np.int16]]:
+        pcm = _to_int16(frame).reshape(-1, self.channels)
+        return [pcm[i : i + self.frame_samples] for i in range(0, len(pcm), self.frame_samples)]
+
+    @staticmethod
+    def _restore(
+        out: npt.NDArray[np.int16], like: npt.NDArray[np.generic]
+    ) -> npt.NDArray[np.generic]:
+        shaped = out[:, 0] if like.ndim == 1 else out
+        if like.dtype == np.int16:
+            return shaped
+        return (shaped.astype(np.float32) / np.float32(32768.0)).astype(like.dtype)
+
+
+def _to_int16(frame: npt.NDArray[np.generic]) -> npt.NDArray[np.int16]:
+    if frame.dtype == np.int16:
+        return frame  # type: ignore[return-value]
+    if np.issubdtype(frame.dtype, np.floating):
+        return np.rint(np.clip(frame, -1.0, 1.0) * 32767.0).astype(np.int16)
+    raise ValueError(f"frames must be int16 or float, got {frame.dtype}")

@@ -1,0 +1,377 @@
+"""VapiGateway: lists assistants, starts VAPI calls for Fishjam and steers them.
+
+Calls are created with a ``vapi.websocket`` transport so Fishjam can carry them; the panel
+steers a running call only through its ``monitor.controlUrl`` (say, end-call) and reads it
+back with ``calls.get``. ``calls.delete`` is never used to end a call: it erases the record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+import aiohttp
+import httpx
+from vapi import AsyncVapi
+from vapi.core.api_error import ApiError
+from vapi.environment import VapiEnvironment
+
+from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.errors_map import VapiContext, vapi_error
+from voicepanel.core.redact import MASK, REDACTOR
+
+T = TypeVar("T")
+
+REQUEST_TIMEOUT_S = 30.0
+_SDK_LOADED = threading.Event()
+_SDK_LOAD_LOCK = threading.Lock()
+SECRET_KEYS = frozenset({"apikey", "api_key", "authorization", "token", "secret", "password"})
+
+
+@dataclass(frozen=True)
+class AssistantInfo:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    id: str
+    status: str  # scheduled, queued, ringing, in-progress, forwarding, ended
+    ended_reason: str | None
+    assistant_id: str | None
+    assistant_name: str | None
+    created_at: str | None
+    started_at: str | None
+    ended_at: str | None
+    websocket_call_url: str | None
+    control_url: str | None
+    listen_url: str | None
+    transcript: str | None
+    summary: str | None
+    cost: float | None
+    messages: tuple[dict[str, Any], ...] = ()  # artifact messages when present
+    raw: dict[str, Any] = field(default_factory=dict)  # the call's JSON, secrets masked
+
+    @property
+    def ended(self) -> bool:
+        return self.status == "ended"
+
+
+def transport_for(sample_rate: int) -> dict[str, Any]:
+    """The transport Fishjam needs: raw PCM16 mono over VAPI's WebSocket."""
+    return {
+        "provider": "vapi.websocket",
+        "audioFormat": {"format": "pcm_s16le", "container": "raw", "sampleRate": sample_rate},
+    }
+
+
+# --- reading a call's JSON --------------------------------------------------------------
+
+
+def _scrub(value: Any, api_key: str) -> Any:
+    """A copy of the call's JSON with every secret masked."""
+    if isinstance(value, dict):
+        return {
+            k: (MASK if str(k).lower() in SECRET_KEYS and v else _scrub(v, api_key))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub(v, api_key) for v in value]
+    if isinstance(value, str):
+        if api_key and api_key in value:
+            value = value.replace(api_key, MASK)
+        return REDACTOR.redact(value)
+    return value
+
+
+def _as_dict(model: Any) -> dict[str, Any]:
+    if isinstance(model, dict):
+        return model
+    dump = getattr(model, "model_dump", None)
+    if callable(dump):
+        result = dump(by_alias=True, mode="json", exclude_none=True)
+        if isinstance(result, dict):
+            return result
+    raise TypeError(f"expected a VAPI call object, got {type(model).__name__}")
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def call_info_from_dict(
+    data: dict[str, Any], api_key: str = "", assistant_names: dict[str, str] | None = None
+) -> CallInfo:
+    """Build a CallInfo from a call's JSON (camelCase keys, as VAPI sends it)."""
+    assistant_id = _text(data.get("assistantId"))
+    assistant_name = _text(_get(data, "assistant", "name"))
+    if assistant_name is None and assistant_id and assistant_names:
+        assistant_name = assistant_names.get(assistant_id)
+    messages = _get(data, "artifact", "messages")
+    if not isinstance(messages, list):
+        messages = data.get("messages")
+    raw = cast(dict[str, Any], _scrub(data, api_key))
+    return CallInfo(
+        id=str(data.get("id") or ""),
+        status=str(data.get("status") or "queued"),
+        ended_reason=_text(data.get("endedReason")),
+        assistant_id=assistant_id,
+        assistant_name=assistant_name,
+        created_at=_text(data.get("createdAt")),
+        started_at=_text(data.get("startedAt")),
+        ended_at=_text(data.get("endedAt")),
+        websocket_call_url=_text(_get(data, "transport", "websocketCallUrl")),
+        control_url=_text(_get(data, "monitor", "controlUrl")),
+        listen_url=_text(_get(data, "monitor", "listenUrl")),
+        transcript=_text(_get(data, "artifact", "transcript") or data.get("transcript")),
+        summary=_text(_get(data, "analysis", "summary") or data.get("summary")),
+        cost=_float(data.get("cost")),
+        messages=tuple(
+            cast(dict[str, Any], _scrub(m, api_key))
+            for m in (messages if isinstance(messages, list) else [])
+            if isinstance(m, dict)
+        ),
+        raw=raw,
+    )
+
+
+def _call_dict(result: Any) -> dict[str, Any]:
+    data = _as_dict(result)
+    # A batch answer ("results": [...]) only comes for multi-customer phone calls; take the one.
+    if "id" not in data and isinstance(data.get("results"), list) and data["results"]:
+        first = data["results"][0]
+        if isinstance(first, dict):
+            return first
+    return data
+
+
+def _load_sdk_parts(client: AsyncVapi) -> None:
+    """Import the SDK's lazily loaded clients and models (tens of seconds of CPU on first use)."""
+    with _SDK_LOAD_LOCK:
+        # Touching the properties imports their modules and builds the pydantic models.
+        _ = client.assistants, client.calls
+        _SDK_LOADED.set()
+
+
+# --- the gateway ------------------------------------------------------------------------
+
+
+class VapiGateway:
+    """Async facade over AsyncVapi and the calls' control URLs; raises only VoicePanelError."""
+
+    def __init__(self, api_key: str, base_url: str | None = None) -> None:
+        REDACTOR.add(api_key)
+        self._api_key = api_key
+        self.base_url: str = (base_url or VapiEnvironment.DEFAULT.value).rstrip("/")
+        self._http = httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S)
+        self._client = AsyncVapi(token=api_key, base_url=self.base_url, httpx_client=self._http)
+        self._session: aiohttp.ClientSession | None = None
+        self._assistant_names: dict[str, str] = {}
+
+    async def close(self) -> None:
+        """Release the HTTP connections (the calls themselves keep running)."""
+        await self._http.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _context(self, action: str, call_id: str | None = None, url: str = "") -> VapiContext:
+        return VapiContext(action=action, url=url or self.base_url, call_id=call_id)
+
+    async def warm_up(self) -> None:
+        """Load the SDK's heavy modules in a worker thread so the event loop never stalls.
+
+        Every method calls this first; calling it early (when a profile opens) hides the
+        cost from the first click.
+        """
+        if not _SDK_LOADED.is_set():
+            await asyncio.to_thread(_load_sdk_parts, self._client)
+
+    async def _call(self, ctx: VapiContext, make: Callable[[], Awaitable[T]]) -> T:
+        try:
+            await self.warm_up()
+            return await make()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a readable error
+            raise vapi_error(exc, ctx) from exc
+
+    def _info(self, result: Any) -> CallInfo:
+        return call_info_from_dict(_call_dict(result), self._api_key, self._assistant_names)
+
+    async def list_assistants(self, limit: int = 100) -> list[AssistantInfo]:
+        ctx = self._context("Could not list the VAPI assistants.")
+        assistants = await self._call(ctx, lambda: self._client.assistants.list(limit=limit))
+        infos = [
+            AssistantInfo(id=str(a.id), name=str(getattr(a, "name", None) or a.id))
+            for a in assistants
+        ]
+        self._assistant_names.update({a.id: a.name for a in infos})
+        return infos
+
+    async def create_call(
+        self,
+        *,
+        assistant_id: str | None = None,
+        assistant: dict[str, Any] | None = None,
+        sample_rate: int = 16000,
+    ) -> CallInfo:
+        action = "Could not start the VAPI call."
+        if (assistant_id is None) == (assistant is None) or assistant_id == "":
+            raise VoicePanelError(
+                f"{action} Choose either a saved assistant or an inline assistant, not both"
+                " and not neither.",
+                "Pick an assistant from the list, or paste an assistant's JSON.",
+            )
+        if assistant is not None and not isinstance(assistant, dict):
+            raise VoicePanelError(
+                f"{action} The inline assistant must be a JSON object.",
+                'Paste an assistant like {"name": "...", "model": {...}, "voice": {...}}.',
+            )
+        if sample_rate not in (8000, 16000, 24000, 48000):
+            raise VoicePanelError(
+                f"{action} {sample_rate} Hz is not a sample rate VAPI streams.",
+                "Use 16000 Hz, the rate Fishjam's VAPI peers use.",
+            )
+        kwargs: dict[str, Any] = {"transport": transport_for(sample_rate)}
+        if assistant_id is not None:
+            kwargs["assistant_id"] = assistant_id
+        else:
+            kwargs["assistant"] = assistant
+        ctx = self._context(action)
+        result = await self._call(ctx, lambda: self._client.calls.create(**kwargs))
+        try:
+            return self._info(result)
+        except Exception as exc:  # noqa: BLE001
+            raise vapi_error(exc, ctx) from exc
+
+    async def get_call(self, call_id: str) -> CallInfo:
+        ctx = self._context(f"Could not read call {call_id}.", call_id)
+        result = await self._call(ctx, lambda: self._client.calls.get(call_id))
+        try:
+            return self._info(result)
+        except Exception as exc:  # noqa: BLE001
+            raise vapi_error(exc, ctx) from exc
+
+    async def list_calls(self, limit: int = 100) -> list[CallInfo]:
+        ctx = self._context("Could not list the VAPI calls.")
+        calls = await self._call(ctx, lambda: self._client.calls.list(limit=limit))
+        try:
+            return [self._info(c) for c in calls]
+        except Exception as exc:  # noqa: BLE001
+            raise vapi_error(exc, ctx) from exc
+
+    async def say(self, call: CallInfo, text: str, end_call_after: bool = False) -> None:
+        """Make the assistant speak ``text`` in the running call."""
+        if not text.strip():
+            raise VoicePanelError(
+                f"Could not make the assistant speak in call {call.id}. There is nothing to say.",
+                "Type the line the assistant should say.",
+            )
+        await self._control(
+            call,
+            {"type": "say", "content": text, "endCallAfterSpoken": end_call_after},
+            f"Could not make the assistant speak in call {call.id}.",
+        )
+
+    async def end_call(self, call: CallInfo) -> None:
+        """Hang up the call through its control URL (the record and recordings stay)."""
+        await self._control(call, {"type": "end-call"}, f"Could not end call {call.id}.")
+
+    async def _control(self, call: CallInfo, body: dict[str, Any], action: str) -> None:
+        control_url = call.control_url
+        if not control_url:
+            control_url = (await self.get_call(call.id)).control_url
+        if not control_url:
+            raise VoicePanelError(
+                f"{action} VAPI gave no control address for this call.",
+                "Wait until the call is in progress, then try again.",
+            )
+        ctx = self._context(action, call.id, url=control_url)
+
+        async def post() -> None:
+            if self._session is None or self._session.closed:
+                self._session = aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+                )
+            async with self._session.post(control_url, json=body) as response:
+                text = await response.text()
+                if response.status >= 400:
+                    raise ApiError(
+                        status_code=response.status, body=_error_body(text), headers=None
+                    )
+
+        await self._call(ctx, post)
+
+
+def _error_body(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def ended_reason_group(reason: str | None) -> str:
+    """A short family name for one of VAPI's hundreds of endedReason values."""
+    if not reason:
+        return "not ended"
+    r = reason.lower()
+    if (
+        r.startswith("call.start.error")
+        or r.startswith("assistant-request")
+        or r
+        in (
+            "assistant-not-found",
+            "assistant-not-valid",
+        )
+    ):
+        return "start error"
+    if "vapifault" in r or r in ("worker-shutdown", "unknown-error"):
+        return "VAPI fault"
+    if "providerfault" in r:
+        return "provider fault"
+    if r.startswith("pipeline-error") or "error-pipeline" in r:
+        return "pipeline error"
+    if r == "silence-timed-out" or "silence-timeout" in r:
+        return "silence timeout"
+    if r == "exceeded-max-duration" or "max-duration" in r:
+        return "max duration"
+    if ".error-" in r:
+        return "call error"
+    if r.startswith("customer-ended") or r.endswith("caller-hungup-before-call-connect"):
+        return "customer ended"
+    if r.startswith("assistant-ended") or r == "assistant-said-end-call-phrase":
+        return "assistant ended"
+    if "forward" in r or "transfer" in r:
+        return "forwarded"
+    if r in ("customer-busy", "customer-did-not-answer", "voicemail") or "no-answer" in r:
+        return "no answer"
+    if r in ("manually-canceled", "call-deleted", "scheduled-call-deleted"):
+        return "cancelled"
+    if r == "assistant-join-timed-out":
+        return "start error"
+    if "error" in r or "failed" in r:
+        return "call error"
+    if r.endswith("completed-call") or r.endswith("completed") or "hook-executed" in r:
+        return "completed"
+    return "other"

@@ -1,0 +1,80 @@
+"""`python -m voicepanel.sandbox` / `voicepanel-sandbox`: run the sandbox alone until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from voicepanel.sandbox.server import Sandbox, SandboxConfig
+
+EXIT_OK = 0
+EXIT_CANNOT_LISTEN = 2
+
+
+def parse_args(argv: list[str] | None) -> SandboxConfig:
+    defaults = SandboxConfig()
+    parser = argparse.ArgumentParser(
+        prog="voicepanel-sandbox",
+        description="A local server that speaks Fishjam's and VAPI's protocols.",
+    )
+    parser.add_argument("--host", default=defaults.host)
+    parser.add_argument("--port", type=int, default=defaults.port, help="0 picks a free port")
+    parser.add_argument("--token", default=defaults.token, help="Fishjam management token")
+    parser.add_argument("--vapi-key", default=defaults.vapi_key, help="VAPI API key")
+    parser.add_argument(
+        "--reply-delay-ms",
+        type=int,
+        default=int(defaults.reply_delay_s * 1000),
+        help="how long the Echo assistant waits before replying",
+    )
+    args = parser.parse_args(argv)
+    if args.reply_delay_ms < 0:
+        parser.error("--reply-delay-ms must not be negative")
+    return SandboxConfig(
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        vapi_key=args.vapi_key,
+        reply_delay_s=args.reply_delay_ms / 1000,
+    )
+
+
+async def serve(config: SandboxConfig) -> int:
+    sandbox = Sandbox(config)
+    try:
+        await sandbox.start()
+    except OSError as exc:
+        print(
+            f"voicepanel-sandbox: cannot listen on {config.host}:{config.port}: "
+            f"{exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return EXIT_CANNOT_LISTEN
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(
+        f"Sandbox ready: Fishjam {sandbox.fishjam_url} (management token {config.token}), "
+        f"VAPI {sandbox.vapi_base_url} (API key {config.vapi_key})",
+        flush=True,
+    )
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await sandbox.stop()
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(serve(config))
+    except KeyboardInterrupt:
+        return EXIT_OK

@@ -1,0 +1,176 @@
+"""The agent WebSocket (`/socket/agent/websocket`): an agent peer's audio in and out.
+
+In: auth, add/remove track, track data (queued for real-time playout), interrupt. Out:
+`authenticated`, then one `track_data` per 20 ms frame of every track the agent hears,
+converted to the output rate the agent asked for when it was created.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiohttp import WSCloseCode, web
+from fishjam.events._protos.fishjam import (
+    AgentRequest,
+    AgentRequestAddTrack,
+    AgentRequestAuthRequest,
+    AgentRequestInterruptTrack,
+    AgentRequestRemoveTrack,
+    AgentRequestTrackData,
+    AgentResponse,
+    AgentResponseAuthenticated,
+    AgentResponseTrackData,
+)
+from fishjam.events._protos.fishjam.notifications import TrackEncoding, TrackType
+
+from voicepanel.sandbox.fishjam.audio import RateConverter
+from voicepanel.sandbox.fishjam.outbox import Outbox
+from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
+from voicepanel.sandbox.fishjam.wire import (
+    AUTH_TIMEOUT_S,
+    BadFrame,
+    Closed,
+    Handler,
+    SocketRegistry,
+    aborter,
+    parse_frame,
+)
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATES = (16000, 24000)
+CHANNELS = (1, 2)
+PCM16_ENCODINGS = (TrackEncoding.TRACK_ENCODING_UNSPECIFIED, TrackEncoding.TRACK_ENCODING_PCM16)
+# Frames an agent may have waiting (all tracks together) before it counts as too slow.
+MAX_QUEUED_FRAMES = 3000
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+class AgentSocket:
+    """One agent's connection; the state reaches it as the peer's `PeerConnection`."""
+
+    def __init__(
+        self, ws: web.WebSocketResponse, state: FishjamState, abort: Callable[[], None]
+    ) -> None:
+        self._ws = ws
+        self._state = state
+        self._outbox = Outbox(ws, "agent socket", MAX_QUEUED_FRAMES, abort)
+        self._peer: Peer | None = None
+        self._converters: dict[str, RateConverter] = {}
+
+    async def run(self) -> None:
+        self._outbox.start()
+        try:
+            peer = await self._authenticate()
+            while True:
+                self._handle(peer, *parse_frame(await self._ws.receive(), AgentRequest))
+        except Closed:
+            pass
+        except BadFrame as bad:
+            self._outbox.close(bad.code, bad.reason)
+        except TimeoutError:
+            self._outbox.close(WSCloseCode.POLICY_VIOLATION, "authentication timed out")
+        except Exception:
+            log.exception("agent socket failed")
+            self._outbox.close(WSCloseCode.INTERNAL_ERROR, "internal error")
+        finally:
+            if self._peer is not None:
+                self._state.disconnect(self._peer, self)
+            await self._outbox.stop()
+
+    async def _authenticate(self) -> Peer:
+        msg = await asyncio.wait_for(self._ws.receive(), AUTH_TIMEOUT_S)
+        name, value = parse_frame(msg, AgentRequest)
+        if name != "auth_request":
+            raise BadFrame(WSCloseCode.POLICY_VIOLATION, "expected auth_request first")
+        assert isinstance(value, AgentRequestAuthRequest)
+        peer = self._state.peer_for_token(value.token)
+        if peer is None:
+            raise BadFrame(WSCloseCode.POLICY_VIOLATION, "invalid token")
+        if peer.type is not PeerType.AGENT:
+            raise BadFrame(WSCloseCode.POLICY_VIOLATION, "token does not belong to an agent")
+        if peer.connection is not None:
+            raise BadFrame(WSCloseCode.POLICY_VIOLATION, "peer already connected")
+        self._outbox.send(bytes(AgentResponse(authenticated=AgentResponseAuthenticated())))
+        self._peer = peer
+        self._state.connect(peer, self)
+        self._state.announce_metadata(peer)
+        return peer
+
+    def _handle(self, peer: Peer, name: str, value: object) -> None:
+        if peer.deleted:
+            raise Closed()
+        room = self._state.rooms[peer.room_id]
+        if isinstance(value, AgentRequestTrackData):
+            if value.track_id in peer.tracks:
+                room.playout.push(value.track_id, value.data)
+            else:
+                log.debug("agent %s sent data for unknown track %s", peer.id, value.track_id)
+        elif isinstance(value, AgentRequestAddTrack):
+            self._add_track(peer, value)
+        elif isinstance(value, AgentRequestInterruptTrack):
+            if value.track_id in peer.tracks:
+                room.playout.interrupt(value.track_id)
+        elif isinstance(value, AgentRequestRemoveTrack):
+            self._state.remove_track(peer, value.track_id)
+        # auth_request again and capture_image (no video here) need no answer.
+
+    def _add_track(self, peer: Peer, request: AgentRequestAddTrack) -> None:
+        track, codec = request.track, request.codec_params
+        room = self._state.rooms[peer.room_id]
+        if not track.id:
+            raise BadFrame(WSCloseCode.POLICY_VIOLATION, "add_track: track id is missing")
+        if room.track(track.id) is not None:
+            raise BadFrame(WSCloseCode.POLICY_VIOLATION, f"add_track: track {track.id} exists")
+        if track.type != TrackType.TRACK_TYPE_AUDIO:
+            raise BadFrame(WSCloseCode.POLICY_VIOLATION, "add_track: only audio tracks")
+        if codec.encoding not in PCM16_ENCODINGS:
+            raise BadFrame(
+                WSCloseCode.POLICY_VIOLATION, "add_track: unsupported encoding, use PCM16"
+            )
+        if codec.sample_rate not in SAMPLE_RATES:
+            raise BadFrame(
+                WSCloseCode.POLICY_VIOLATION,
+                f"add_track: sample rate {codec.sample_rate} not supported (16000 or 24000)",
+            )
+        if codec.channels not in CHANNELS:
+            raise BadFrame(
+                WSCloseCode.POLICY_VIOLATION,
+                f"add_track: {codec.channels} channels not supported (1 or 2)",
+            )
+        self._state.add_track(
+            peer,
+            Track(track.id, peer.id, "audio", track.metadata, codec.sample_rate, codec.channels),
+        )
+
+    # -- PeerConnection ----------------------------------------------------------------
+
+    def deliver(self, track: Track, frame: bytes) -> None:
+        if self._peer is None:
+            return
+        converter = self._converters.get(track.id)
+        if converter is None:
+            converter = RateConverter(track.sample_rate, self._peer.output_rate)
+            self._converters[track.id] = converter
+        for chunk in converter.feed(frame):
+            data = AgentResponseTrackData(peer_id=track.peer_id, track=track.proto, data=chunk)
+            self._outbox.send(bytes(AgentResponse(track_data=data)))
+
+    def close(self, reason: str) -> None:
+        self._outbox.close(WSCloseCode.OK, reason)
+
+    def room_emptied(self) -> None:
+        pass
+
+
+def agent_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
+    async def handle(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES)
+        await ws.prepare(request)
+        with sockets.holding(ws):
+            await AgentSocket(ws, state, aborter(request)).run()
+        return ws
+
+    return handle

@@ -1,0 +1,229 @@
+"""Call records: the status machine queued -> in-progress -> ended, the conversation's
+messages, and the end-of-call report (artifact, analysis, cost), as `GET /call` shows them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from .assistants import ORG_ID
+from .call_request import CallRequest
+
+
+class CallStatus(Enum):
+    QUEUED = "queued"
+    IN_PROGRESS = "in-progress"
+    ENDED = "ended"
+
+
+class EndedReason(Enum):
+    """The part of VAPI's endedReason vocabulary the sandbox produces."""
+
+    CUSTOMER_ENDED_CALL = "customer-ended-call"
+    ASSISTANT_ENDED_CALL = "assistant-ended-call"
+    SILENCE_TIMED_OUT = "silence-timed-out"
+    EXCEEDED_MAX_DURATION = "exceeded-max-duration"
+    TRANSPORT_NEVER_CONNECTED = "call.in-progress.error-vapifault-transport-never-connected"
+    WORKER_SHUTDOWN = "worker-shutdown"
+
+
+class Speaker(Enum):
+    USER = "user"
+    BOT = "bot"  # VAPI's artifact role for the assistant
+
+    @property
+    def label(self) -> str:
+        return "User" if self is Speaker.USER else "AI"
+
+
+@dataclass(frozen=True)
+class CallUrls:
+    websocket_call_url: str
+    control_url: str
+    listen_url: str
+
+
+@dataclass
+class CallRecord:
+    request: CallRequest
+    urls: CallUrls
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    status: CallStatus = CallStatus.QUEUED
+    ended_reason: EndedReason | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    _started_epoch: float | None = None
+
+    @property
+    def sample_rate(self) -> int:
+        return self.request.sample_rate
+
+    def start(self) -> None:
+        if self.status is not CallStatus.QUEUED:
+            raise RuntimeError(f"call {self.id} is {self.status.value}, not queued")
+        self.status = CallStatus.IN_PROGRESS
+        self.started_at = self._touch()
+        self._started_epoch = time.time()
+
+    def end(self, reason: EndedReason) -> bool:
+        """Move to ended once; later calls change nothing and return False."""
+        if self.status is CallStatus.ENDED:
+            return False
+        self.status = CallStatus.ENDED
+        self.ended_reason = reason
+        self.ended_at = self._touch()
+        return True
+
+    def add_message(
+        self, speaker: Speaker, text: str, start_epoch: float, end_epoch: float
+    ) -> dict[str, Any]:
+        """Record one spoken turn in VAPI's artifact message shape; return it."""
+        origin = self._started_epoch if self._started_epoch is not None else start_epoch
+        message: dict[str, Any] = {
+            "role": speaker.value,
+            "message": text,
+            "time": start_epoch * 1000,
+            "endTime": end_epoch * 1000,
+            "secondsFromStart": max(0.0, start_epoch - origin),
+            "duration": (end_epoch - start_epoch) * 1000,
+        }
+        if speaker is Speaker.BOT:
+            message["source"] = ""
+        self.messages.append(message)
+        self._touch()
+        return message
+
+    def add_note(self, role: str, text: str) -> dict[str, Any]:
+        """A message added by the client (add-message): kept as a system-like entry."""
+        now = time.time()
+        origin = self._started_epoch if self._started_epoch is not None else now
+        message: dict[str, Any] = {"role": role, "message": text, "time": now * 1000}
+        message["secondsFromStart"] = now - origin
+        self.messages.append(message)
+        self._touch()
+        return message
+
+    def transcript(self) -> str:
+        lines = []
+        for message in self.messages:
+            label = {"user": "User", "bot": "AI"}.get(message["role"])
+            if label:
+                lines.append(f"{label}: {message['message']}")
+        return "\n".join(lines)
+
+    def openai_messages(self) -> list[dict[str, str]]:
+        roles = {"bot": "assistant", "user": "user"}
+        return [
+            {"role": roles.get(m["role"], m["role"]), "content": m["message"]}
+            for m in self.messages
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        """The call as the API shows it (parses as the SDK's `Call`)."""
+        request = self.request
+        transport = dict(request.transport)
+        transport["websocketCallUrl"] = self.urls.websocket_call_url
+        body: dict[str, Any] = {
+            "id": self.id,
+            "orgId": ORG_ID,
+            "type": "vapi.websocketCall",
+            "status": self.status.value,
+            "createdAt": _iso(self.created_at),
+            "updatedAt": _iso(self.updated_at),
+            "transport": transport,
+            "monitor": {"listenUrl": self.urls.listen_url, "controlUrl": self.urls.control_url},
+            "cost": 0,
+            "costBreakdown": _zero_cost_breakdown(),
+            "messages": list(self.messages),
+        }
+        if request.assistant_id is not None:
+            body["assistantId"] = request.assistant_id
+        if request.assistant is not None:
+            body["assistant"] = request.assistant
+        if request.assistant_overrides is not None:
+            body["assistantOverrides"] = request.assistant_overrides
+        if request.name is not None:
+            body["name"] = request.name
+        if self.started_at is not None:
+            body["startedAt"] = _iso(self.started_at)
+        if self.status is CallStatus.ENDED:
+            body["endedReason"] = self.ended_reason.value if self.ended_reason else None
+            body["endedAt"] = _iso(self.ended_at) if self.ended_at else None
+            body["artifact"] = {
+                "messages": list(self.messages),
+                "messagesOpenAIFormatted": self.openai_messages(),
+                "transcript": self.transcript(),
+            }
+            body["analysis"] = {"summary": self.summary()}
+            body["costs"] = [
+                {"type": "vapi", "subType": "normal", "minutes": self._minutes(), "cost": 0}
+            ]
+        return body
+
+    def _minutes(self) -> float:
+        if self.started_at is None or self.ended_at is None:
+            return 0.0
+        return (self.ended_at - self.started_at).total_seconds() / 60
+
+    def summary(self) -> str:
+        user = [m for m in self.messages if m["role"] == Speaker.USER.value]
+        bot = [m for m in self.messages if m["role"] == Speaker.BOT.value]
+        spoken_s = sum(m.get("duration", 0) for m in user) / 1000
+        reason = self.ended_reason.value if self.ended_reason else "unknown"
+        return (
+            f"Sandbox call with the {self.request.profile.name} assistant: the user spoke "
+            f"{len(user)} time(s) ({spoken_s:.1f} s in all) and the assistant spoke "
+            f"{len(bot)} time(s). It ended with {reason}."
+        )
+
+    def _touch(self) -> datetime:
+        self.updated_at = datetime.now(UTC)
+        return self.updated_at
+
+
+class CallBook:
+    """Every call record by id, newest last."""
+
+    def __init__(self) -> None:
+        self._calls: dict[str, CallRecord] = {}
+
+    def add(self, call: CallRecord) -> None:
+        self._calls[call.id] = call
+
+    def get(self, call_id: str) -> CallRecord | None:
+        return self._calls.get(call_id)
+
+    def delete(self, call_id: str) -> CallRecord | None:
+        return self._calls.pop(call_id, None)
+
+    def query(
+        self, limit: int = 100, call_id: str | None = None, assistant_id: str | None = None
+    ) -> list[CallRecord]:
+        """Newest first, like VAPI's list."""
+        found: Iterable[CallRecord] = reversed(self._calls.values())
+        if call_id is not None:
+            found = (c for c in found if c.id == call_id)
+        if assistant_id is not None:
+            found = (c for c in found if c.request.assistant_id == assistant_id)
+        return list(found)[: max(0, limit)]
+
+    def __iter__(self):
+        return iter(list(self._calls.values()))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _zero_cost_breakdown() -> dict[str, float]:
+    keys = ("transport", "stt", "llm", "tts", "vapi", "total", "llmPromptTokens")
+    return {key: 0 for key in keys} | {"llmCompletionTokens": 0, "ttsCharacters": 0}

@@ -1,0 +1,80 @@
+"""Tonal stand-ins for speech: the sandbox has no TTS, so prompts are audible tone patterns.
+
+Every function returns raw PCM s16le mono at the requested sample rate. Each tone is shaped
+by a short raised-cosine fade so that joins between tones do not click.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+AMPLITUDE = 0.3
+FADE_S = 0.005
+CHAR_S = 0.06
+MAX_PHRASE_S = 6.0
+MIN_PHRASE_S = 0.2
+
+# C5 E5 G5 C6 then G5: a rising arpeggio that is easy to tell apart from an echo of a voice.
+GREETING_NOTES_HZ: tuple[float, ...] = (523.25, 659.25, 783.99, 1046.5, 783.99)
+GREETING_NOTE_S = 0.15
+GREETING_GAP_S = 0.03
+
+
+def tone(
+    freq_hz: float, duration_s: float, sample_rate: int, amplitude: float = AMPLITUDE
+) -> bytes:
+    """A sine tone with faded edges."""
+    return _to_pcm(_sine(freq_hz, duration_s, sample_rate, amplitude))
+
+
+def silence(duration_s: float, sample_rate: int) -> bytes:
+    return bytes(2 * int(round(duration_s * sample_rate)))
+
+
+def greeting_melody(sample_rate: int) -> bytes:
+    """The fixed first-message melody: five notes of 150 ms with 30 ms gaps (0.9 s)."""
+    parts = []
+    for freq in GREETING_NOTES_HZ:
+        parts.append(_sine(freq, GREETING_NOTE_S, sample_rate, AMPLITUDE))
+        parts.append(np.zeros(int(round(GREETING_GAP_S * sample_rate))))
+    return _to_pcm(np.concatenate(parts))
+
+
+def phrase_duration_s(text: str) -> float:
+    """How long the tonal rendering of `text` lasts: 60 ms per character, 0.2 s to 6 s."""
+    return min(MAX_PHRASE_S, max(MIN_PHRASE_S, len(text) * CHAR_S))
+
+
+def spoken_phrase(text: str, sample_rate: int) -> bytes:
+    """A tone per character (spaces are pauses) so the audio's length follows the text."""
+    total_s = phrase_duration_s(text)
+    chars = text[: int(total_s / CHAR_S)] or " "
+    parts = []
+    for ch in chars:
+        if ch.isspace():
+            parts.append(np.zeros(int(round(CHAR_S * sample_rate))))
+        else:
+            # Pitches in a speech-like band; the code point picks one of 20 steps.
+            freq = 220.0 + (ord(ch) % 20) * 20.0
+            parts.append(_sine(freq, CHAR_S, sample_rate, AMPLITUDE))
+    samples = np.concatenate(parts)
+    wanted = int(round(total_s * sample_rate))
+    if samples.size < wanted:
+        samples = np.concatenate([samples, np.zeros(wanted - samples.size)])
+    return _to_pcm(samples)
+
+
+def _sine(freq_hz: float, duration_s: float, sample_rate: int, amplitude: float) -> np.ndarray:
+    n = int(round(duration_s * sample_rate))
+    t = np.arange(n) / sample_rate
+    wave = amplitude * np.sin(2 * np.pi * freq_hz * t)
+    fade = min(int(FADE_S * sample_rate), n // 2)
+    if fade > 0:
+        ramp = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, fade))
+        wave[:fade] *= ramp
+        wave[-fade:] *= ramp[::-1]
+    return wave
+
+
+def _to_pcm(samples: np.ndarray) -> bytes:
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()

@@ -1,0 +1,371 @@
+"""Connection profiles and their secrets.
+
+``ProfileStore`` keeps the profiles (names, kinds, Fishjam ids, VAPI addresses, the last one
+used) in profiles.json in the config folder: never a secret. ``SecretStore`` keeps the
+management token and VAPI key in the OS keyring, or, when the machine has no usable keyring,
+in memory for this run only (``persistent`` is then False, and the UI says so).
+``check_profile`` tries a profile's credentials and says in words what works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, replace
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.backend
+import keyring.errors
+from keyring.backends import fail
+
+from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.fishjam_gateway import FishjamGateway
+from voicepanel.core.redact import REDACTOR
+from voicepanel.core.vapi_gateway import VapiGateway
+from voicepanel.session.paths import config_dir
+
+log = logging.getLogger(__name__)
+
+SERVICE = "VoicePanel"
+SANDBOX_PROFILE_NAME = "Sandbox"
+
+
+class ProfileKind(Enum):
+    SANDBOX = "sandbox"
+    CLOUD = "cloud"
+
+
+class SecretName(StrEnum):
+    """The secrets a profile has; the value is the keyring key's suffix."""
+
+    MANAGEMENT_TOKEN = "management_token"
+    VAPI_KEY = "vapi_key"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    kind: ProfileKind
+    fishjam_id: str = ""  # a Fishjam id, or a full URL for a self-hosted server
+    vapi_base_url: str | None = None  # None = the VAPI cloud
+    last_used: float | None = None  # time.time() of the last connect
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.kind is ProfileKind.SANDBOX
+
+
+SANDBOX_PROFILE = Profile(name=SANDBOX_PROFILE_NAME, kind=ProfileKind.SANDBOX)
+"""The built-in profile: the in-process sandbox, no account needed."""
+
+
+# -- secrets -------------------------------------------------------------------------------
+
+
+def _usable(backend: keyring.backend.KeyringBackend) -> bool:
+    if isinstance(backend, fail.Keyring):
+        return False
+    try:
+        return float(backend.priority) > 0
+    except Exception:
+        return False
+
+
+class SecretStore:
+    """Secrets under service "VoicePanel", key "<profile>:<name>"; memory-only without a
+    usable keyring. Never writes a secret to a file of its own."""
+
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
+        self._memory: dict[str, str] = {}
+        self._backend: keyring.backend.KeyringBackend | None = None
+        try:
+            candidate = backend if backend is not None else keyring.get_keyring()
+        except Exception as exc:
+            log.warning("No keyring: secrets are kept for this run only (%s)", exc)
+            candidate = None
+        if candidate is not None and _usable(candidate):
+            self._backend = candidate
+        self.reason = "" if self._backend else "No usable keyring on this machine."
+
+    @property
+    def persistent(self) -> bool:
+        """True when secrets outlive this run (they are in the OS keyring)."""
+        return self._backend is not None
+
+    @property
+    def backend_name(self) -> str:
+        if self._backend is None:
+            return "memory (this run only)"
+        return getattr(self._backend, "name", type(self._backend).__name__)
+
+    @staticmethod
+    def key(profile: str, name: str) -> str:
+        return f"{profile}:{name}"
+
+    def _fall_back(self, exc: BaseException) -> None:
+        # A keyring that fails once (locked, daemon gone) is not retried for this run.
+        log.warning("The keyring failed; secrets are kept for this run only: %s", exc)
+        self.reason = "The keyring failed; secrets are kept for this run only."
+        self._backend = None
+
+    def get(self, profile: str, name: str) -> str | None:
+        key = self.key(profile, name)
+        value: str | None = self._memory.get(key)
+        if value is None and self._backend is not None:
+            try:
+                value = self._backend.get_password(SERVICE, key)
+            except (keyring.errors.KeyringError, OSError) as exc:
+                self._fall_back(exc)
+        if value:
+            REDACTOR.add(value)
+        return value or None
+
+    def set(self, profile: str, name: str, value: str) -> None:
+        """Stores a secret; an empty value deletes it."""
+        if not value:
+            self.delete(profile, name)
+            return
+        REDACTOR.add(value)
+        key = self.key(profile, name)
+        if self._backend is not None:
+            try:
+                self._backend.set_password(SERVICE, key, value)
+                self._memory.pop(key, None)
+                return
+            except (keyring.errors.KeyringError, OSError) as exc:
+                self._fall_back(exc)
+        self._memory[key] = value
+
+    def delete(self, profile: str, name: str) -> None:
+        key = self.key(profile, name)
+        self._memory.pop(key, None)
+        if self._backend is not None:
+            try:
+                self._backend.delete_password(SERVICE, key)
+            except keyring.errors.PasswordDeleteError:
+                pass  # nothing stored: already the wanted state
+            except (keyring.errors.KeyringError, OSError) as exc:
+                self._fall_back(exc)
+
+    def delete_profile(self, profile: str) -> None:
+        for name in SecretName:
+            self.delete(profile, name)
+
+    def rename_profile(self, old: str, new: str) -> None:
+        for name in SecretName:
+            value = self.get(old, name)
+            if value:
+                self.set(new, name, value)
+            self.delete(old, name)
+
+
+# -- profiles ------------------------------------------------------------------------------
+
+
+def _profile_to_json(p: Profile) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "kind": p.kind.value,
+        "fishjam_id": p.fishjam_id,
+        "vapi_base_url": p.vapi_base_url,
+        "last_used": p.last_used,
+    }
+
+
+def _profile_from_json(d: dict[str, Any]) -> Profile:
+    last_used = d.get("last_used")
+    return Profile(
+        name=str(d["name"]),
+        kind=ProfileKind(d.get("kind", ProfileKind.CLOUD.value)),
+        fishjam_id=str(d.get("fishjam_id") or ""),
+        vapi_base_url=d.get("vapi_base_url") or None,
+        last_used=float(last_used) if isinstance(last_used, int | float) else None,
+    )
+
+
+class ProfileStore:
+    """The saved profiles, with the built-in Sandbox always first and never deletable."""
+
+    FILE_NAME = "profiles.json"
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path if path is not None else config_dir() / self.FILE_NAME
+        self._profiles: dict[str, Profile] = {SANDBOX_PROFILE_NAME: SANDBOX_PROFILE}
+        self._last_used: str = SANDBOX_PROFILE_NAME
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            log.warning("Could not read %s, starting with the Sandbox profile: %s", self.path, exc)
+            return
+        for item in data.get("profiles", []) if isinstance(data, dict) else []:
+            try:
+                profile = _profile_from_json(item)
+            except (KeyError, ValueError, TypeError):
+                log.warning("Skipped an unreadable profile in %s", self.path)
+                continue
+            if profile.name == SANDBOX_PROFILE_NAME:
+                # The built-in keeps its kind; only its last-used time is remembered.
+                profile = replace(SANDBOX_PROFILE, last_used=profile.last_used)
+            self._profiles[profile.name] = profile
+        last = data.get("last_used") if isinstance(data, dict) else None
+        if isinstance(last, str) and last in self._profiles:
+            self._last_used = last
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "version": 1,
+            "last_used": self._last_used,
+            "profiles": [_profile_to_json(p) for p in self._profiles.values()],
+        }
+        # Write then rename, so a crash never leaves half a settings file.
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def profiles(self) -> list[Profile]:
+        """Sandbox first, then the others by name."""
+        others = sorted(
+            (p for p in self._profiles.values() if not p.is_sandbox), key=lambda p: p.name.lower()
+        )
+        return [self._profiles[SANDBOX_PROFILE_NAME], *others]
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.profiles()]
+
+    def get(self, name: str) -> Profile | None:
+        return self._profiles.get(name)
+
+    def save(self, profile: Profile) -> Profile:
+        """Adds or replaces a profile by name (the built-in Sandbox cannot be changed)."""
+        name = profile.name.strip()
+        if not name:
+            raise VoicePanelError("The profile needs a name.", "Type a name for the profile.")
+        if name == SANDBOX_PROFILE_NAME or profile.is_sandbox:
+            raise VoicePanelError(
+                f'"{SANDBOX_PROFILE_NAME}" is the built-in profile and cannot be changed.',
+                "Choose another name for your profile.",
+            )
+        if profile.kind is ProfileKind.CLOUD and not profile.fishjam_id.strip():
+            raise VoicePanelError(
+                "The profile needs a Fishjam ID.",
+                "Copy it from the Fishjam dashboard, or enter the server's full address.",
+            )
+        profile = replace(
+            profile,
+            name=name,
+            fishjam_id=profile.fishjam_id.strip(),
+            vapi_base_url=(profile.vapi_base_url or "").strip() or None,
+        )
+        self._profiles[name] = profile
+        self._save()
+        return profile
+
+    def delete(self, name: str, secrets: SecretStore | None = None) -> None:
+        """Removes a profile, and its secrets when given the store."""
+        if name == SANDBOX_PROFILE_NAME:
+            raise VoicePanelError(
+                "The Sandbox profile is built in and cannot be deleted.",
+                "Delete one of your own profiles instead.",
+            )
+        if self._profiles.pop(name, None) is None:
+            return
+        if secrets is not None:
+            secrets.delete_profile(name)
+        if self._last_used == name:
+            self._last_used = SANDBOX_PROFILE_NAME
+        self._save()
+
+    @property
+    def last_used(self) -> Profile:
+        """The profile used last, or the Sandbox on a first start."""
+        return self._profiles.get(self._last_used, self._profiles[SANDBOX_PROFILE_NAME])
+
+    def mark_used(self, name: str) -> Profile:
+        """Records that ``name`` was just connected; it opens first next time."""
+        profile = self._profiles.get(name)
+        if profile is None:
+            raise VoicePanelError(f'There is no profile named "{name}".', "Pick one from the list.")
+        profile = replace(profile, last_used=time.time())
+        self._profiles[name] = profile
+        self._last_used = name
+        self._save()
+        return profile
+
+
+# -- checking ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileCheck:
+    """What works in a profile, in sentences a person can read."""
+
+    fishjam_ok: bool
+    fishjam_text: str
+    vapi_ok: bool
+    vapi_text: str
+
+    @property
+    def ok(self) -> bool:
+        return self.fishjam_ok and self.vapi_ok
+
+
+def _error_text(exc: VoicePanelError) -> str:
+    return REDACTOR.redact(f"{exc.message} {exc.hint}".strip())
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+async def _check_fishjam(fishjam_id: str, token: str) -> tuple[bool, str]:
+    if not fishjam_id:
+        return False, "No Fishjam ID: enter it from the Fishjam dashboard."
+    if not token:
+        return False, "No management token: paste it from the Fishjam dashboard."
+    try:
+        gateway = FishjamGateway(fishjam_id, token)
+        await gateway.check_credentials()
+        rooms = await gateway.list_rooms()
+    except VoicePanelError as exc:
+        return False, _error_text(exc)
+    return True, f"Fishjam answers and accepts the token ({_plural(len(rooms), 'room')} now)."
+
+
+async def _check_vapi(base_url: str | None, key: str) -> tuple[bool, str]:
+    if not key:
+        return False, "No VAPI key: assistants cannot be added to rooms until you enter one."
+    gateway = VapiGateway(key, base_url)
+    try:
+        assistants = await gateway.list_assistants()
+    except VoicePanelError as exc:
+        return False, _error_text(exc)
+    finally:
+        await gateway.close()
+    return True, f"VAPI accepts the key ({_plural(len(assistants), 'assistant')} found)."
+
+
+async def check_profile(profile: Profile, management_token: str, vapi_key: str) -> ProfileCheck:
+    """Tries the Fishjam token (credentials and a room listing) and the VAPI key (listing
+    assistants), both at once; never raises for a failed check, only says why."""
+    if profile.is_sandbox:
+        text = "The built-in sandbox runs inside the app and needs no account."
+        return ProfileCheck(True, text, True, text)
+    REDACTOR.add(management_token)
+    REDACTOR.add(vapi_key)
+    (fj_ok, fj_text), (vapi_ok, vapi_text) = await asyncio.gather(
+        _check_fishjam(profile.fishjam_id, management_token),
+        _check_vapi(profile.vapi_base_url, vapi_key),
+    )
+    return ProfileCheck(fj_ok, fj_text, vapi_ok, vapi_text)

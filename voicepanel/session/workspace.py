@@ -1,0 +1,457 @@
+"""Workspace: one connected profile. Owns the gateways, the resilient notifier, the room
+tree, the notification journal and the call book, and offers the panel's actions on them.
+
+Every notification is journaled first (so nothing shown is ever lost), then applied to the
+tree, then handed to listeners. Whatever the workspace creates (VAPI calls, agents) it
+cleans up on close, so nothing keeps running or billing after the panel quits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.fishjam_gateway import FishjamGateway, PeerInfo, RoomInfo, RoomSpec
+from voicepanel.core.notifications import Notification
+from voicepanel.core.notifier import NotifierState, NotifierStatus, ResilientNotifier
+from voicepanel.core.redact import REDACTOR, Redactor
+from voicepanel.core.vapi_gateway import AssistantInfo, CallInfo, VapiGateway
+from voicepanel.session.calls import NOT_STARTED, CallBook, CallRecord
+from voicepanel.session.journal import NotificationJournal
+from voicepanel.session.observable import Callbacks
+from voicepanel.session.paths import data_dir as default_data_dir
+from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
+from voicepanel.session.state import RoomTree
+
+if TYPE_CHECKING:
+    from fishjam.agent import Agent
+
+    from voicepanel.sandbox.server import Sandbox
+
+log = logging.getLogger(__name__)
+
+CloseHook = Callable[[], Awaitable[None]]
+
+LIVE_WAIT_S = 5.0  # how long open() waits for the notifier before carrying on without it
+
+
+class WorkspaceState(Enum):
+    NEW = "new"
+    OPENING = "opening"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class Workspace:
+    """One profile, connected: call ``open()``, use the actions, then ``close()``."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        secrets: SecretStore,
+        data_dir: Path | None = None,
+        *,
+        sandbox: Sandbox | None = None,
+        sandbox_port: int = 0,
+        redactor: Redactor = REDACTOR,
+        call_poll_interval_s: float = 2.0,
+    ) -> None:
+        self.profile = profile
+        self._secrets = secrets
+        self.data_dir = data_dir if data_dir is not None else default_data_dir()
+        self._given_sandbox = sandbox
+        self._sandbox_port = sandbox_port
+        self._redactor = redactor
+        self._call_poll_interval_s = call_poll_interval_s
+
+        self.state = WorkspaceState.NEW
+        self.sandbox: Sandbox | None = None
+        self._owns_sandbox = False
+        self._fishjam: FishjamGateway | None = None
+        self._vapi: VapiGateway | None = None
+        self._vapi_key = ""
+        self._notifier: ResilientNotifier | None = None
+        self.tree = RoomTree()
+        self._journal: NotificationJournal | None = None
+        self._calls: CallBook | None = None
+        self.notifier_status = NotifierStatus(NotifierState.CONNECTING)
+        self._live = asyncio.Event()
+
+        self._notifications: Callbacks[Notification] = Callbacks("notification")
+        self._statuses: Callbacks[NotifierStatus] = Callbacks("notifier status")
+        self._close_hooks: list[CloseHook] = []
+        self._agents: dict[str, Agent] = {}  # peer id -> agent this workspace created
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- what it owns --------------------------------------------------------------------
+
+    @property
+    def fishjam(self) -> FishjamGateway:
+        if self._fishjam is None:
+            raise VoicePanelError("The workspace is not connected.", "Connect a profile first.")
+        return self._fishjam
+
+    @property
+    def vapi(self) -> VapiGateway:
+        if self._vapi is None:
+            raise VoicePanelError(
+                "This profile has no VAPI key, so assistants cannot be used.",
+                "Add the VAPI private API key to the profile.",
+            )
+        return self._vapi
+
+    @property
+    def has_vapi(self) -> bool:
+        return self._vapi is not None
+
+    @property
+    def journal(self) -> NotificationJournal:
+        if self._journal is None:
+            raise VoicePanelError("The workspace is not connected.", "Connect a profile first.")
+        return self._journal
+
+    @property
+    def calls(self) -> CallBook:
+        if self._calls is None:
+            raise VoicePanelError(
+                "This profile has no VAPI key, so there are no calls.",
+                "Add the VAPI private API key to the profile.",
+            )
+        return self._calls
+
+    @property
+    def fishjam_url(self) -> str:
+        return self.fishjam.fishjam_url
+
+    @property
+    def has_live_calls(self) -> bool:
+        """True when calls this panel started are still running (for the quit prompt)."""
+        return self._calls is not None and self._calls.has_live
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is WorkspaceState.OPEN
+
+    # -- listening -----------------------------------------------------------------------
+
+    def on_notification(self, callback: Callable[[Notification], None]) -> Callable[[], None]:
+        """Every notification, after it was journaled and applied to the tree."""
+        return self._notifications.subscribe(callback)
+
+    def on_notifier_status(self, callback: Callable[[NotifierStatus], None]) -> Callable[[], None]:
+        return self._statuses.subscribe(callback)
+
+    def add_close_hook(self, hook: CloseHook) -> Callable[[], None]:
+        """``await hook()`` runs first on close (the local agent disconnects there);
+        returns the function that removes it."""
+        self._close_hooks.append(hook)
+
+        def remove() -> None:
+            if hook in self._close_hooks:
+                self._close_hooks.remove(hook)
+
+        return remove
+
+    # -- opening and closing -------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Connects: starts the sandbox for the Sandbox profile, reads every room, starts
+        the notifier and waits briefly for it. Raises VoicePanelError (and leaves nothing
+        running) when the server cannot be reached or refuses the token."""
+        if self.state is not WorkspaceState.NEW:
+            raise VoicePanelError("This workspace was already opened.", "Open a new one.")
+        self.state = WorkspaceState.OPENING
+        try:
+            fishjam_id, token, vapi_base_url = await self._connection()
+            self._fishjam = FishjamGateway(fishjam_id, token)
+            rooms = await self._fishjam.list_rooms()
+            if self._vapi_key:
+                self._vapi = VapiGateway(self._vapi_key, vapi_base_url)
+                self._calls = CallBook(self._vapi, poll_interval_s=self._call_poll_interval_s)
+            self._journal = NotificationJournal(self.data_dir / "journal")
+            self.tree.replace_all(rooms)
+            self._notifier = ResilientNotifier(
+                fishjam_id,
+                token,
+                on_notification=self._handle_notification,
+                on_status=self._handle_status,
+                on_resync=self.resync,
+            )
+            self._notifier.start()
+        except BaseException:
+            await self._release()
+            self.state = WorkspaceState.CLOSED
+            raise
+        self.state = WorkspaceState.OPEN
+        await self.wait_live(LIVE_WAIT_S)
+
+    async def _connection(self) -> tuple[str, str, str | None]:
+        """(fishjam_id, management token, VAPI base URL); starts the sandbox if needed."""
+        if self.profile.kind is ProfileKind.SANDBOX:
+            sandbox = self._given_sandbox
+            if sandbox is None:
+                from voicepanel.sandbox.server import Sandbox, SandboxConfig
+
+                sandbox = Sandbox(SandboxConfig(port=self._sandbox_port))
+                try:
+                    await sandbox.start()
+                except OSError as exc:
+                    raise VoicePanelError(
+                        "Could not start the built-in sandbox.",
+                        "Another program may use its port; choose another or use port 0.",
+                        cause=exc,
+                    ) from exc
+                self._owns_sandbox = True
+            self.sandbox = sandbox
+            self._vapi_key = sandbox.config.vapi_key
+            self._redactor.add(sandbox.config.token)
+            self._redactor.add(self._vapi_key)
+            return sandbox.fishjam_url, sandbox.config.token, sandbox.vapi_base_url
+        token = self._secrets.get(self.profile.name, SecretName.MANAGEMENT_TOKEN) or ""
+        if not token:
+            raise VoicePanelError(
+                f'The profile "{self.profile.name}" has no management token.',
+                "Edit the profile and paste the token from the Fishjam dashboard.",
+            )
+        self._vapi_key = self._secrets.get(self.profile.name, SecretName.VAPI_KEY) or ""
+        self._redactor.add(token)
+        self._redactor.add(self._vapi_key)
+        return self.profile.fishjam_id, token, self.profile.vapi_base_url
+
+    async def wait_live(self, timeout_s: float) -> bool:
+        """Waits until the notifier is subscribed; False if it did not get there in time."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._live.wait(), timeout_s)
+        return self._live.is_set()
+
+    async def close(self, end_calls: bool = True) -> None:
+        """Disconnects: runs the close hooks (local agent), ends the live calls it started
+        (unless ``end_calls`` is False), deletes its agents, stops the notifier, closes the
+        journal and stops the sandbox it started. Never raises for a cleanup failure."""
+        if self.state in (WorkspaceState.CLOSING, WorkspaceState.CLOSED):
+            return
+        self.state = WorkspaceState.CLOSING
+        for hook in reversed(self._close_hooks):
+            try:
+                await hook()
+            except Exception:
+                log.exception("A close hook failed")
+        self._close_hooks.clear()
+        if end_calls and self._calls is not None:
+            for error in await self._calls.end_all_live():
+                log.warning("Could not end a call on close: %s", error)
+            # A call VAPI would not end yet: removing its peer stops Fishjam connecting it.
+            for record in self._calls.live:
+                if record.room_id and record.peer_id:
+                    with contextlib.suppress(VoicePanelError):
+                        await self.fishjam.delete_peer(record.room_id, record.peer_id)
+        for peer_id, agent in list(self._agents.items()):
+            with contextlib.suppress(Exception):
+                await self.fishjam.delete_peer(agent.room_id, peer_id)
+        self._agents.clear()
+        await self._release()
+        self.state = WorkspaceState.CLOSED
+
+    async def _release(self) -> None:
+        """Stops what runs, in the reverse order of open()."""
+        if self._calls is not None:
+            await self._calls.close()
+        if self._notifier is not None:
+            try:
+                await self._notifier.stop()
+            except Exception:
+                log.exception("Stopping the notifier failed")
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self._vapi is not None:
+            with contextlib.suppress(Exception):
+                await self._vapi.close()
+        if self._journal is not None:
+            self._journal.close()
+        if self.sandbox is not None and self._owns_sandbox:
+            try:
+                await self.sandbox.stop()
+            except Exception:
+                log.exception("Stopping the sandbox failed")
+            self._owns_sandbox = False
+        self._notifications.clear()
+        self._statuses.clear()
+
+    # -- notifications -------------------------------------------------------------------
+
+    def _spawn(self, coro: Awaitable[Any], name: str) -> None:
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _handle_notification(self, n: Notification) -> None:
+        if self._journal is not None:
+            try:
+                self._journal.append(n)
+            except OSError:
+                log.exception("Could not write the notification journal")
+        self.tree.apply(n)
+        if n.kind == "RoomCreated" and n.room_id:
+            self._spawn(self._fill_room(n.room_id), f"read room {n.room_id}")
+        elif n.kind == "PeerCrashed" and n.peer_id and self._calls is not None:
+            self._calls.peer_crashed(n.peer_id, str(n.details.get("reason") or ""))
+        self._notifications.emit(n)
+
+    async def _fill_room(self, room_id: str) -> None:
+        try:
+            room = await self.fishjam.get_room(room_id)
+        except VoicePanelError as exc:
+            if exc.status != 404:  # 404: deleted meanwhile, and the tree already knows
+                log.warning("Could not read the new room %s: %s", room_id, exc)
+            return
+        if room_id in self.tree.rooms:
+            self.tree.upsert_room(room)
+
+    def _handle_status(self, status: NotifierStatus) -> None:
+        self.notifier_status = status
+        if status.state is NotifierState.LIVE:
+            self._live.set()
+        else:
+            self._live.clear()
+        self._statuses.emit(status)
+
+    async def resync(self) -> None:
+        """Re-reads every room from REST (the notifier calls it after each connect)."""
+        try:
+            rooms = await self.fishjam.list_rooms()
+        except VoicePanelError as exc:
+            log.warning("Could not re-read the rooms: %s", exc)
+            return
+        self.tree.replace_all(rooms)
+
+    def reconnect_notifier(self) -> None:
+        """Skips the notifier's back-off wait and tries again now."""
+        if self._notifier is not None:
+            self._notifier.reconnect_now()
+
+    # -- room and peer actions -----------------------------------------------------------
+
+    async def create_room(self, spec: RoomSpec | None = None) -> RoomInfo:
+        room = await self.fishjam.create_room(spec or RoomSpec())
+        self.tree.upsert_room(room)
+        return room
+
+    async def delete_room(self, room_id: str) -> None:
+        await self.fishjam.delete_room(room_id)
+        for peer_id in [p for p, a in self._agents.items() if a.room_id == room_id]:
+            del self._agents[peer_id]
+        self.tree.remove_room(room_id)
+
+    async def get_room(self, room_id: str) -> RoomInfo:
+        room = await self.fishjam.get_room(room_id)
+        self.tree.upsert_room(room)
+        return room
+
+    async def create_peer(
+        self, room_id: str, metadata: dict[str, Any] | None = None, subscribe_mode: str = "auto"
+    ) -> tuple[PeerInfo, str]:
+        """A WebRTC peer; returns it and its token (to hand to a client)."""
+        peer, token = await self.fishjam.create_peer(room_id, metadata, subscribe_mode)
+        self.tree.upsert_peer(room_id, peer)
+        return peer, token
+
+    async def delete_peer(self, room_id: str, peer_id: str) -> None:
+        await self.fishjam.delete_peer(room_id, peer_id)
+        self._agents.pop(peer_id, None)
+        self.tree.remove_peer(room_id, peer_id)
+
+    async def refresh_peer_token(self, room_id: str, peer_id: str) -> str:
+        return await self.fishjam.refresh_peer_token(room_id, peer_id)
+
+    async def subscribe_peer(self, room_id: str, peer_id: str, target_peer_id: str) -> None:
+        await self.fishjam.subscribe_peer(room_id, peer_id, target_peer_id)
+
+    async def subscribe_tracks(self, room_id: str, peer_id: str, track_ids: list[str]) -> None:
+        await self.fishjam.subscribe_tracks(room_id, peer_id, track_ids)
+
+    async def create_agent(
+        self, room_id: str, sample_rate: int = 16000, subscribe_mode: str = "auto"
+    ) -> Agent:
+        """An agent peer (not yet connected); deleted when the workspace closes."""
+        agent = await self.fishjam.create_agent(room_id, sample_rate, subscribe_mode)
+        self._agents[agent.id] = agent
+        return agent
+
+    # -- VAPI actions --------------------------------------------------------------------
+
+    async def list_assistants(self) -> list[AssistantInfo]:
+        return await self.vapi.list_assistants()
+
+    async def add_vapi_assistant(
+        self,
+        room_id: str,
+        assistant_id: str | None = None,
+        assistant: dict[str, Any] | None = None,
+        *,
+        auto_close: bool = True,
+        subscribe_mode: str = "auto",
+    ) -> CallRecord:
+        """Starts a VAPI call (websocket transport) and puts it into the room as a VAPI
+        peer. If the peer cannot be added, the call is ended again so nothing bills."""
+        if (assistant_id is None) == (assistant is None):
+            raise VoicePanelError(
+                "Could not add the assistant: choose exactly one assistant.",
+                "Pick a saved assistant or describe one, not both.",
+            )
+        vapi = self.vapi
+        calls = self.calls
+        call: CallInfo = await vapi.create_call(assistant_id=assistant_id, assistant=assistant)
+        try:
+            peer = await self.fishjam.create_vapi_peer(
+                room_id,
+                self._vapi_key,
+                call.id,
+                auto_close=auto_close,
+                subscribe_mode=subscribe_mode,
+            )
+        except BaseException as exc:
+            note = await self._abandon_call(call)
+            if isinstance(exc, VoicePanelError):
+                raise VoicePanelError(
+                    exc.message,
+                    f"{exc.hint} {note}".strip(),
+                    status=exc.status,
+                    cause=exc.__cause__ or exc,
+                ) from exc
+            raise
+        self.tree.upsert_peer(room_id, peer)
+        return calls.add(call, room_id, peer.id)
+
+    async def _abandon_call(self, call: CallInfo) -> str:
+        """Ends a call whose peer could not be added; says what became of it."""
+        vapi = self.vapi
+        try:
+            call = await vapi.get_call(call.id)
+            if call.status in NOT_STARTED:
+                # Nothing will ever connect it: it never starts, so it never bills, and VAPI
+                # drops it on its own. VAPI refuses to end a call that has not started.
+                return "The call it started never connected, so it does not bill."
+            if not call.ended:
+                await vapi.end_call(call)
+        except VoicePanelError as end_exc:
+            log.warning("Could not end call %s after the peer failed: %s", call.id, end_exc)
+            return f"The call it started ({call.id}) could not be ended: check it in VAPI."
+        return "The call it started was ended so it does not keep billing."
+
+    async def say(self, call_id: str, text: str, end_after: bool = False) -> None:
+        await self.calls.say(call_id, text, end_after)
+
+    async def end_call(self, call_id: str) -> CallRecord:
+        return await self.calls.end(call_id)

@@ -1,0 +1,250 @@
+"""One VAPI call at a glance: status and why it ended, duration, say a line, end, report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from voicepanel.core.vapi_gateway import ended_reason_group
+from voicepanel.ui.busy import BusyIndicator
+from voicepanel.ui.error_banner import ErrorBanner, log_failure
+from voicepanel.ui.state_style import Tone, dot_icon
+
+Say = Callable[[str, str, bool], Awaitable[None]]  # (call_id, text, end_after)
+End = Callable[[str], Awaitable[Any]]  # (call_id)
+
+_STATUS = {
+    "scheduled": ("scheduled", Tone.IDLE),
+    "queued": ("queued", Tone.WARN),
+    "ringing": ("ringing", Tone.WARN),
+    "in-progress": ("in progress", Tone.GOOD),
+    "forwarding": ("forwarding", Tone.INFO),
+    "ended": ("ended", Tone.IDLE),
+}
+
+
+def _epoch(stamp: str | None) -> float | None:
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def call_duration_s(record: Any, now: float | None = None) -> float:
+    """Seconds the call has run: from its start to its end, or to now while live."""
+    call = record.call
+    start = _epoch(call.started_at) or _epoch(call.created_at) or record.started_at
+    end = _epoch(call.ended_at) if call.status == "ended" else None
+    if end is None:
+        end = time.time() if now is None else now
+    return max(0.0, end - start)
+
+
+def format_duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class VapiCallCard(QFrame):
+    """Shows a CallRecord; ``say`` and ``end`` steer the call through the CallBook."""
+
+    def __init__(self, record: Any, say: Say, end: End, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("vapiCallCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._say = say
+        self._end = end
+        self.record = record
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 10)
+        layout.setSpacing(6)
+
+        header = QHBoxLayout()
+        self._dot = QLabel()
+        self.title = QLabel()
+        self.title.setObjectName("callTitle")
+        self.status_label = QLabel()
+        self.status_label.setObjectName("callStatus")
+        self.duration_label = QLabel()
+        self.duration_label.setObjectName("callDuration")
+        self.duration_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        header.addWidget(self._dot)
+        header.addWidget(self.title, 1)
+        header.addWidget(self.status_label)
+        header.addWidget(self.duration_label)
+        layout.addLayout(header)
+
+        self.info = QFormLayout()
+        self.info.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.call_id = QLabel()
+        self.call_id.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.call_id.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        copy = QToolButton()
+        copy.setText("Copy")
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.record.id))
+        id_row = QHBoxLayout()
+        id_row.addWidget(self.call_id, 1)
+        id_row.addWidget(copy)
+        self.info.addRow("Call id", id_row)
+        self.where = QLabel()
+        self.where.setWordWrap(True)
+        self.info.addRow("Room / peer", self.where)
+        self.why = QLabel()
+        self.why.setObjectName("callWhy")
+        self.why.setWordWrap(True)
+        self.why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.info.addRow("Ended because", self.why)
+        layout.addLayout(self.info)
+
+        self.banner = ErrorBanner(self)
+        layout.addWidget(self.banner)
+
+        self.controls = QWidget()
+        controls = QHBoxLayout(self.controls)
+        controls.setContentsMargins(0, 0, 0, 0)
+        self.line = QLineEdit()
+        self.line.setObjectName("sayLine")
+        self.line.setPlaceholderText("Make the assistant say…")
+        self.line.returnPressed.connect(self.say_line)
+        self.end_after = QCheckBox("then hang up")
+        self.say_button = QPushButton("Say")
+        self.say_button.setObjectName("sayButton")
+        self.say_button.clicked.connect(self.say_line)
+        self.end_button = QPushButton("End call")
+        self.end_button.setObjectName("endCallButton")
+        self.end_button.clicked.connect(self.end_call)
+        self.busy = BusyIndicator(self)
+        controls.addWidget(self.line, 1)
+        controls.addWidget(self.end_after)
+        controls.addWidget(self.say_button)
+        controls.addWidget(self.end_button)
+        controls.addWidget(self.busy)
+        layout.addWidget(self.controls)
+        self.said = QLabel()
+        self.said.setObjectName("callSaid")
+        self.said.setEnabled(False)
+        self.said.hide()
+        layout.addWidget(self.said)
+
+        self.report = QWidget()
+        report = QVBoxLayout(self.report)
+        report.setContentsMargins(0, 4, 0, 0)
+        self.summary = QLabel()
+        self.summary.setObjectName("callSummary")
+        self.summary.setWordWrap(True)
+        self.cost = QLabel()
+        self.cost.setObjectName("callCost")
+        self.transcript = QPlainTextEdit()
+        self.transcript.setObjectName("callTranscript")
+        self.transcript.setReadOnly(True)
+        self.transcript.setMaximumHeight(130)
+        report.addWidget(QLabel("<b>End-of-call report</b>"))
+        report.addWidget(self.summary)
+        report.addWidget(self.cost)
+        report.addWidget(self.transcript)
+        layout.addWidget(self.report)
+        self.update_record(record)
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def update_record(self, record: Any) -> None:
+        self.record = record
+        call = record.call
+        text, tone = _STATUS.get(call.status, (call.status, Tone.IDLE))
+        crashed = bool(record.peer_crash_reason)
+        if crashed and call.status != "ended":
+            tone = Tone.BAD
+        self._dot.setPixmap(dot_icon(tone, 12).pixmap(12, 12))
+        self.title.setText(f"<b>{call.assistant_name or call.assistant_id or 'Assistant'}</b>")
+        self.status_label.setText(text)
+        self.call_id.setText(call.id)
+        self.where.setText(f"{record.room_id or '—'} / {record.peer_id or 'not joined yet'}")
+        why_parts = []
+        if call.status == "ended":
+            group = ended_reason_group(call.ended_reason)
+            why_parts.append(f"{group} ({call.ended_reason or 'no reason given'})")
+        if crashed:
+            why_parts.append(f"The VAPI peer crashed: {record.peer_crash_reason}")
+        self.why.setText("\n".join(why_parts))
+        _set_row_visible(self.info, self.why, bool(why_parts))
+        if record.last_error:
+            self.banner.show_message(record.last_error, tone=Tone.WARN)
+        self.controls.setVisible(call.status != "ended")
+        self._show_report(call)
+        self.tick()
+
+    def _show_report(self, call: Any) -> None:
+        has_report = call.status == "ended" and bool(
+            call.transcript or call.summary or call.cost is not None or call.messages
+        )
+        self.report.setVisible(has_report)
+        if not has_report:
+            return
+        self.summary.setText(f"Summary: {call.summary}" if call.summary else "No summary.")
+        self.cost.setText(f"Cost: ${call.cost:.4f}" if call.cost is not None else "Cost: unknown")
+        transcript = call.transcript or "\n".join(
+            f"{m.get('role', '?')}: {m.get('message') or m.get('content') or ''}"
+            for m in call.messages
+            if m.get("role") in ("user", "assistant", "bot")
+        )
+        if self.transcript.toPlainText() != transcript:
+            self.transcript.setPlainText(transcript or "No transcript.")
+
+    def tick(self) -> None:
+        """Refreshes the live duration (the calls panel calls this once a second)."""
+        self.duration_label.setText(format_duration(call_duration_s(self.record)))
+
+    # -- steering --------------------------------------------------------------------------
+
+    @asyncSlot()
+    async def say_line(self) -> None:
+        text = self.line.text().strip()
+        if not text:
+            return
+        self.banner.hide()
+        try:
+            with self.busy.busy(self.say_button, self.line, self.end_button):
+                await self._say(self.record.id, text, self.end_after.isChecked())
+        except Exception as error:  # noqa: BLE001 - shown on the card, cause logged
+            log_failure(error)
+            self.banner.show_error(error)
+            return
+        self.line.clear()
+        self.said.setText(f"Said: “{text}”")
+        self.said.show()
+
+    @asyncSlot()
+    async def end_call(self) -> None:
+        self.banner.hide()
+        try:
+            with self.busy.busy(self.say_button, self.line, self.end_button):
+                await self._end(self.record.id)
+        except Exception as error:  # noqa: BLE001 - shown on the card, cause logged
+            log_failure(error)
+            self.banner.show_error(error)
+
+
+def _set_row_visible(form: QFormLayout, field: QWidget, visible: bool) -> None:
+    form.setRowVisible(field, visible)

@@ -1,0 +1,230 @@
+"""The details of the selected room, peer or track: ids to copy, config, metadata, tracks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voicepanel.ui.state_style import Tone, peer_tone, tone_colour
+
+
+def pretty_json(value: Any) -> str:
+    if value in (None, {}, []):
+        return "(none)"
+    return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+class DetailsPane(QScrollArea):
+    """Rebuilt when the selection changes, or when what it shows changed."""
+
+    def __init__(
+        self, actions: dict[str, list[QAction]] | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailsPane")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._actions = actions or {}
+        self._kind = ""
+        self._item: Any = None
+        self._signature = ""
+        self._show_placeholder()
+
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    def show_item(self, kind: str, item: Any, context: dict[str, Any] | None = None) -> None:
+        """Shows a RoomView ("room"), PeerView ("peer") or TrackView ("track"), or nothing."""
+        signature = f"{kind}|{_signature(item)}|{_signature(context)}"
+        if signature == self._signature:
+            return
+        self._signature = signature
+        self._kind = kind if item is not None else ""
+        self._item = item
+        if item is None:
+            self._show_placeholder()
+            return
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(8)
+        title = QLabel(f"<h3 style='margin:0'>{kind.capitalize()}</h3>")
+        layout.addWidget(title)
+        buttons = self._action_row(kind)
+        if buttons is not None:
+            layout.addLayout(buttons)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+        context = context or {}
+        if kind == "room":
+            self._room(form, layout, item)
+        elif kind == "peer":
+            self._peer(form, layout, item, context)
+        else:
+            self._track(form, layout, item, context)
+        layout.addStretch(1)
+        self.setWidget(body)
+
+    # -- one builder per kind -------------------------------------------------------------
+
+    def _room(self, form: QFormLayout, layout: QVBoxLayout, room: Any) -> None:
+        config = room.config
+        form.addRow("Room id", _copyable(room.id, "roomId"))
+        form.addRow("Type", QLabel(config.room_type.replace("_", " ")))
+        form.addRow("Peer limit", QLabel(str(config.max_peers or "no limit")))
+        form.addRow("Video codec", QLabel(config.video_codec or "default"))
+        form.addRow("Webhook URL", _selectable(config.webhook_url or "none"))
+        form.addRow("Public", QLabel("yes" if config.public else "no"))
+        form.addRow(
+            "Batched webhooks", QLabel("yes" if config.batch_webhook_notifications else "no")
+        )
+        peers = list(room.peers.values())
+        state = "crashed" if getattr(room, "crashed", False) else "running"
+        form.addRow("State", _state_label(state, Tone.BAD if state == "crashed" else Tone.GOOD))
+        form.addRow("Peers", QLabel(_peer_summary(peers)))
+
+    def _peer(
+        self, form: QFormLayout, layout: QVBoxLayout, peer: Any, context: dict[str, Any]
+    ) -> None:
+        state = getattr(peer.state, "name", str(peer.state)).upper()
+        form.addRow("Peer id", _copyable(peer.id, "peerId"))
+        form.addRow("Room id", _copyable(peer.room_id, "peerRoomId"))
+        form.addRow("Peer type", QLabel(peer.type))
+        form.addRow("State", _state_label(state.lower(), peer_tone(state)))
+        if state == "CRASHED":
+            form.addRow("Why", _selectable(peer.crash_reason or "no reason given"))
+        form.addRow("Subscribe mode", QLabel(peer.subscribe_mode))
+        call = context.get("call_id")
+        if call:
+            form.addRow("VAPI call id", _copyable(call, "peerCallId"))
+        layout.addWidget(_heading("Metadata"))
+        layout.addWidget(_json_box(peer.metadata))
+        layout.addWidget(_heading(f"Tracks ({len(peer.tracks)})"))
+        if not peer.tracks:
+            layout.addWidget(_muted("No tracks yet. Tracks appear when the peer publishes."))
+        for track in peer.tracks.values():
+            layout.addWidget(QLabel(f"<b>{track.type}</b> · {track.id}"))
+            layout.addWidget(_json_box(track.metadata, max_lines=6))
+
+    def _track(
+        self, form: QFormLayout, layout: QVBoxLayout, track: Any, context: dict[str, Any]
+    ) -> None:
+        form.addRow("Track id", _copyable(track.id, "trackId"))
+        form.addRow("Peer id", _copyable(context.get("peer_id", ""), "trackPeerId"))
+        form.addRow("Room id", _copyable(context.get("room_id", ""), "trackRoomId"))
+        form.addRow("Type", QLabel(track.type))
+        layout.addWidget(_heading("Metadata"))
+        layout.addWidget(_json_box(track.metadata))
+
+    def _action_row(self, kind: str) -> QHBoxLayout | None:
+        actions = self._actions.get(kind)
+        if not actions:
+            return None
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        for action in actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
+
+    def _show_placeholder(self) -> None:
+        label = QLabel(
+            "Select a room, peer or track to see its details.\n\n"
+            "Create a room with Ctrl+N, or right-click a room for more."
+        )
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        label.setEnabled(False)
+        self.setWidget(label)
+
+
+def _signature(value: Any) -> str:
+    return repr(value)
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(f"<b>{text}</b>")
+    label.setContentsMargins(0, 6, 0, 0)
+    return label
+
+
+def _muted(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setEnabled(False)
+    return label
+
+
+def _selectable(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _state_label(text: str, tone: Tone) -> QLabel:
+    label = QLabel(f"● {text}")
+    palette = label.palette()
+    palette.setColor(label.foregroundRole(), tone_colour(tone))
+    label.setPalette(palette)
+    return label
+
+
+def _copyable(text: str, name: str) -> QWidget:
+    box = QWidget()
+    box.setObjectName(name)
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    label = QLabel(text)
+    label.setObjectName(f"{name}Text")
+    label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    button = QToolButton()
+    button.setObjectName(f"{name}Copy")
+    button.setText("Copy")
+    button.setToolTip("Copy to the clipboard")
+    button.clicked.connect(lambda: QGuiApplication.clipboard().setText(text))
+    row.addWidget(label)
+    row.addWidget(button)
+    return box
+
+
+def _json_box(value: Any, max_lines: int = 12) -> QPlainTextEdit:
+    box = QPlainTextEdit(pretty_json(value))
+    box.setReadOnly(True)
+    box.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    box.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    lines = min(max_lines, box.document().blockCount())
+    box.setFixedHeight(box.fontMetrics().lineSpacing() * lines + 14)
+    return box
+
+
+def _peer_summary(peers: list[Any]) -> str:
+    if not peers:
+        return "none yet"
+    by_type: dict[str, int] = {}
+    for peer in peers:
+        by_type[peer.type] = by_type.get(peer.type, 0) + 1
+    return ", ".join(f"{n} {t}" for t, n in sorted(by_type.items()))

@@ -1,0 +1,138 @@
+"""A dialog with inline field errors that runs its action while open and stays on failure."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from voicepanel.ui.busy import BusyIndicator
+from voicepanel.ui.error_banner import ErrorBanner, log_failure
+from voicepanel.ui.state_style import Tone, tone_colour
+
+Submit = Callable[[Any], Awaitable[Any]]
+
+
+class FormDialog(QDialog):
+    """Subclasses add fields, implement ``errors()`` and ``value()``.
+
+    OK stays disabled while any field is invalid; each invalid field shows why right
+    under it. When OK is pressed, ``submit(value)`` runs with a busy bar and disabled
+    buttons; success closes the dialog (the result is in ``result_value``), failure
+    shows the message and hint in the dialog's banner and leaves it open to fix.
+    """
+
+    def __init__(
+        self, title: str, ok_text: str, submit: Submit | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self._submit = submit
+        self.result_value: Any = None
+        self._errors: dict[str, QLabel] = {}
+
+        self.outer = QVBoxLayout(self)
+        self.outer.setSpacing(10)
+        self.banner = ErrorBanner(self)
+        self.outer.addWidget(self.banner)
+        self.fields = QWidget()
+        self.form = QFormLayout(self.fields)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.outer.addWidget(self.fields)
+
+        bottom = QHBoxLayout()
+        self.busy = BusyIndicator(self)
+        bottom.addWidget(self.busy)
+        bottom.addStretch(1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(ok_text)
+        self.ok_button.setObjectName("okButton")
+        self.buttons.accepted.connect(self._on_ok)
+        self.buttons.rejected.connect(self.reject)
+        bottom.addWidget(self.buttons)
+        self.outer.addLayout(bottom)
+
+    def add_row(self, label: str, field: QWidget | Any, name: str = "", hint: str = "") -> None:
+        """Adds a field with an error line under it (and an optional grey hint)."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        if isinstance(field, QWidget):
+            column.addWidget(field)
+        else:
+            column.addLayout(field)
+        if hint:
+            note = QLabel(hint)
+            note.setWordWrap(True)
+            note.setEnabled(False)
+            column.addWidget(note)
+        if name:
+            error = QLabel()
+            error.setObjectName(f"{name}Error")
+            error.setWordWrap(True)
+            palette = error.palette()
+            palette.setColor(error.foregroundRole(), tone_colour(Tone.BAD))
+            error.setPalette(palette)
+            error.hide()
+            column.addWidget(error)
+            self._errors[name] = error
+        self.form.addRow(label, box)
+
+    def errors(self) -> dict[str, str]:
+        """Field name -> what is wrong with it; empty when the form can be submitted."""
+        return {}
+
+    def value(self) -> Any:
+        """What ``submit`` receives; only called when ``errors()`` is empty."""
+        return None
+
+    def revalidate(self) -> bool:
+        errors = self.errors()
+        for name, label in self._errors.items():
+            text = errors.get(name, "")
+            label.setText(text)
+            label.setVisible(bool(text))
+        self.ok_button.setEnabled(not errors)
+        return not errors
+
+    def error_text(self, name: str) -> str:
+        label = self._errors.get(name)
+        return label.text() if label is not None and label.isVisibleTo(self) else ""
+
+    @asyncSlot()
+    async def _on_ok(self) -> None:
+        if not self.revalidate():
+            return
+        value = self.value()
+        if self._submit is None:
+            self.result_value = value
+            self.accept()
+            return
+        self.banner.hide()
+        try:
+            with self.busy.busy(self.ok_button, self.fields):
+                self.result_value = await self._submit(value)
+        except Exception as error:  # noqa: BLE001 - shown here, cause logged
+            self.banner.show_error(error)
+            log_failure(error)
+            return
+        self.accept()

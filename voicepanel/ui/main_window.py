@@ -1,0 +1,598 @@
+"""The main window: rooms tree and details, VAPI calls, live notifications, status bar."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from voicepanel.ui.about import open_about
+from voicepanel.ui.async_qt import run_dialog
+from voicepanel.ui.busy import BusyIndicator
+from voicepanel.ui.calls_panel import CallsDock
+from voicepanel.ui.details_pane import DetailsPane
+from voicepanel.ui.error_banner import ErrorBanner
+from voicepanel.ui.feedback import Feedback
+from voicepanel.ui.first_run import FirstRunDialog
+from voicepanel.ui.notifications_dock import NotificationsDock
+from voicepanel.ui.notifier_indicator import NotifierIndicator
+from voicepanel.ui.refresh_policy import RefreshBackoff
+from voicepanel.ui.room_actions import RoomActions
+from voicepanel.ui.room_tree_model import Key, NodeKeyRole, RoomTreeModel
+from voicepanel.ui.settings import UiSettings
+from voicepanel.ui.state_style import Tone
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from voicepanel.session.profiles import Profile, ProfileStore, SecretStore
+    from voicepanel.session.workspace import Workspace
+    from voicepanel.ui.qt_bridge import WorkspaceBridge
+    from voicepanel.ui.workspace_host import WorkspaceHost
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Composes the views; the RoomActions controller does what the actions ask."""
+
+    quit_requested = Signal()  # the person confirmed quitting; app.py closes the workspace
+
+    def __init__(
+        self,
+        host: WorkspaceHost,
+        profiles: ProfileStore,
+        secrets: SecretStore,
+        settings: UiSettings,
+        log_folder: Path,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("VoicePanel")
+        self.setWindowIcon(_app_icon())
+        self.host = host
+        self.profiles = profiles
+        self.secrets = secrets
+        self.settings = settings
+        self.log_folder = log_folder
+        self.end_calls_on_quit = settings.end_calls_on_quit
+        self._quitting = False
+        self.feedback = Feedback(self)
+        self.busy = BusyIndicator(self)
+        self.tree_model = RoomTreeModel(parent=self)
+        self.backoff = RefreshBackoff()
+
+        self.banner = ErrorBanner()
+        self.feedback.error.connect(self.banner.show_error)
+        self.feedback.note.connect(
+            lambda m, h: self.banner.show_message(m, h, tone=Tone.INFO, timeout_ms=8000)
+        )
+        self.details = DetailsPane()
+        self.tree = self._build_tree()
+        self.notifications = NotificationsDock(self.feedback, self)
+        self.calls = CallsDock(self)
+        self.actions_ = RoomActions(
+            self, self._workspace, self.selected_key, self.select_key, self.feedback, self.busy
+        )
+        self._build_actions()
+        self._build_layout()
+        self._build_status_bar()
+        self._build_menus()
+
+        self._refresh_timer = QTimer(self, singleShot=True)
+        self._refresh_timer.timeout.connect(self._periodic_refresh)
+        host.opening.connect(self._on_opening)
+        host.opened.connect(self._on_opened)
+        host.failed.connect(self._on_failed)
+        host.closed.connect(self._on_closed)
+        self._restore_layout()
+        self._update_actions()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build_tree(self) -> QTreeView:
+        tree = QTreeView()
+        tree.setObjectName("roomTree")
+        tree.setModel(self.tree_model)
+        tree.setUniformRowHeights(True)
+        tree.setAlternatingRowColors(True)
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        header = tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        tree.selectionModel().currentChanged.connect(lambda *_: self._show_details())
+        self.tree_model.rowsInserted.connect(self._expand_new_rows)
+        return tree
+
+    def _action(
+        self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setToolTip(f"{tip} ({action.shortcut().toString()})" if shortcut else tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.act_new_room = a("New room…", self.new_room, "Ctrl+N", "Create a room")
+        self.act_add_peer = a("Add peer…", self.add_peer, "Ctrl+P", "Add a WebRTC peer to the room")
+        self.act_add_vapi = a(
+            "Add VAPI assistant…", self.add_vapi, "Ctrl+Shift+V", "Put a VAPI assistant in the room"
+        )
+        self.act_agent = a(
+            "Join as agent…", self.actions_.join_as_agent, "Ctrl+J", "Join the room yourself"
+        )
+        self.act_subscribe = a("Subscribe…", self.subscribe, None, "Subscribe a manual peer")
+        self.act_token = a("New token…", self.new_token, None, "Issue a fresh peer token")
+        self.act_delete = a("Delete…", self.delete_selected, QKeySequence.StandardKey.Delete,
+                            "Delete the selected room or peer")
+        self.act_delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.act_refresh = a("Refresh", self.refresh, "F5", "Re-read every room now")
+        self.act_export = a("Export notifications…", lambda: self.notifications.export(True),
+                            "Ctrl+E", "Export the notifications shown")
+        self.act_search = a("Search notifications", self.focus_search, "Ctrl+F")
+        self.act_profiles = a("Profiles…", self.open_profiles, "Ctrl+,", "Add or edit profiles")
+        self.act_quit = a("Quit", self.close, QKeySequence.StandardKey.Quit)
+        if self.act_quit.shortcut().isEmpty():
+            self.act_quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.act_about = a("About VoicePanel", lambda: open_about(self))
+        self.act_logs = a("Open log folder", self.open_log_folder)
+        self.act_welcome = a("Welcome screen", self.show_welcome)
+        for action in (self.act_add_peer, self.act_add_vapi, self.act_agent, self.act_subscribe,
+                       self.act_token, self.act_delete):
+            self.tree.addAction(action)
+        self.details_actions = {
+            "room": [self.act_add_peer, self.act_add_vapi, self.act_agent, self.act_delete],
+            "peer": [self.act_token, self.act_subscribe, self.act_delete],
+        }
+        self.details._actions = self.details_actions
+
+    def _build_layout(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addWidget(QLabel(" Profile "))
+        self.profile_box = QComboBox()
+        self.profile_box.setObjectName("profileSwitcher")
+        self.profile_box.setMinimumContentsLength(14)
+        self.profile_box.setToolTip("Switch to another profile")
+        self.profile_box.activated.connect(self._profile_chosen)
+        toolbar.addWidget(self.profile_box)
+        toolbar.addAction(self.act_profiles)
+        self.sandbox_badge = QLabel(" OFFLINE SANDBOX ")
+        self.sandbox_badge.setObjectName("sandboxBadge")
+        self.sandbox_badge.setToolTip(
+            "Everything runs inside this app: no account, no cost, nothing leaves this computer."
+        )
+        # A state colour on white text reads on light and dark palettes alike.
+        self.sandbox_badge.setStyleSheet(
+            "QLabel#sandboxBadge { background: #d08a12; color: white; font-weight: bold;"
+            " border-radius: 4px; padding: 2px 6px; margin-left: 8px; }"
+        )
+        self.sandbox_badge.hide()
+        toolbar.addWidget(self.sandbox_badge)
+        toolbar.addSeparator()
+        for action in (self.act_new_room, self.act_add_peer, self.act_add_vapi, self.act_agent,
+                       self.act_delete, self.act_refresh):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(6, 6, 6, 0)
+        column.setSpacing(6)
+        column.addWidget(self.banner)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.notifications)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.calls)
+        self.resizeDocks([self.notifications], [260], Qt.Orientation.Vertical)
+        self.resizeDocks([self.calls], [380], Qt.Orientation.Horizontal)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.connection_label = QLabel("Not connected")
+        self.connection_label.setObjectName("connectionLabel")
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("countsLabel")
+        self.notifier = NotifierIndicator(self._reconnect)
+        bar.addWidget(self.busy)
+        bar.addWidget(self.connection_label)
+        bar.addPermanentWidget(self.counts_label)
+        bar.addPermanentWidget(self.notifier)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addAction(self.act_profiles)
+        file.addAction(self.act_export)
+        file.addSeparator()
+        file.addAction(self.act_quit)
+        room = bar.addMenu("&Room")
+        for action in (self.act_new_room, self.act_add_peer, self.act_add_vapi, self.act_agent):
+            room.addAction(action)
+        room.addSeparator()
+        for action in (self.act_token, self.act_subscribe, self.act_delete):
+            room.addAction(action)
+        room.addSeparator()
+        room.addAction(self.act_refresh)
+        view = bar.addMenu("&View")
+        view.addAction(self.notifications.toggleViewAction())
+        view.addAction(self.calls.toggleViewAction())
+        view.addAction(self.act_search)
+        self.act_end_calls = QAction("End my VAPI calls when quitting", self, checkable=True)
+        self.act_end_calls.setChecked(self.end_calls_on_quit)
+        self.act_end_calls.toggled.connect(self._set_end_calls)
+        view.addSeparator()
+        view.addAction(self.act_end_calls)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_welcome)
+        help_menu.addAction(self.act_logs)
+        help_menu.addSeparator()
+        help_menu.addAction(self.act_about)
+
+    # -- workspace lifecycle ----------------------------------------------------------------
+
+    def _workspace(self) -> Workspace | None:
+        return self.host.workspace
+
+    def reload_profiles(self, current: str | None = None) -> None:
+        current = current or (self.host.profile.name if self.host.profile else None)
+        self.profile_box.blockSignals(True)
+        self.profile_box.clear()
+        for profile in self.profiles.profiles():
+            self.profile_box.addItem(profile.name, profile.name)
+        if current is not None:
+            self.profile_box.setCurrentIndex(max(0, self.profile_box.findData(current)))
+        self.profile_box.blockSignals(False)
+
+    def _on_opening(self, profile: Profile) -> None:
+        self.reload_profiles(profile.name)
+        self.setWindowTitle(f"VoicePanel — {profile.name}")
+        self.sandbox_badge.setVisible(profile.is_sandbox)
+        self.connection_label.setText(f"Connecting to {profile.name}…")
+        self.busy.show()
+        self.banner.hide()
+
+    def _on_opened(self, workspace: Workspace, bridge: WorkspaceBridge) -> None:
+        self.busy.hide()
+        name = workspace.profile.name
+        where = "built-in sandbox" if workspace.profile.is_sandbox else workspace.fishjam_url
+        self.connection_label.setText(f"{name}: {where}")
+        self.tree_model.set_tree(workspace.tree)
+        self.tree.expandAll()
+        self.notifications.set_journal_source(lambda: workspace.journal.path)
+        self.calls.set_book(workspace.calls if workspace.has_vapi else None)
+        bridge.notifications.connect(self.notifications.add_batch)
+        bridge.tree_changed.connect(self._tree_changed)
+        bridge.calls_changed.connect(self.calls.sync)
+        bridge.notifier_status.connect(self.notifier.set_status)
+        self.notifier.set_status(workspace.notifier_status)
+        self._update_counts()
+        self._update_actions()
+        self._refresh_timer.start(int(self.backoff.reset() * 1000))
+
+    def _on_failed(self, profile: Profile, error: BaseException) -> None:
+        self.busy.hide()
+        self.connection_label.setText(f"{profile.name}: not connected")
+        self.feedback.fail(error)
+        self._update_actions()
+
+    def _on_closed(self) -> None:
+        self._refresh_timer.stop()
+        self.tree_model.set_tree(None)
+        self.calls.set_book(None)
+        self.details.show_item("", None)
+        self.connection_label.setText("Not connected")
+        self._update_actions()
+
+    @asyncSlot(int)
+    async def _profile_chosen(self, row: int) -> None:
+        name = self.profile_box.itemData(row)
+        profile = self.profiles.get(name) if name else None
+        if profile is None or (self.host.profile and self.host.profile.name == name
+                               and self.host.workspace is not None):
+            return
+        end_calls = await self._ask_end_calls("Switch profile")
+        if end_calls is None:
+            self.reload_profiles()
+            return
+        if await self.host.open(profile, end_calls=end_calls):
+            self.profiles.mark_used(profile.name)
+
+    async def open_profile(self, profile: Profile) -> bool:
+        """Connects ``profile`` (used by app.py at start and by the profile dialog)."""
+        ok = await self.host.open(profile, end_calls=self.end_calls_on_quit)
+        if ok:
+            self.profiles.mark_used(profile.name)
+        return ok
+
+    def _reconnect(self) -> None:
+        workspace = self._workspace()
+        if workspace is not None:
+            workspace.reconnect_notifier()
+
+    # -- tree and details -----------------------------------------------------------------
+
+    def _tree_changed(self) -> None:
+        self.tree_model.sync()
+        self._show_details()
+        self._update_counts()
+        self._update_actions()
+
+    def _expand_new_rows(self, parent: QModelIndex, first: int, last: int) -> None:
+        # New rooms and peers open up so their peers and tracks are visible at once.
+        for row in range(first, last + 1):
+            self.tree.expand(self.tree_model.index(row, 0, parent))
+
+    def selected_key(self) -> Key | None:
+        index = self.tree.currentIndex()
+        return index.data(NodeKeyRole) if index.isValid() else None
+
+    def select_key(self, key: Key) -> None:
+        self.tree_model.sync()
+        index = self.tree_model.index_of(key)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+            self.tree.selectionModel().select(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.tree.scrollTo(index)
+
+    def _show_details(self) -> None:
+        key = self.selected_key()
+        item = self.tree_model.lookup(key) if key else None
+        if key is None or item is None:
+            self.details.show_item("", None)
+        else:
+            kind = "track" if key[2] else "peer" if key[1] else "room"
+            context: dict[str, Any] = {"room_id": key[0], "peer_id": key[1]}
+            workspace = self._workspace()
+            if kind == "peer" and workspace is not None and workspace.has_vapi:
+                record = workspace.calls.for_peer(key[1] or "")
+                context["call_id"] = record.id if record else None
+            self.details.show_item(kind, item, context)
+        self._update_actions()
+
+    def _update_counts(self) -> None:
+        workspace = self._workspace()
+        if workspace is None:
+            self.counts_label.setText("")
+            return
+        tree = workspace.tree
+        rooms = len(tree.rooms)
+        self.counts_label.setText(
+            f"{rooms} room{'s' if rooms != 1 else ''} · {tree.total_peers} peers "
+            f"({tree.total_connected} connected)"
+        )
+
+    def _update_actions(self) -> None:
+        connected = self._workspace() is not None
+        key = self.selected_key() if connected else None
+        has_room = key is not None
+        is_peer = key is not None and key[1] is not None and key[2] is None
+        self.act_new_room.setEnabled(connected)
+        self.act_refresh.setEnabled(connected)
+        for action in (self.act_add_peer, self.act_add_vapi, self.act_agent):
+            action.setEnabled(has_room)
+        self.act_delete.setEnabled(has_room and (key is None or key[2] is None))
+        self.act_token.setEnabled(is_peer)
+        self.act_subscribe.setEnabled(is_peer)
+
+    # -- actions --------------------------------------------------------------------------
+
+    @asyncSlot()
+    async def new_room(self) -> None:
+        await self.actions_.new_room()
+
+    @asyncSlot()
+    async def add_peer(self) -> None:
+        await self.actions_.add_peer()
+
+    @asyncSlot()
+    async def add_vapi(self) -> None:
+        record = await self.actions_.add_vapi()
+        if record is not None:
+            self.calls.sync()
+            self.calls.show()
+            self.calls.raise_()
+
+    @asyncSlot()
+    async def subscribe(self) -> None:
+        await self.actions_.subscribe()
+
+    @asyncSlot()
+    async def new_token(self) -> None:
+        await self.actions_.new_token()
+
+    @asyncSlot()
+    async def delete_selected(self) -> None:
+        await self.actions_.delete_selected()
+
+    @asyncSlot()
+    async def refresh(self) -> None:
+        with _disabled(self.act_refresh):
+            await self.actions_.refresh()
+        self._refresh_timer.start(int(self.backoff.reset() * 1000))
+
+    @asyncSlot()
+    async def _periodic_refresh(self) -> None:
+        workspace = self._workspace()
+        if workspace is None:
+            return
+        try:
+            rooms = await workspace.fishjam.list_rooms()
+        except Exception as error:  # noqa: BLE001 - quiet: the notifier indicator says why
+            log.info("Periodic refresh failed: %s", error)
+            changed = False
+        else:
+            from voicepanel.ui.room_actions import tree_signature
+
+            before = tree_signature(workspace.tree)
+            if workspace is self._workspace():
+                workspace.tree.replace_all(rooms)
+            changed = tree_signature(workspace.tree) != before
+        if workspace is self._workspace():
+            self._refresh_timer.start(int(self.backoff.after_refresh(changed) * 1000))
+
+    def focus_search(self) -> None:
+        self.notifications.show()
+        self.notifications.raise_()
+        self.notifications.focus_search()
+
+    def open_log_folder(self) -> None:
+        self.log_folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_folder)))
+
+    @asyncSlot()
+    async def open_profiles(self) -> None:
+        from voicepanel.ui.dialogs.profiles import ProfilesDialog
+
+        dialog = ProfilesDialog(self.profiles, self.secrets, self.host.profile, self)
+        self.actions_.last_dialog = dialog
+        await run_dialog(dialog)
+        chosen = dialog.connect_to
+        dialog.deleteLater()
+        self.reload_profiles()
+        if chosen is not None:
+            end_calls = await self._ask_end_calls("Switch profile")
+            if end_calls is not None:
+                await self.host.open(chosen, end_calls=end_calls)
+                self.profiles.mark_used(chosen.name)
+
+    def show_welcome(self) -> FirstRunDialog:
+        dialog = FirstRunDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.settings.first_run_done = True
+        return dialog
+
+    def show_welcome_once(self) -> None:
+        if not self.settings.first_run_done:
+            self.show_welcome()
+
+    def _set_end_calls(self, value: bool) -> None:
+        self.end_calls_on_quit = value
+        self.settings.end_calls_on_quit = value
+
+    # -- quitting -------------------------------------------------------------------------
+
+    async def _ask_end_calls(self, title: str) -> bool | None:
+        """True/False: end the live calls or leave them; None: the person cancelled."""
+        workspace = self._workspace()
+        if workspace is None or not workspace.has_live_calls:
+            return self.end_calls_on_quit
+        live = len(workspace.calls.live)
+        box = QMessageBox(QMessageBox.Icon.Question, title,
+                          f"{live} VAPI call{'s are' if live != 1 else ' is'} still running "
+                          "and may be billing.", QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("endCallsBox")
+        box.setInformativeText("End them before leaving this profile?")
+        end = box.addButton("End calls", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton("Leave them running", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(end)
+        await run_dialog(box)
+        clicked = box.clickedButton()
+        box.deleteLater()
+        if clicked is end:
+            return True
+        if clicked is keep:
+            return False
+        return None
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._quitting:
+            self._save_layout()
+            event.accept()
+            return
+        event.ignore()
+        self._confirm_quit()
+
+    @asyncSlot()
+    async def _confirm_quit(self) -> None:
+        end_calls = await self._ask_end_calls("Quit VoicePanel")
+        if end_calls is None:
+            return
+        self.end_calls_on_quit = end_calls
+        self._quitting = True
+        self.close()
+        self.quit_requested.emit()
+
+    # -- layout persistence ---------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.window_state("geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        state = self.settings.window_state("state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.window_state("splitter")
+        if splitter is None or not self.splitter.restoreState(splitter):
+            self.splitter.setSizes([700, 420])
+
+    def _save_layout(self) -> None:
+        self.settings.set_window_state("geometry", self.saveGeometry())
+        self.settings.set_window_state("state", self.saveState())
+        self.settings.set_window_state("splitter", self.splitter.saveState())
+        self.settings.sync()
+
+
+class _disabled:
+    """Disables a QAction for the duration of a block."""
+
+    def __init__(self, action: QAction) -> None:
+        self._action = action
+
+    def __enter__(self) -> None:
+        self._action.setEnabled(False)
+
+    def __exit__(self, *exc: object) -> None:
+        self._action.setEnabled(True)
+
+
+def _app_icon() -> QIcon:
+    from importlib.resources import files
+
+    try:
+        path = files("voicepanel").joinpath("resources/voicepanel.svg")
+        if path.is_file():
+            return QIcon(str(path))
+    except (ModuleNotFoundError, OSError):
+        pass
+    return QIcon()

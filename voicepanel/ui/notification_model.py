@@ -1,0 +1,174 @@
+"""The notifications table: rows appended in batches, capped, and filtered by a proxy."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from voicepanel.ui.state_style import Tone, tone_colour
+
+COLUMNS = ("Time", "Kind", "Room", "Peer", "Track", "Details")
+DEFAULT_ROW_CAP = 50_000
+NotificationRole = Qt.ItemDataRole.UserRole + 1
+SearchTextRole = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+_KIND_TONES = {
+    "Crashed": Tone.BAD,
+    "Deleted": Tone.IDLE,
+    "Removed": Tone.IDLE,
+    "Disconnected": Tone.WARN,
+    "Created": Tone.GOOD,
+    "Added": Tone.GOOD,
+    "Connected": Tone.GOOD,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One notification with the texts the view shows, computed once on arrival."""
+
+    notification: Any
+    cells: tuple[str, ...]
+    search: str
+    tone: Tone | None
+
+
+def _row(n: Any) -> _Row:
+    stamp = time.strftime("%H:%M:%S", time.localtime(n.received_at))
+    stamp += f".{int((n.received_at % 1) * 1000):03d}"
+    details = json.dumps(n.details, separators=(", ", ": "), default=str) if n.details else ""
+    cells = (stamp, n.kind, n.room_id or "", n.peer_id or "", n.track_id or "", details)
+    tone = next((t for suffix, t in _KIND_TONES.items() if n.kind.endswith(suffix)), None)
+    return _Row(n, cells, " ".join(cells[1:]).lower(), tone)
+
+
+class NotificationTableModel(QAbstractTableModel):
+    """Holds what the view shows: at most ``row_cap`` newest rows (the journal keeps all)."""
+
+    def __init__(self, row_cap: int = DEFAULT_ROW_CAP, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[_Row] = []
+        self.row_cap = row_cap
+        self.kinds: set[str] = set()
+        self.insert_batches = 0  # how many beginInsertRows calls; the burst benchmark reads it
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return row.cells[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1 and row.tone:
+            return tone_colour(row.tone)
+        if role == NotificationRole:
+            return row.notification
+        if role == SearchTextRole:
+            return row.search
+        return None
+
+    def append(self, notifications: Sequence[Any]) -> None:
+        """Appends a batch with one insert (and at most one removal of the oldest rows)."""
+        if not notifications:
+            return
+        rows = [_row(n) for n in notifications[-self.row_cap :]]
+        overflow = len(self._rows) + len(rows) - self.row_cap
+        if overflow > 0:
+            self.beginRemoveRows(QModelIndex(), 0, overflow - 1)
+            del self._rows[:overflow]
+            self.endRemoveRows()
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+        self.insert_batches += 1
+        self.kinds.update(r.notification.kind for r in rows)
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._rows.clear()
+        self.endResetModel()
+
+    def notifications(self) -> list[Any]:
+        return [r.notification for r in self._rows]
+
+
+class NotificationFilter(QSortFilterProxyModel):
+    """Shows the rows that match a kind, a room, a peer and a free-text search."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._kind = ""
+        self._room = ""
+        self._peer = ""
+        self._text = ""
+
+    def set_filters(
+        self,
+        *,
+        kind: str | None = None,
+        room: str | None = None,
+        peer: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        # Qt 6.10+ wants begin/endFilterChange around a criteria change; invalidateFilter
+        # still works on 6.11 and keeps this portable.
+        if kind is not None:
+            self._kind = kind
+        if room is not None:
+            self._room = room.strip()
+        if peer is not None:
+            self._peer = peer.strip()
+        if text is not None:
+            self._text = text.strip().lower()
+        self.invalidateFilter()
+
+    @property
+    def active(self) -> bool:
+        return bool(self._kind or self._room or self._peer or self._text)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        if not self.active:
+            return True
+        n = self.sourceModel().index(source_row, 0, source_parent).data(NotificationRole)
+        if self._kind and n.kind != self._kind:
+            return False
+        if self._room and self._room not in (n.room_id or ""):
+            return False
+        if self._peer and self._peer not in (n.peer_id or ""):
+            return False
+        if self._text:
+            search = self.sourceModel().index(source_row, 0, source_parent).data(SearchTextRole)
+            return self._text in search
+        return True
+
+    def shown(self) -> list[Any]:
+        """The notifications the view shows, in order."""
+        return [self.index(r, 0).data(NotificationRole) for r in range(self.rowCount())]
+
+
+def kinds_of(notifications: Iterable[Any]) -> set[str]:
+    return {n.kind for n in notifications}

@@ -1,0 +1,74 @@
+"""The one place where the session's plain callbacks become Qt signals.
+
+Session callbacks run on the asyncio loop, which is qasync's, on the Qt main thread;
+they only append to buffers here. A ~30 Hz timer turns the buffers into a few signals,
+so a burst of ten thousand notifications costs the views a handful of updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+FLUSH_INTERVAL_MS = 33
+
+
+class WorkspaceBridge(QObject):
+    """Adapts one Workspace's callbacks to batched Qt signals."""
+
+    notifications = Signal(list)  # list[Notification], oldest first
+    tree_changed = Signal()  # the RoomTree changed since the last flush
+    notifier_status = Signal(object)  # NotifierStatus
+    calls_changed = Signal()  # the CallBook changed since the last flush
+
+    def __init__(self, workspace: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self._pending: list[Any] = []
+        self._tree_dirty = False
+        self._calls_dirty = False
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(FLUSH_INTERVAL_MS)
+        self._timer.timeout.connect(self.flush)
+        self._connect()
+        self._timer.start()
+
+    def _connect(self) -> None:
+        ws = self.workspace
+        self._unsubscribe += [
+            ws.tree.subscribe(self._on_tree_change),
+            ws.on_notification(self._pending.append),
+            ws.on_notifier_status(self.notifier_status.emit),
+        ]
+        if ws.has_vapi:  # without a VAPI key there is no call book
+            self._unsubscribe.append(ws.calls.on_change(self._on_calls_change))
+
+    def _on_tree_change(self, _change: Any) -> None:
+        self._tree_dirty = True
+
+    def _on_calls_change(self, *_args: Any) -> None:
+        self._calls_dirty = True
+
+    def flush(self) -> None:
+        """Emits what arrived since the last flush; the timer calls it ~30 times a second."""
+        if self._pending:
+            batch, self._pending[:] = list(self._pending), []
+            self.notifications.emit(batch)
+        if self._tree_dirty:
+            self._tree_dirty = False
+            self.tree_changed.emit()
+        if self._calls_dirty:
+            self._calls_dirty = False
+            self.calls_changed.emit()
+
+    def detach(self) -> None:
+        """Stops listening to the workspace (before it is closed or replaced)."""
+        self._timer.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+
+

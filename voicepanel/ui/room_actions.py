@@ -1,0 +1,245 @@
+"""What the room, peer and call actions do: open the dialog, run the workspace action,
+report the outcome. Widgets stay free of this flow; the workspace holds the protocol."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QWidget
+
+from voicepanel.ui.async_qt import confirm, run_dialog
+from voicepanel.ui.busy import BusyIndicator
+from voicepanel.ui.dialogs.add_peer import AddPeerDialog, PeerRequest
+from voicepanel.ui.dialogs.add_vapi import AddVapiDialog, VapiRequest
+from voicepanel.ui.dialogs.create_room import CreateRoomDialog
+from voicepanel.ui.dialogs.peer_token import PeerTokenDialog
+from voicepanel.ui.dialogs.subscribe import SubscribeDialog, SubscribeRequest
+from voicepanel.ui.feedback import Feedback
+from voicepanel.ui.room_tree_model import Key
+
+if TYPE_CHECKING:
+    from voicepanel.session.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+AGENT_UNAVAILABLE = "The local agent is not available in this build."
+
+
+class RoomActions:
+    """Runs one user action at a time per dialog; every failure goes to ``feedback``."""
+
+    def __init__(
+        self,
+        window: QWidget,
+        workspace: Callable[[], Workspace | None],
+        selection: Callable[[], Key | None],
+        select: Callable[[Key], None],
+        feedback: Feedback,
+        busy: BusyIndicator,
+    ) -> None:
+        self._window = window
+        self._workspace = workspace
+        self._selection = selection
+        self._select = select
+        self._feedback = feedback
+        self._busy = busy
+        self.last_dialog: QWidget | None = None  # tests and screenshots reach dialogs here
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _ws(self) -> Workspace | None:
+        workspace = self._workspace()
+        if workspace is None:
+            self._feedback.tell("Not connected.", "Choose a profile in the toolbar first.")
+        return workspace
+
+    def _room_id(self) -> str | None:
+        key = self._selection()
+        if key is None:
+            self._feedback.tell("Select a room first.", "Click a room in the tree on the left.")
+            return None
+        return key[0]
+
+    async def _dialog(self, dialog: QWidget) -> int:
+        self.last_dialog = dialog
+        try:
+            return await run_dialog(dialog)  # type: ignore[arg-type]
+        finally:
+            dialog.deleteLater()
+
+    # -- rooms ----------------------------------------------------------------------------
+
+    async def new_room(self) -> None:
+        ws = self._ws()
+        if ws is None:
+            return
+        dialog = CreateRoomDialog(ws.create_room, self._window)
+        if await self._dialog(dialog) and dialog.result_value is not None:
+            self._select((dialog.result_value.id, None, None))
+
+    async def delete_selected(self) -> None:
+        ws, key = self._ws(), self._selection()
+        if ws is None or key is None:
+            return
+        room_id, peer_id, _ = key
+        if peer_id is None:
+            room = ws.tree.rooms.get(room_id)
+            peers = len(room.peers) if room else 0
+            text = f"Delete room {room_id}?"
+            if peers:
+                text += f"\n\nIts {peers} peer{'s' if peers != 1 else ''} will be removed too."
+            if await confirm(self._window, "Delete room", text, action="Delete room"):
+                await self._run(ws.delete_room(room_id), "Deleting the room…")
+            return
+        if await confirm(
+            self._window,
+            "Delete peer",
+            f"Remove peer {peer_id} from room {room_id}?\n\nA client using its token is "
+            "disconnected.",
+            action="Delete peer",
+        ):
+            await self._run(ws.delete_peer(room_id, peer_id), "Deleting the peer…")
+
+    async def refresh(self) -> bool:
+        """Re-reads every room now; True when anything changed."""
+        ws = self._workspace()
+        if ws is None:
+            return False
+        before = tree_signature(ws.tree)
+        rooms = await self._run(ws.fishjam.list_rooms(), "Refreshing rooms…")
+        if rooms is None:
+            return False
+        ws.tree.replace_all(rooms)
+        return tree_signature(ws.tree) != before
+
+    # -- peers ----------------------------------------------------------------------------
+
+    async def add_peer(self) -> None:
+        ws, room_id = self._ws(), self._room_id()
+        if ws is None or room_id is None:
+            return
+
+        async def create(request: PeerRequest) -> Any:
+            return await ws.create_peer(room_id, request.metadata, request.subscribe_mode)
+
+        dialog = AddPeerDialog(create, self._window)
+        if not await self._dialog(dialog) or dialog.result_value is None:
+            return
+        peer, token = dialog.result_value
+        self._select((room_id, peer.id, None))
+        await self.show_token(ws, room_id, peer.id, token)
+
+    async def new_token(self) -> None:
+        """Issues a fresh token for the selected peer and shows it."""
+        ws, key = self._ws(), self._selection()
+        if ws is None or key is None or key[1] is None:
+            self._feedback.tell("Select a peer first.", "Tokens belong to WebRTC peers.")
+            return
+        token = await self._run(ws.refresh_peer_token(key[0], key[1]), "Issuing a token…")
+        if token is not None:
+            await self.show_token(ws, key[0], key[1], token)
+
+    async def show_token(self, ws: Workspace, room_id: str, peer_id: str, token: str) -> None:
+        async def refresh() -> str:
+            return await ws.refresh_peer_token(room_id, peer_id)
+
+        await self._dialog(PeerTokenDialog(room_id, peer_id, token, refresh, self._window))
+
+    async def subscribe(self) -> None:
+        ws, key = self._ws(), self._selection()
+        if ws is None or key is None or key[1] is None:
+            self._feedback.tell("Select a peer first.", "Subscriptions belong to peers.")
+            return
+        room_id, peer_id, _ = key
+        room = ws.tree.rooms.get(room_id)
+        others = [p for p in (room.peers.values() if room else ()) if p.id != peer_id]
+
+        async def submit(request: SubscribeRequest) -> None:
+            if request.target_peer_id:
+                await ws.subscribe_peer(room_id, peer_id, request.target_peer_id)
+            else:
+                await ws.subscribe_tracks(room_id, peer_id, list(request.track_ids))
+
+        dialog = SubscribeDialog(peer_id, others, submit, self._window)
+        if await self._dialog(dialog):
+            self._feedback.tell("Subscribed.", "The peer now receives what you chose.")
+
+    # -- VAPI and agents ------------------------------------------------------------------
+
+    async def add_vapi(self) -> Any:
+        ws, room_id = self._ws(), self._room_id()
+        if ws is None or room_id is None:
+            return None
+        if not ws.has_vapi:
+            self._feedback.fail(_no_vapi())
+            return None
+
+        async def start(request: VapiRequest) -> Any:
+            return await ws.add_vapi_assistant(
+                room_id,
+                assistant_id=request.assistant_id,
+                assistant=request.assistant,
+                auto_close=request.auto_close,
+                subscribe_mode=request.subscribe_mode,
+            )
+
+        dialog = AddVapiDialog(room_id, ws.list_assistants, start, self._window)
+        dialog.load_assistants()
+        if await self._dialog(dialog) and dialog.result_value is not None:
+            record = dialog.result_value
+            if record.peer_id:
+                self._select((room_id, record.peer_id, None))
+            return record
+        return None
+
+    def join_as_agent(self) -> None:
+        ws, room_id = self._ws(), self._room_id()
+        if ws is None or room_id is None:
+            return
+        try:
+            module = importlib.import_module("voicepanel.ui.agent_panel")
+            open_panel = module.open_agent_panel
+        except (ImportError, AttributeError):
+            log.info("agent_panel is not available")
+            self._feedback.tell(AGENT_UNAVAILABLE)
+            return
+        try:
+            open_panel(self._window, ws, room_id)
+        except Exception as error:  # noqa: BLE001 - another module's failure, shown in words
+            self._feedback.fail(error)
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def _run(self, action: Any, what: str) -> Any:
+        try:
+            with self._busy.busy(tooltip=what):
+                return await action
+        except Exception as error:  # noqa: BLE001 - shown to the person, cause logged
+            self._feedback.fail(error)
+            return None
+
+
+def tree_signature(tree: Any) -> tuple[Any, ...]:
+    """What a refresh compares to tell whether anything changed."""
+    return tuple(
+        (
+            room.id,
+            room.crashed,
+            tuple(
+                (p.id, p.state, p.subscribe_mode, tuple(p.tracks)) for p in room.peers.values()
+            ),
+        )
+        for room in tree.rooms.values()
+    )
+
+
+def _no_vapi() -> Exception:
+    from voicepanel.core.errors import VoicePanelError
+
+    return VoicePanelError(
+        "This profile has no VAPI key, so assistants cannot be added.",
+        "Open Profiles (toolbar) and add the VAPI private API key.",
+    )

@@ -1,0 +1,225 @@
+"""The rooms tree: room -> peers -> tracks, with counts and state colours.
+
+The model mirrors the session's RoomTree by diffing it on each (batched) change, so
+rows keep their identity: selection and expansion survive notifications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+
+from voicepanel.ui.state_style import Tone, dot_icon, peer_tone, tone_colour
+
+NodeKeyRole = Qt.ItemDataRole.UserRole + 1
+COLUMNS = ("Room / peer / track", "Type", "State")
+
+_Index = QModelIndex | QPersistentModelIndex
+Key = tuple[str, str | None, str | None]  # (room_id, peer_id, track_id)
+
+
+@dataclass(eq=False)
+class _Node:
+    key: Key
+    parent: _Node | None
+    children: list[_Node] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return "track" if self.key[2] else "peer" if self.key[1] else "room"
+
+
+class RoomTreeModel(QAbstractItemModel):
+    """A Qt view of a RoomTree; call ``sync()`` when it changed."""
+
+    def __init__(self, tree: Any = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._tree = tree
+        self._root = _Node(("", None, None), None)
+        # Nodes removed in the last sync stay referenced a little longer: Qt may still
+        # hold raw pointers to them in indexes it has not yet dropped.
+        self._retired: list[_Node] = []
+        if tree is not None:
+            self.sync()
+
+    # -- what the views ask -------------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        node = self._node(parent)
+        if 0 <= row < len(node.children) and 0 <= column < len(COLUMNS):
+            return self.createIndex(row, column, node.children[row])
+        return QModelIndex()
+
+    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid():
+            return QModelIndex()
+        node: _Node = index.internalPointer()
+        up = node.parent
+        if up is None or up is self._root or up.parent is None:
+            return QModelIndex()
+        return self.createIndex(up.parent.children.index(up), 0, up)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self._node(parent).children)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        node: _Node = index.internalPointer()
+        if role == NodeKeyRole:
+            return node.key
+        item = self.lookup(node.key)
+        if item is None:
+            return None
+        return _describe(node.kind, item, index.column(), role)
+
+    # -- keeping in step with the RoomTree --------------------------------------------
+
+    def set_tree(self, tree: Any) -> None:
+        self.beginResetModel()
+        self._tree = tree
+        self._root.children.clear()
+        self.endResetModel()
+        self.sync()
+
+    def lookup(self, key: Key) -> Any:
+        """The RoomView, PeerView or TrackView for a key, or None when it is gone."""
+        if self._tree is None:
+            return None
+        room_id, peer_id, track_id = key
+        room = self._tree.rooms.get(room_id)
+        if room is None or peer_id is None:
+            return room
+        peer = room.peers.get(peer_id)
+        if peer is None or track_id is None:
+            return peer
+        return peer.tracks.get(track_id)
+
+    def index_of(self, key: Key) -> QModelIndex:
+        node = self._root
+        parent = QModelIndex()
+        for depth in range(1, 4):
+            prefix = key[:depth] + (None,) * (3 - depth)
+            found = next((c for c in node.children if c.key == prefix), None)
+            if found is None:
+                return QModelIndex()
+            parent = self.index(node.children.index(found), 0, parent)
+            node = found
+            if prefix == key:
+                return parent
+        return parent
+
+    def sync(self) -> None:
+        """Brings the rows in line with the RoomTree with minimal inserts and removals."""
+        self._retired.clear()
+        rooms = self._tree.rooms if self._tree is not None else {}
+        wanted = {rid: (rid, None, None) for rid in rooms}
+        self._sync_children(self._root, QModelIndex(), list(wanted.values()))
+        for row, room_node in enumerate(self._root.children):
+            room = rooms[room_node.key[0]]
+            room_index = self.index(row, 0)
+            peer_keys = [(room.id, pid, None) for pid in room.peers]
+            self._sync_children(room_node, room_index, peer_keys)
+            for prow, peer_node in enumerate(room_node.children):
+                peer = room.peers[peer_node.key[1]]
+                track_keys = [(room.id, peer.id, tid) for tid in peer.tracks]
+                self._sync_children(peer_node, self.index(prow, 0, room_index), track_keys)
+
+    def _sync_children(self, node: _Node, index: QModelIndex, keys: list[Key]) -> None:
+        wanted = set(keys)
+        # Remove runs of vanished rows from the bottom up, so row numbers stay valid.
+        row = len(node.children) - 1
+        while row >= 0:
+            if node.children[row].key in wanted:
+                row -= 1
+                continue
+            last = row
+            while row - 1 >= 0 and node.children[row - 1].key not in wanted:
+                row -= 1
+            self.beginRemoveRows(index, row, last)
+            self._retired.extend(node.children[row : last + 1])
+            del node.children[row : last + 1]
+            self.endRemoveRows()
+            row -= 1
+        present = {c.key for c in node.children}
+        new = [k for k in keys if k not in present]
+        if new:
+            first = len(node.children)
+            self.beginInsertRows(index, first, first + len(new) - 1)
+            node.children.extend(_Node(k, node) for k in new)
+            self.endInsertRows()
+        if node.children:
+            top = self.index(0, 0, index)
+            bottom = self.index(len(node.children) - 1, len(COLUMNS) - 1, index)
+            self.dataChanged.emit(top, bottom)
+
+    def _node(self, index: _Index) -> _Node:
+        return index.internalPointer() if index.isValid() else self._root
+
+
+def _state_name(peer: Any) -> str:
+    state = peer.state
+    return getattr(state, "name", str(state)).upper()
+
+
+def _describe(kind: str, item: Any, column: int, role: int) -> Any:
+    display = role == Qt.ItemDataRole.DisplayRole
+    if kind == "room":
+        crashed = bool(getattr(item, "crashed", False))
+        if display:
+            if column == 0:
+                return item.id
+            if column == 1:
+                return item.config.room_type.replace("_", " ")
+            connected = sum(1 for p in item.peers.values() if _state_name(p) == "CONNECTED")
+            text = _count(len(item.peers), "peer")
+            if item.peers:
+                text += f", {connected} connected"
+            return "crashed" if crashed else text
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return dot_icon(Tone.BAD if crashed else Tone.INFO)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2 and crashed:
+            return tone_colour(Tone.BAD)
+        return None
+    if kind == "peer":
+        state = _state_name(item)
+        tone = peer_tone(state)
+        if display:
+            if column == 0:
+                return item.id
+            if column == 1:
+                return item.type
+            text = state.lower()
+            if item.tracks:
+                text += f" · {_count(len(item.tracks), 'track')}"
+            return text
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return dot_icon(tone)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
+            return tone_colour(tone)
+        if role == Qt.ItemDataRole.ToolTipRole and state == "CRASHED":
+            return f"Crashed: {item.crash_reason or 'no reason given'}"
+        return None
+    if display:
+        if column == 0:
+            return item.id
+        if column == 1:
+            return item.type
+        return ""
+    return None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
