@@ -35,15 +35,15 @@ async def _until(predicate, timeout_s: float = 10.0) -> None:  # type: ignore[no
         await asyncio.sleep(0.05)
 
 
-def _settle(app) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(5):
-        app.processEvents()
+async def _settle() -> None:
+    # Let Qt lay out and paint through the loop; processEvents() here would re-enter it.
+    await asyncio.sleep(0.3)
 
 
 async def take(out: Path) -> None:
     from PySide6.QtWidgets import QApplication, QLineEdit
 
-    from voicepanel.app import build_app, build_window
+    from voicepanel.app import build_window
     from voicepanel.core.fishjam_gateway import RoomSpec
     from voicepanel.session.profiles import SANDBOX_PROFILE
     from voicepanel.ui.dialogs.create_room import CreateRoomDialog
@@ -71,25 +71,25 @@ async def take(out: Path) -> None:
     window.select_key((demo.id, record.peer_id, None))
     window.calls.sync()
     await asyncio.sleep(1.2)
-    _settle(app)
+    await _settle()
     window.grab().save(str(out / "main-window.png"))
 
     card = window.calls.cards[record.id]
     card.line.setText("Tell me about Fishjam")
-    _settle(app)
+    await _settle()
     card.grab().save(str(out / "vapi-call-card.png"))
 
     await ws.end_call(record.id)
     await _until(lambda: ws.calls.get(record.id).ended, 10)
     await asyncio.sleep(3.5)  # the end-of-call report is read a little after the end
     window.calls.sync()
-    _settle(app)
+    await _settle()
     window.calls.cards[record.id].grab().save(str(out / "vapi-call-ended.png"))
 
     dialog = CreateRoomDialog(None, window)
     dialog.fill(max_peers="abc", webhook_url="https://example.com/hooks/fishjam")
     dialog.show()
-    _settle(app)
+    await _settle()
     dialog.grab().save(str(out / "create-room-dialog.png"))
     dialog.close()
 
@@ -103,7 +103,7 @@ async def take(out: Path) -> None:
         assert edit.objectName() not in ("managementToken", "vapiKey") or (
             edit.echoMode() == QLineEdit.EchoMode.Password
         ), "secrets must be masked in screenshots"
-    _settle(app)
+    await _settle()
     profiles.grab().save(str(out / "profile-dialog.png"))
     profiles.close()
 

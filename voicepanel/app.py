@@ -76,9 +76,7 @@ def install_excepthook(show: Callable[[BaseException], None]) -> None:
     """Uncaught errors (also from async slots) are logged with their traceback and shown
     to the person as a sentence, without one."""
 
-    def hook(
-        kind: type[BaseException], error: BaseException, tb: TracebackType | None
-    ) -> None:
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, tb)
             return

@@ -13,8 +13,6 @@ from voicepanel.core.audio.echo import EchoCancellationUnavailable, EchoCancelle
 from voicepanel.core.audio.echo.probe import echo_of, speech_like
 from voicepanel.core.errors import VoicePanelError
 
-pytest.importorskip("livekit.rtc")
-
 
 def energy(x: np.ndarray) -> float:
     return float(np.mean(np.asarray(x, dtype=np.float64) ** 2))

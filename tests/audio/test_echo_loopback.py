@@ -3,12 +3,14 @@ sink ``spk``) is carried into the microphone (null sink ``mic``, heard through
 ``vp_mic``) by a PulseAudio loopback with 60 ms of latency and 20 dB of attenuation, as a
 room would; the recording is then cleaned by EchoCanceller fed with what was played.
 
-The echo's delay is known to the canceller only through set_stream_delay_ms, which the
-test finds by cross-correlation and reports.
+The echo's delay is known to the canceller only through set_stream_delay_ms: offline,
+the test finds it by cross-correlation and reports it; live, it comes from the streams'
+latencies, as in the agent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -17,10 +19,16 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from voicepanel.core.audio.echo import EchoCanceller, estimate_echo_delay
+from voicepanel.core.audio.device_io import DeviceAudio
+from voicepanel.core.audio.devices import DeviceKind, list_devices
+from voicepanel.core.audio.echo import (
+    EchoCanceller,
+    ErleMeter,
+    FrameRechunker,
+    estimate_echo_delay,
+    stream_delay_ms,
+)
 from voicepanel.core.audio.echo.probe import speech_like
-
-pytest.importorskip("livekit.rtc")
 
 RATE = 48000
 ROOM_ATTENUATION = 0.1  # linear, -20 dB: the loopback's volume
@@ -111,7 +119,9 @@ def test_the_assistant_does_not_hear_itself_through_a_real_sound_server(room, re
     cleaned = np.zeros(usable, np.float32)
     for start in range(0, usable, block):
         canceller.process_far(take.played[start : start + block])
-        cleaned[start : start + block] = canceller.process_near(take.recorded[start : start + block])
+        cleaned[start : start + block] = canceller.process_near(
+            take.recorded[start : start + block]
+        )
 
     # Judge after convergence: the last three seconds of far-end speech, echo included.
     lag = delay.delay_samples
@@ -121,3 +131,71 @@ def test_the_assistant_does_not_hear_itself_through_a_real_sound_server(room, re
     record_property("echo_reduction_db", round(reduction, 1))
     print(f"echo reduced by {reduction:.1f} dB")
     assert reduction >= 25.0
+
+
+async def test_live_cancellation_on_the_engine_device_path_at_the_room_rate(room, record_property):
+    """As the agent will run it: the engine's DeviceAudio at 16 kHz, far frames given to
+    the canceller as they are written for the speaker, microphone frames cleaned as they
+    are read, on the event loop, with the delay hint from the streams' latencies. Two
+    ERLE meters watch it: one on the cancelled microphone, one on the raw microphone (the
+    echo leaking, as it would with echo cancellation off)."""
+    rate, frame = 16000, 320
+    far = speech_like(rate, SPEECH_S, seed=12, level_db=-16.0, pauses=False)
+    inventory = list_devices()
+    audio = DeviceAudio(rate)
+    audio.open_input(inventory.find(DeviceKind.INPUT, None))
+    audio.open_output(inventory.find(DeviceKind.OUTPUT, None))
+    canceller = EchoCanceller(rate)
+    chunker = FrameRechunker(frame)
+    meter, leak_meter = ErleMeter(rate), ErleMeter(rate)
+    sent: list[np.ndarray] = []
+    raw: list[np.ndarray] = []
+    cleaned: list[np.ndarray] = []
+    script = np.concatenate([np.zeros(int(LEAD_S * rate), np.float32), far])
+    total = len(script) + int(TAIL_S * rate)
+    try:
+        assert audio.capture is not None and audio.playback is not None
+        hint = stream_delay_ms(
+            audio.capture.latency_s, audio.playback.latency_s, output_buffered_s=audio.lead_s
+        )
+        canceller.set_stream_delay_ms(hint)
+        record_property("stream_delay_hint_ms", hint)
+        while len(sent) * frame < total:
+            for _ in range(audio.frames_due()):
+                start = len(sent) * frame
+                out = np.zeros(frame, np.float32)
+                piece = script[start : start + frame]
+                out[: len(piece)] = piece
+                canceller.process_far(out)
+                meter.observe_far(out)
+                leak_meter.observe_far(out)
+                audio.write_output(out)
+                sent.append(out)
+            captured = audio.read_input()
+            if captured is not None:
+                chunker.push(captured.samples)
+                for near in chunker.frames():
+                    raw.append(near)
+                    cleaned.append(canceller.process_near(near))
+                    meter.update_near(near, cleaned[-1])
+                    leak_meter.update_near(near, near)
+            await asyncio.sleep(0.01)
+    finally:
+        audio.close()
+
+    played, heard, clean = (np.concatenate(x) for x in (sent, raw, cleaned))
+    delay = estimate_echo_delay(played, heard, rate, max_delay_ms=1000)
+    record_property("echo_delay_ms", round(delay.delay_ms, 1))
+    print(f"hint {hint} ms; echo {delay.delay_ms:.1f} ms after it was handed to the speaker")
+    assert delay.confidence > 0.3, "no echo reached the microphone"
+    end = min(len(script) + delay.delay_samples, len(heard))
+    last = slice(end - 3 * rate, end)
+    reduction = 10.0 * np.log10(energy(heard[last]) / max(energy(clean[last]), 1e-20))
+    record_property("echo_reduction_db", round(reduction, 1))
+    print(f"live echo reduced by {reduction:.1f} dB")
+    assert reduction >= 25.0
+    print(f"ERLE meter: {meter.erle_db} dB; without cancellation {leak_meter.erle_db} dB")
+    record_property("erle_meter_db", meter.erle_db)
+    assert meter.erle_db is not None and meter.erle_db >= 25.0
+    assert not meter.echo_leaking
+    assert leak_meter.echo_leaking

@@ -43,10 +43,14 @@ async def test_the_virtual_microphone_reaches_another_agent_in_the_room(
                 await wait_for(lambda: len(heard.audio(pid)) > 16000, 5, "the tone to arrive")
             except AssertionError:
                 cap = local.devices.capture
-                print("DBG", len(heard.audio(pid)), {k: len(v) for k, v in heard.chunks.items()},
-                      cap and (cap.ring.written, cap.xruns, cap.silent_for(), cap.active),
-                      pulse.pactl("list", "short", "source-outputs"),
-                      pulse.pactl("list", "short", "sources"))
+                print(
+                    "DBG",
+                    len(heard.audio(pid)),
+                    {k: len(v) for k, v in heard.chunks.items()},
+                    cap and (cap.ring.written, cap.xruns, cap.silent_for(), cap.active),
+                    pulse.pactl("list", "short", "source-outputs"),
+                    pulse.pactl("list", "short", "sources"),
+                )
                 raise
             await asyncio.sleep(0.3)
         finally:

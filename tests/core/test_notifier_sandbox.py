@@ -189,3 +189,76 @@ async def test_unreachable_server_retries_and_reconnect_now_skips_the_wait() -> 
     finally:
         await notifier.stop()
     assert rec.states()[-1] is NotifierState.STOPPED
+
+
+async def test_reconnect_now_while_live_renews_the_link_and_resyncs(
+    sandbox: Sandbox, sandbox_config: SandboxConfig
+) -> None:
+    rec = Recorder()
+    notifier = rec.notifier(sandbox.fishjam_url, sandbox_config.token)
+    notifier.start()
+    try:
+        await rec.until(lambda: rec.resyncs == 1)
+        notifier.reconnect_now()
+        await rec.until(lambda: rec.resyncs == 2)
+    finally:
+        await notifier.stop()
+    assert rec.states()[:4] == [
+        NotifierState.CONNECTING,
+        NotifierState.LIVE,
+        NotifierState.CONNECTING,
+        NotifierState.LIVE,
+    ]
+
+
+@pytest.mark.parametrize(("stable_after_s", "resets"), [(0.0, True), (3600.0, False)])
+async def test_backoff_restarts_after_a_connection_that_stayed_up(
+    sandbox_config: SandboxConfig, stable_after_s: float, resets: bool
+) -> None:
+    initial = 0.05
+    port = closed_port()
+    rec = Recorder()
+    notifier = rec.notifier(
+        f"http://127.0.0.1:{port}",
+        sandbox_config.token,
+        initial_backoff_s=initial,
+        max_backoff_s=5.0,
+        stable_after_s=stable_after_s,
+    )
+    notifier.start()
+    server = Sandbox(SandboxConfig(port=port))
+    try:
+        await rec.until(lambda: rec.states().count(NotifierState.RETRYING) >= 3)
+        await server.start()
+        await rec.until(lambda: rec.resyncs == 1)
+        await server.stop()
+        await rec.until(lambda: rec.states()[-1] is NotifierState.RETRYING)
+    finally:
+        await notifier.stop()
+        await server.stop()
+    after_live = rec.statuses[rec.states().index(NotifierState.LIVE) + 1 :]
+    first_retry = next(s for s in after_live if s.state is NotifierState.RETRYING)
+    assert first_retry.retry_in_s is not None
+    if resets:
+        assert first_retry.retry_in_s <= initial * 1.25
+    else:
+        assert first_retry.retry_in_s >= initial * 4 * 0.75
+
+
+async def test_a_vapi_peer_with_a_bad_call_id_crashes_with_a_reason(
+    sandbox: Sandbox, fishjam: FishjamGateway, sandbox_config: SandboxConfig
+) -> None:
+    rec = Recorder()
+    notifier = rec.notifier(sandbox.fishjam_url, sandbox_config.token)
+    notifier.start()
+    try:
+        await rec.until(lambda: rec.resyncs == 1)
+        room = await fishjam.create_room(RoomSpec())
+        peer = await fishjam.create_vapi_peer(room.id, sandbox_config.vapi_key, "no-such-call")
+        await rec.until(lambda: any(n.kind == "PeerCrashed" for n in rec.notifications))
+    finally:
+        await notifier.stop()
+    crashed = next(n for n in rec.notifications if n.kind == "PeerCrashed")
+    assert crashed.peer_id == peer.id and crashed.room_id == room.id
+    assert crashed.details["reason"]
+    assert crashed.details["peer_type"] == "PEER_TYPE_VAPI"

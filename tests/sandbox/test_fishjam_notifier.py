@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiohttp import ClientSession, WSMsgType
 from conftest import NotificationLog, kind
-from fishjam import AgentOptions, FishjamClient, FishjamNotifier, PeerOptionsVapi
+from fishjam import AgentOptions, FishjamClient, FishjamNotifier
 from fishjam.agent import OutgoingAudioTrackOptions
 from fishjam.events._protos.fishjam import (
     ServerMessage,
@@ -135,20 +135,6 @@ async def test_a_client_that_never_reads_does_not_hold_up_the_others(
         rooms = [await run(fishjam_client.create_room) for _ in range(20)]
         await fishjam_notifications.wait_kind("RoomCreated", room_id=rooms[-1].id)
         await stalled.close()
-
-
-async def test_a_vapi_peer_with_an_unknown_call_crashes_with_the_reason(
-    sandbox: Sandbox, fishjam_client: FishjamClient, fishjam_notifications: NotificationLog
-) -> None:
-    room = await run(fishjam_client.create_room)
-    peer = await run(
-        fishjam_client.create_vapi_agent,
-        room.id,
-        PeerOptionsVapi(api_key=sandbox.config.vapi_key, call_id="no-such-call"),
-    )
-    crashed = await fishjam_notifications.wait_kind("PeerCrashed", peer_id=peer.id)
-    assert crashed.reason == "VAPI call no-such-call not found"
-    assert crashed.peer_type == ServerMessagePeerType.PEER_TYPE_VAPI
 
 
 async def test_the_notifier_socket_rejects_garbage_and_the_server_keeps_serving(

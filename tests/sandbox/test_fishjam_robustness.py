@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from aiohttp import ClientSession, WSMsgType
+from aiohttp import ClientSession, TCPConnector, WSMsgType
 from conftest import NotificationLog, receive_audio, tone
 from fishjam import FishjamClient, PeerOptions
 from fishjam.agent import OutgoingAudioTrackOptions
@@ -81,7 +81,7 @@ async def test_an_agent_vanishing_mid_stream_leaves_the_room_working(
 async def test_a_flood_of_idle_connections_does_not_stop_the_sandbox(
     sandbox: Sandbox, fishjam_client: FishjamClient
 ) -> None:
-    async with ClientSession() as http:
+    async with ClientSession(connector=TCPConnector(limit=0)) as http:
         sockets = await asyncio.gather(
             *(http.ws_connect(sandbox.fishjam_url + SOCKETS[i % 3]) for i in range(150))
         )

@@ -220,3 +220,25 @@ async def wait_until_ended(vapi: AsyncVapi, call_id: str, timeout: float = 3.0):
             if call.status == "ended":
                 return call
             await asyncio.sleep(0.05)
+
+
+async def test_say_on_the_socket_speaks_and_reports_the_text(vapi: AsyncVapi, http) -> None:
+    call = await echo_call(vapi)
+    socket = await CallSocket.connect(http, websocket_call_url(call))
+    await socket.ws.send_str(json.dumps({"type": "say", "content": "Testing"}))
+
+    said = await socket.wait_event("transcript", role="assistant", transcriptType="final")
+    assert said["transcript"] == "Testing"
+    assert len(socket.received_pcm()) / 2 / RATE == pytest.approx(7 * 0.06, abs=0.03)
+    await socket.close()
+
+
+async def test_a_plain_http_request_to_the_transport_leaves_the_call_queued(
+    vapi: AsyncVapi, http
+) -> None:
+    call = await echo_call(vapi)
+    socket_url = websocket_call_url(call).replace("ws://", "http://")
+
+    async with http.get(socket_url) as response:
+        assert response.status == 400
+    assert (await vapi.calls.get(call.id)).status == "queued"

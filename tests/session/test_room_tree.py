@@ -19,13 +19,17 @@ CONFIG = RoomConfigInfo(
 )
 
 
-def note(kind: str, room: str | None = "r1", peer: str | None = None, **details: Any) -> Notification:
+def note(
+    kind: str, room: str | None = "r1", peer: str | None = None, **details: Any
+) -> Notification:
     track = details.get("track")
     track_id = track["id"] if isinstance(track, dict) else None
     return Notification(time.time(), kind, room, peer, track_id, details)
 
 
-def peer_info(peer_id: str, status: str = "connected", tracks: tuple[TrackInfo, ...] = ()) -> PeerInfo:
+def peer_info(
+    peer_id: str, status: str = "connected", tracks: tuple[TrackInfo, ...] = ()
+) -> PeerInfo:
     return PeerInfo(peer_id, "agent", status, "auto", {"peer": {}, "server": {}}, tracks, {})
 
 
@@ -122,7 +126,9 @@ def test_tracks_are_added_updated_and_removed() -> None:
     tree.apply(note("TrackAdded", peer="p1", track=track))
     view = tree.rooms["r1"].peers["p1"].tracks["t1"]
     assert view.type == "audio"
-    tree.apply(note("TrackMetadataUpdated", peer="p1", track={**track, "metadata": {"muted": True}}))
+    tree.apply(
+        note("TrackMetadataUpdated", peer="p1", track={**track, "metadata": {"muted": True}})
+    )
     assert view.metadata == {"muted": True}
     tree.apply(note("TrackRemoved", peer="p1", track=track))
     assert tree.rooms["r1"].peers["p1"].tracks == {}
@@ -137,8 +143,16 @@ def test_repeated_and_stale_notifications_never_raise() -> None:
     assert tree.peer_count("r1") == 1
     tree.apply(note("RoomCreated"))  # a room that already exists keeps its config
     assert tree.rooms["r1"].config_known
-    for kind in ("PeerAdded", "PeerConnected", "PeerDisconnected", "PeerCrashed",
-                 "PeerMetadataUpdated", "PeerDeleted", "RoomDeleted", "RoomCrashed"):
+    for kind in (
+        "PeerAdded",
+        "PeerConnected",
+        "PeerDisconnected",
+        "PeerCrashed",
+        "PeerMetadataUpdated",
+        "PeerDeleted",
+        "RoomDeleted",
+        "RoomCrashed",
+    ):
         tree.apply(note(kind, room="gone", peer="p9"))
     for kind in ("TrackAdded", "TrackRemoved", "TrackMetadataUpdated"):
         tree.apply(note(kind, room="gone", peer="p9", track={"id": "t9"}))

@@ -140,12 +140,14 @@ async def test_say_reaches_a_live_call(workspace: Workspace) -> None:
 
 
 async def test_calls_are_polled_until_they_end(sandbox: Sandbox, tmp_path: Path) -> None:
-    ws = Workspace(SANDBOX_PROFILE, SecretStore(), tmp_path, sandbox=sandbox,
-                   call_poll_interval_s=0.2)
+    ws = Workspace(
+        SANDBOX_PROFILE, SecretStore(), tmp_path, sandbox=sandbox, call_poll_interval_s=0.2
+    )
     await ws.open()
     try:
         room = await ws.create_room()
         record = await ws.add_vapi_assistant(room.id, assistant_id=await echo_id(ws))
+        await eventually(lambda: ws.calls.get(record.id).status == "in-progress")  # type: ignore[union-attr]
         # Ended behind the panel's back: only polling can notice.
         other = VapiGateway(sandbox.config.vapi_key, sandbox.vapi_base_url)
         await other.end_call(record.call)
@@ -196,17 +198,28 @@ async def test_a_failed_vapi_peer_ends_the_call_so_nothing_bills(workspace: Work
     assert calls and all(c.status in ("queued", "ended") for c in calls)
 
 
-async def test_a_vapi_peer_with_a_bad_call_id_shows_as_crashed(workspace: Workspace) -> None:
+async def test_a_vapi_peer_with_a_bad_call_id_shows_as_crashed_with_the_reason(
+    workspace: Workspace,
+) -> None:
     room = await workspace.create_room()
     key = workspace.sandbox.config.vapi_key  # type: ignore[union-attr]
+    # A call the book tracks, whose peer was (wrongly) given another call's id.
+    call = await workspace.vapi.create_call(assistant_id=await echo_id(workspace))
+    workspace.calls.add(call, room.id)
     peer = await workspace.fishjam.create_vapi_peer(room.id, key, "no-such-call")
+    workspace.calls.set_peer(call.id, peer.id)
     workspace.tree.upsert_peer(room.id, peer)
-    await eventually(
-        lambda: workspace.tree.rooms[room.id].peers.get(peer.id) is not None
-        and workspace.tree.rooms[room.id].peers[peer.id].state is PeerState.CRASHED
-    )
-    assert workspace.tree.rooms[room.id].peers[peer.id].crash_reason
+
+    def crashed() -> bool:
+        view = workspace.tree.rooms[room.id].peers.get(peer.id)
+        return view is not None and view.state is PeerState.CRASHED
+
+    await eventually(crashed)
+    reason = workspace.tree.rooms[room.id].peers[peer.id].crash_reason
+    assert reason
     assert "PeerCrashed" in kinds(workspace)
+    record = workspace.calls.get(call.id)
+    assert record is not None and record.peer_crash_reason == reason
 
 
 async def test_close_hooks_run_first_and_agents_are_deleted(workspace: Workspace) -> None:

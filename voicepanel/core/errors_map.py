@@ -67,6 +67,11 @@ def _make(
     )
 
 
+def refusal(message: str, hint: str) -> VoicePanelError:
+    """A VoicePanelError for input refused before anything was sent (redacted too)."""
+    return VoicePanelError(REDACTOR.redact(message), REDACTOR.redact(hint))
+
+
 def _sentence(text: str) -> str:
     """Server text as the end of a sentence, trimmed and redacted."""
     text = REDACTOR.redact(" ".join(str(text).split()))

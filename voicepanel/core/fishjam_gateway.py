@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import fishjam
+import httpx
 from fishjam import errors as fj_errors
 from fishjam.agent import Agent
 
@@ -25,8 +26,7 @@ from fishjam.agent import Agent
 from fishjam.api import _fishjam_client as _sdk_rest
 from fishjam.utils import get_fishjam_url
 
-from voicepanel.core.errors import VoicePanelError
-from voicepanel.core.errors_map import FishjamContext, fishjam_error
+from voicepanel.core.errors_map import FishjamContext, fishjam_error, refusal
 from voicepanel.core.redact import REDACTOR
 
 ROOM_TYPES = (
@@ -42,6 +42,7 @@ SUBSCRIBE_MODES = ("auto", "manual")
 AGENT_SAMPLE_RATES = (16000, 24000)
 
 T = TypeVar("T")
+REQUEST_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 
 
 @dataclass(frozen=True)
@@ -63,25 +64,25 @@ class RoomSpec:
             or not isinstance(self.max_peers, int)
             or self.max_peers < 0
         ):
-            raise VoicePanelError(
+            raise refusal(
                 f"{action} The peer limit must be a whole number of 0 or more"
                 f" (got {self.max_peers!r}).",
                 "Enter 0 or leave it empty for no limit.",
             )
         if self.room_type not in ROOM_TYPES:
-            raise VoicePanelError(
+            raise refusal(
                 f"{action} {self.room_type!r} is not a Fishjam room type.",
                 "Choose one of: " + ", ".join(ROOM_TYPES) + ".",
             )
         if self.video_codec is not None and self.video_codec not in VIDEO_CODECS:
-            raise VoicePanelError(
+            raise refusal(
                 f"{action} {self.video_codec!r} is not a video codec Fishjam supports.",
                 "Choose h264 or vp8, or leave it empty.",
             )
         if self.webhook_url:
             parsed = urlparse(self.webhook_url)
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                raise VoicePanelError(
+                raise refusal(
                     f"{action} The webhook address {self.webhook_url!r} is not an http(s) URL.",
                     "Enter a full address such as https://example.com/fishjam, or leave it empty.",
                 )
@@ -222,15 +223,21 @@ class FishjamGateway:
         self._token = management_token
         try:
             self.fishjam_url: str = get_fishjam_url(fishjam_id)
-            self._client: fishjam.FishjamClient | None = fishjam.FishjamClient(
-                fishjam_id, management_token
-            )
+            client = fishjam.FishjamClient(fishjam_id, management_token)
+            # The SDK's HTTP client has no timeout at all; a stuck server would hang a worker.
+            client.client = client.client.with_timeout(REQUEST_TIMEOUT)
+            self._client: fishjam.FishjamClient | None = client
         except Exception as exc:  # noqa: BLE001 - reported on first use, not at construction
             self.fishjam_url = fishjam_id
             self._client = None
             self._init_error: BaseException | None = exc
         else:
             self._init_error = None
+
+    async def close(self) -> None:
+        """Close the pooled HTTP connections (the gateway must not be used afterwards)."""
+        if self._client is not None:
+            await asyncio.to_thread(self._client.client.get_httpx_client().close)
 
     def _context(
         self,
@@ -276,17 +283,16 @@ class FishjamGateway:
         await self._call(self._context("Could not connect to Fishjam."), check)
 
     async def list_rooms(self) -> list[RoomInfo]:
-        rooms = await self._call(
-            self._context("Could not list the rooms."), lambda c: c.get_all_rooms()
+        return await self._call(
+            self._context("Could not list the rooms."),
+            lambda c: [room_info(r) for r in c.get_all_rooms()],
         )
-        return [room_info(r) for r in rooms]
 
     async def get_room(self, room_id: str) -> RoomInfo:
-        room = await self._call(
+        return await self._call(
             self._context(f"Could not read room {room_id}.", room_id),
-            lambda c: c.get_room(room_id),
+            lambda c: room_info(c.get_room(room_id)),
         )
-        return room_info(room)
 
     async def create_room(self, spec: RoomSpec) -> RoomInfo:
         spec.validate()
@@ -298,10 +304,10 @@ class FishjamGateway:
             public=spec.public,
             batch_webhook_notifications=spec.batch_webhook_notifications,
         )
-        room = await self._call(
-            self._context("Could not create the room."), lambda c: c.create_room(options)
+        return await self._call(
+            self._context("Could not create the room."),
+            lambda c: room_info(c.create_room(options)),
         )
-        return room_info(room)
 
     async def delete_room(self, room_id: str) -> None:
         await self._call(
@@ -318,7 +324,7 @@ class FishjamGateway:
         action = f"Could not add a peer to room {room_id}."
         _check_subscribe_mode(action, subscribe_mode)
         if metadata is not None and not isinstance(metadata, dict):
-            raise VoicePanelError(
+            raise refusal(
                 f"{action} Peer metadata must be a JSON object.",
                 'Enter metadata like {"name": "tester"}, or leave it empty.',
             )
@@ -326,12 +332,14 @@ class FishjamGateway:
             metadata=metadata,
             subscribe_mode=subscribe_mode,  # type: ignore[arg-type]  # checked above
         )
-        peer, token = await self._call(
-            self._context(action, room_id, adds_peer=True),
-            lambda c: c.create_peer(room_id, options),
-        )
+
+        def create(client: fishjam.FishjamClient) -> tuple[PeerInfo, str]:
+            peer, token = client.create_peer(room_id, options)
+            return peer_info(peer), str(token)
+
+        peer, token = await self._call(self._context(action, room_id, adds_peer=True), create)
         REDACTOR.add(token)
-        return peer_info(peer), str(token)
+        return peer, token
 
     async def delete_peer(self, room_id: str, peer_id: str) -> None:
         await self._call(
@@ -367,7 +375,7 @@ class FishjamGateway:
         action = f"Could not add an agent to room {room_id}."
         _check_subscribe_mode(action, subscribe_mode)
         if sample_rate not in AGENT_SAMPLE_RATES:
-            raise VoicePanelError(
+            raise refusal(
                 f"{action} Agents hear audio at 16000 or 24000 Hz, not {sample_rate}.",
                 "Choose 16000 or 24000 Hz.",
             )
@@ -394,23 +402,22 @@ class FishjamGateway:
         action = f"Could not add the VAPI assistant to room {room_id}."
         _check_subscribe_mode(action, subscribe_mode)
         if not call_id:
-            raise VoicePanelError(f"{action} No VAPI call was given.", "Start a VAPI call first.")
+            raise refusal(f"{action} No VAPI call was given.", "Start a VAPI call first.")
         options = fishjam.PeerOptionsVapi(
             api_key=vapi_api_key,
             call_id=call_id,
             auto_close=auto_close,
             subscribe_mode=_sdk_rest.SubscribeMode(subscribe_mode),
         )
-        peer = await self._call(
+        return await self._call(
             self._context(action, room_id, adds_peer=True),
-            lambda c: c.create_vapi_agent(room_id, options),
+            lambda c: peer_info(c.create_vapi_agent(room_id, options)),
         )
-        return peer_info(peer)
 
 
 def _check_subscribe_mode(action: str, subscribe_mode: str) -> None:
     if subscribe_mode not in SUBSCRIBE_MODES:
-        raise VoicePanelError(
+        raise refusal(
             f"{action} {subscribe_mode!r} is not a subscribe mode.",
             "Choose auto (hear everyone) or manual (hear only chosen peers).",
         )

@@ -178,11 +178,14 @@ class ResilientNotifier:
                     raise _Reconnect()
             connection.result()  # re-raises what ended the connection
         finally:
-            for task in (connection, *helpers):
+            tasks = [connection, *helpers]
+            for task in tasks:
                 task.cancel()
-            for task in (connection, *helpers):
-                with contextlib.suppress(BaseException):
-                    await task
+            # wait() (unlike awaiting each task) lets a cancel of stop() through.
+            await asyncio.wait(tasks)
+            for task in tasks:
+                if not task.cancelled():
+                    task.exception()  # retrieved here, so asyncio does not log it again
 
     async def _wait_retry(self, reason: str, hint: str) -> None:
         self._failures += 1

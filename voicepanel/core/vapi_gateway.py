@@ -20,8 +20,7 @@ from vapi import AsyncVapi
 from vapi.core.api_error import ApiError
 from vapi.environment import VapiEnvironment
 
-from voicepanel.core.errors import VoicePanelError
-from voicepanel.core.errors_map import VapiContext, vapi_error
+from voicepanel.core.errors_map import VapiContext, refusal, vapi_error
 from voicepanel.core.redact import MASK, REDACTOR
 
 T = TypeVar("T")
@@ -169,7 +168,7 @@ def _load_sdk_parts(client: AsyncVapi) -> None:
     """Import the SDK's lazily loaded clients and models (tens of seconds of CPU on first use)."""
     with _SDK_LOAD_LOCK:
         # Touching the properties imports their modules and builds the pydantic models.
-        _ = client.assistants, client.calls
+        _ = client.calls
         _SDK_LOADED.set()
 
 
@@ -207,9 +206,12 @@ class VapiGateway:
         if not _SDK_LOADED.is_set():
             await asyncio.to_thread(_load_sdk_parts, self._client)
 
-    async def _call(self, ctx: VapiContext, make: Callable[[], Awaitable[T]]) -> T:
+    async def _call(
+        self, ctx: VapiContext, make: Callable[[], Awaitable[T]], *, uses_sdk: bool = True
+    ) -> T:
         try:
-            await self.warm_up()
+            if uses_sdk:
+                await self.warm_up()
             return await make()
         except asyncio.CancelledError:
             raise
@@ -220,11 +222,34 @@ class VapiGateway:
         return call_info_from_dict(_call_dict(result), self._api_key, self._assistant_names)
 
     async def list_assistants(self, limit: int = 100) -> list[AssistantInfo]:
+        """GET /assistant, read as plain JSON.
+
+        The SDK's typed ``assistants.list`` is avoided on purpose: importing its Assistant
+        model costs 20-50 s of CPU, and the panel needs only each assistant's id and name.
+        """
         ctx = self._context("Could not list the VAPI assistants.")
-        assistants = await self._call(ctx, lambda: self._client.assistants.list(limit=limit))
+
+        async def fetch() -> Any:
+            response = await self._http.get(
+                f"{self.base_url}/assistant",
+                params={"limit": limit},
+                headers={"Authorization": f"Bearer {self._api_key}"},
+            )
+            if response.status_code >= 400:
+                raise ApiError(
+                    status_code=response.status_code,
+                    body=_error_body(response.text),
+                    headers=dict(response.headers),
+                )
+            return response.json()
+
+        data = await self._call(ctx, fetch, uses_sdk=False)
+        if not isinstance(data, list):
+            raise vapi_error(TypeError("the assistant list is not a JSON array"), ctx)
         infos = [
-            AssistantInfo(id=str(a.id), name=str(getattr(a, "name", None) or a.id))
-            for a in assistants
+            AssistantInfo(id=str(a["id"]), name=str(a.get("name") or a["id"]))
+            for a in data
+            if isinstance(a, dict) and a.get("id")
         ]
         self._assistant_names.update({a.id: a.name for a in infos})
         return infos
@@ -238,18 +263,18 @@ class VapiGateway:
     ) -> CallInfo:
         action = "Could not start the VAPI call."
         if (assistant_id is None) == (assistant is None) or assistant_id == "":
-            raise VoicePanelError(
+            raise refusal(
                 f"{action} Choose either a saved assistant or an inline assistant, not both"
                 " and not neither.",
                 "Pick an assistant from the list, or paste an assistant's JSON.",
             )
         if assistant is not None and not isinstance(assistant, dict):
-            raise VoicePanelError(
+            raise refusal(
                 f"{action} The inline assistant must be a JSON object.",
                 'Paste an assistant like {"name": "...", "model": {...}, "voice": {...}}.',
             )
         if sample_rate not in (8000, 16000, 24000, 48000):
-            raise VoicePanelError(
+            raise refusal(
                 f"{action} {sample_rate} Hz is not a sample rate VAPI streams.",
                 "Use 16000 Hz, the rate Fishjam's VAPI peers use.",
             )
@@ -284,7 +309,7 @@ class VapiGateway:
     async def say(self, call: CallInfo, text: str, end_call_after: bool = False) -> None:
         """Make the assistant speak ``text`` in the running call."""
         if not text.strip():
-            raise VoicePanelError(
+            raise refusal(
                 f"Could not make the assistant speak in call {call.id}. There is nothing to say.",
                 "Type the line the assistant should say.",
             )
@@ -303,7 +328,7 @@ class VapiGateway:
         if not control_url:
             control_url = (await self.get_call(call.id)).control_url
         if not control_url:
-            raise VoicePanelError(
+            raise refusal(
                 f"{action} VAPI gave no control address for this call.",
                 "Wait until the call is in progress, then try again.",
             )
@@ -321,7 +346,7 @@ class VapiGateway:
                         status_code=response.status, body=_error_body(text), headers=None
                     )
 
-        await self._call(ctx, post)
+        await self._call(ctx, post, uses_sdk=False)
 
 
 def _error_body(text: str) -> Any:

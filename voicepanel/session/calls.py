@@ -177,12 +177,13 @@ class CallBook:
             raise
         return self._update(call)
 
-    async def _started(self, call_id: str, action: str) -> CallRecord:
+    async def _started(self, call_id: str, action: str, wait_s: float | None = None) -> CallRecord:
         """The record once the call runs (or ended); raises if it is still not started
-        after ``start_wait_s``."""
+        after ``wait_s`` (default ``start_wait_s``)."""
         with contextlib.suppress(VoicePanelError):
             await self.refresh(call_id)
-        deadline = time.monotonic() + self._start_wait_s
+        wait_s = self._start_wait_s if wait_s is None else wait_s
+        deadline = time.monotonic() + wait_s
         record = self._require(call_id)
         while record.status in NOT_STARTED and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
@@ -208,13 +209,13 @@ class CallBook:
             self._set_error(call_id, _words(exc))
             raise
 
-    async def end(self, call_id: str) -> CallRecord:
-        """Hangs the call up (never deletes its record at VAPI); waits for a call that has
-        not started yet."""
+    async def end(self, call_id: str, start_wait_s: float | None = None) -> CallRecord:
+        """Hangs the call up (never deletes its record at VAPI); waits up to
+        ``start_wait_s`` for a call that has not started yet."""
         record = self._require(call_id)
         if record.ended:
             return record
-        record = await self._started(call_id, "Could not end the call.")
+        record = await self._started(call_id, "Could not end the call.", start_wait_s)
         if record.ended:
             return record
         try:
@@ -238,11 +239,16 @@ class CallBook:
             record = self._require(call_id)
         return record
 
-    async def end_all_live(self, confirm_timeout_s: float = 3.0) -> list[VoicePanelError]:
+    async def end_all_live(
+        self, confirm_timeout_s: float = 3.0, start_wait_s: float = 3.0
+    ) -> list[VoicePanelError]:
         """Ends every live call this panel started (for quitting); returns the failures.
-        Waits up to ``confirm_timeout_s`` for VAPI to report them ended."""
+        Waits up to ``start_wait_s`` for calls that have not started, and up to
+        ``confirm_timeout_s`` for VAPI to report them ended."""
         live = self.live
-        results = await asyncio.gather(*(self.end(r.id) for r in live), return_exceptions=True)
+        results = await asyncio.gather(
+            *(self.end(r.id, start_wait_s) for r in live), return_exceptions=True
+        )
         errors: list[VoicePanelError] = []
         for record, result in zip(live, results, strict=True):
             if isinstance(result, VoicePanelError):

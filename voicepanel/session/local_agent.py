@@ -144,6 +144,8 @@ class LocalAgent:
         self._live = asyncio.Event()
         self._leaving = False
         self._remove_close_hook: Callable[[], None] | None = None
+        self._stop_listening: Callable[[], None] | None = None
+        self._side_tasks: set[asyncio.Task[None]] = set()
         self._input_key: str | None = None
         self._output_key: str | None = None
 
@@ -174,9 +176,10 @@ class LocalAgent:
 
     def levels(self) -> AgentLevels:
         """Levels since the previous call (the ~30 Hz push calls this)."""
+        has_source = self.devices.capture is not None or self.uplink.file is not None
         return AgentLevels(
             self.uplink.meter.take(),
-            self.uplink.controls.transmitting,
+            self.uplink.controls.transmitting and has_source,
             tuple(self._strip(s) for s in self.room.snapshot()),
         )
 
@@ -232,6 +235,11 @@ class LocalAgent:
         if self._remove_close_hook is not None:
             self._remove_close_hook()
             self._remove_close_hook = None
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
+        for task in list(self._side_tasks):
+            task.cancel()
         self._set_status(AgentState.LEFT)
 
     async def _connect(self, timeout_s: float) -> None:
@@ -309,6 +317,9 @@ class LocalAgent:
         add_hook = getattr(self._source, "add_close_hook", None)
         if add_hook is not None and self._remove_close_hook is None:
             self._remove_close_hook = add_hook(self.leave)
+        listen = getattr(self._source, "on_notification", None)
+        if callable(listen) and self._stop_listening is None:
+            self._stop_listening = listen(self._on_notification)
 
     # -- devices -------------------------------------------------------------------------
 
@@ -525,8 +536,32 @@ class LocalAgent:
     # -- helpers -------------------------------------------------------------------------
 
     def _peer_appeared(self, peer_id: str) -> None:
-        self.peer_kinds.setdefault(peer_id, self._lookup_kind(peer_id))
+        kind = self._lookup_kind(peer_id)
+        self.peer_kinds[peer_id] = kind
+        if kind == "peer" and hasattr(self._source, "get_room"):
+            task = asyncio.create_task(self._fetch_kinds(), name="local-agent-peer-kinds")
+            self._side_tasks.add(task)
+            task.add_done_callback(self._side_tasks.discard)
         self.on_peers.emit(tuple(self.room.peers))
+
+    async def _fetch_kinds(self) -> None:
+        try:
+            room = await self._source.get_room(self.room_id)  # type: ignore[attr-defined]
+        except Exception:
+            return  # only a label: the strip says "peer" until the next try
+        for peer in getattr(room, "peers", ()):
+            if peer.id in self.peer_kinds:
+                self.peer_kinds[peer.id] = str(peer.type)
+
+    def _on_notification(self, n: Any) -> None:
+        """A remote peer that left the room loses its strip and its buffer."""
+        if getattr(n, "room_id", None) != self.room_id:
+            return
+        if getattr(n, "kind", "") in ("PeerDeleted", "PeerDisconnected", "PeerCrashed"):
+            peer_id = getattr(n, "peer_id", None)
+            if peer_id and peer_id in self.room.peers:
+                self.room.remove(peer_id)
+                self.on_peers.emit(tuple(self.room.peers))
 
     def _lookup_kind(self, peer_id: str) -> str:
         tree: Any = getattr(self._source, "tree", None)

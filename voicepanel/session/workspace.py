@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import FishjamGateway, PeerInfo, RoomInfo, RoomSpec
@@ -32,9 +33,34 @@ from voicepanel.session.state import RoomTree
 if TYPE_CHECKING:
     from fishjam.agent import Agent
 
-    from voicepanel.sandbox.server import Sandbox
-
 log = logging.getLogger(__name__)
+
+
+class SandboxSecrets(Protocol):
+    token: str
+    vapi_key: str
+
+
+class Sandbox(Protocol):
+    """What the workspace uses of ``voicepanel.sandbox.server.Sandbox``."""
+
+    @property
+    def config(self) -> SandboxSecrets: ...
+    @property
+    def fishjam_url(self) -> str: ...
+    @property
+    def vapi_base_url(self) -> str: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+def _new_sandbox(port: int) -> Sandbox:
+    # Imported by name, and only for the Sandbox profile: the server is a separate program
+    # that the app happens to host, not a layer the session is built on.
+    server = importlib.import_module("voicepanel.sandbox.server")
+    sandbox: Sandbox = server.Sandbox(server.SandboxConfig(port=port))
+    return sandbox
+
 
 CloseHook = Callable[[], Awaitable[None]]
 
@@ -82,7 +108,7 @@ class Workspace:
         self._journal: NotificationJournal | None = None
         self._calls: CallBook | None = None
         self.notifier_status = NotifierStatus(NotifierState.CONNECTING)
-        self._live = asyncio.Event()
+        self._settled = asyncio.Event()  # the notifier is LIVE, or FAILED for good
 
         self._notifications: Callbacks[Notification] = Callbacks("notification")
         self._statuses: Callbacks[NotifierStatus] = Callbacks("notifier status")
@@ -175,7 +201,11 @@ class Workspace:
             if self._vapi_key:
                 self._vapi = VapiGateway(self._vapi_key, vapi_base_url)
                 self._calls = CallBook(self._vapi, poll_interval_s=self._call_poll_interval_s)
-            self._journal = NotificationJournal(self.data_dir / "journal")
+                # The VAPI SDK takes seconds to load: do it now, off the loop, not on a click.
+                warm_up = getattr(self._vapi, "warm_up", None)
+                if warm_up is not None:
+                    self._spawn(warm_up(), "load the VAPI SDK")
+            self._journal = self._open_journal()
             self.tree.replace_all(rooms)
             self._notifier = ResilientNotifier(
                 fishjam_id,
@@ -197,9 +227,7 @@ class Workspace:
         if self.profile.kind is ProfileKind.SANDBOX:
             sandbox = self._given_sandbox
             if sandbox is None:
-                from voicepanel.sandbox.server import Sandbox, SandboxConfig
-
-                sandbox = Sandbox(SandboxConfig(port=self._sandbox_port))
+                sandbox = _new_sandbox(self._sandbox_port)
                 try:
                     await sandbox.start()
                 except OSError as exc:
@@ -225,11 +253,22 @@ class Workspace:
         self._redactor.add(self._vapi_key)
         return self.profile.fishjam_id, token, self.profile.vapi_base_url
 
+    def _open_journal(self) -> NotificationJournal:
+        folder = self.data_dir / "journal"
+        try:
+            return NotificationJournal(folder)
+        except OSError as exc:
+            raise VoicePanelError(
+                f"Could not open the notification journal in {folder}.",
+                "Check that the folder exists and that you may write to it.",
+                cause=exc,
+            ) from exc
+
     async def wait_live(self, timeout_s: float) -> bool:
-        """Waits until the notifier is subscribed; False if it did not get there in time."""
+        """Waits until the notifier is subscribed (or has failed for good); True if live."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._live.wait(), timeout_s)
-        return self._live.is_set()
+            await asyncio.wait_for(self._settled.wait(), timeout_s)
+        return self.notifier_status.state is NotifierState.LIVE
 
     async def close(self, end_calls: bool = True) -> None:
         """Disconnects: runs the close hooks (local agent), ends the live calls it started
@@ -294,7 +333,12 @@ class Workspace:
         task = asyncio.ensure_future(coro)
         task.set_name(name)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
 
     def _handle_notification(self, n: Notification) -> None:
         if self._journal is not None:
@@ -321,10 +365,10 @@ class Workspace:
 
     def _handle_status(self, status: NotifierStatus) -> None:
         self.notifier_status = status
-        if status.state is NotifierState.LIVE:
-            self._live.set()
+        if status.state in (NotifierState.LIVE, NotifierState.FAILED):
+            self._settled.set()
         else:
-            self._live.clear()
+            self._settled.clear()
         self._statuses.emit(status)
 
     async def resync(self) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +26,7 @@ from qasync import asyncSlot
 from voicepanel.core.vapi_gateway import ended_reason_group
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
+from voicepanel.ui.labels import CopyableId, shrinkable
 from voicepanel.ui.state_style import Tone, dot_icon
 
 Say = Callable[[str, str, bool], Awaitable[None]]  # (call_id, text, end_after)
@@ -98,18 +98,11 @@ class VapiCallCard(QFrame):
 
         self.info = QFormLayout()
         self.info.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.call_id = QLabel()
-        self.call_id.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.call_id.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        copy = QToolButton()
-        copy.setText("Copy")
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.record.id))
-        id_row = QHBoxLayout()
-        id_row.addWidget(self.call_id, 1)
-        id_row.addWidget(copy)
-        self.info.addRow("Call id", id_row)
+        self.call_id = CopyableId(name="callId")
+        self.info.addRow("Call id", self.call_id)
         self.where = QLabel()
         self.where.setWordWrap(True)
+        shrinkable(self.where)
         self.info.addRow("Room / peer", self.where)
         self.why = QLabel()
         self.why.setObjectName("callWhy")
@@ -122,8 +115,10 @@ class VapiCallCard(QFrame):
         layout.addWidget(self.banner)
 
         self.controls = QWidget()
-        controls = QHBoxLayout(self.controls)
-        controls.setContentsMargins(0, 0, 0, 0)
+        steer = QVBoxLayout(self.controls)
+        steer.setContentsMargins(0, 0, 0, 0)
+        steer.setSpacing(4)
+        controls = QHBoxLayout()
         self.line = QLineEdit()
         self.line.setObjectName("sayLine")
         self.line.setPlaceholderText("Make the assistant say…")
@@ -136,8 +131,10 @@ class VapiCallCard(QFrame):
         self.end_button.setObjectName("endCallButton")
         self.end_button.clicked.connect(self.end_call)
         self.busy = BusyIndicator(self)
-        controls.addWidget(self.line, 1)
+        steer.addWidget(self.line)
+        steer.addLayout(controls)
         controls.addWidget(self.end_after)
+        controls.addStretch(1)
         controls.addWidget(self.say_button)
         controls.addWidget(self.end_button)
         controls.addWidget(self.busy)
@@ -179,7 +176,7 @@ class VapiCallCard(QFrame):
         self._dot.setPixmap(dot_icon(tone, 12).pixmap(12, 12))
         self.title.setText(f"<b>{call.assistant_name or call.assistant_id or 'Assistant'}</b>")
         self.status_label.setText(text)
-        self.call_id.setText(call.id)
+        self.call_id.set_text(call.id)
         self.where.setText(f"{record.room_id or '—'} / {record.peer_id or 'not joined yet'}")
         why_parts = []
         if call.status == "ended":

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QAction, QFontDatabase
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -14,12 +14,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QScrollArea,
-    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from voicepanel.ui.labels import CopyableId
 from voicepanel.ui.state_style import Tone, peer_tone, tone_colour
 
 
@@ -39,6 +39,7 @@ class DetailsPane(QScrollArea):
         self.setObjectName("detailsPane")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._actions = actions or {}
         self._kind = ""
         self._item: Any = None
@@ -87,7 +88,7 @@ class DetailsPane(QScrollArea):
 
     def _room(self, form: QFormLayout, layout: QVBoxLayout, room: Any) -> None:
         config = room.config
-        form.addRow("Room id", _copyable(room.id, "roomId"))
+        form.addRow("Room id", CopyableId(room.id, "roomId"))
         form.addRow("Type", QLabel(config.room_type.replace("_", " ")))
         form.addRow("Peer limit", QLabel(str(config.max_peers or "no limit")))
         form.addRow("Video codec", QLabel(config.video_codec or "default"))
@@ -105,8 +106,8 @@ class DetailsPane(QScrollArea):
         self, form: QFormLayout, layout: QVBoxLayout, peer: Any, context: dict[str, Any]
     ) -> None:
         state = getattr(peer.state, "name", str(peer.state)).upper()
-        form.addRow("Peer id", _copyable(peer.id, "peerId"))
-        form.addRow("Room id", _copyable(peer.room_id, "peerRoomId"))
+        form.addRow("Peer id", CopyableId(peer.id, "peerId"))
+        form.addRow("Room id", CopyableId(peer.room_id, "peerRoomId"))
         form.addRow("Peer type", QLabel(peer.type))
         form.addRow("State", _state_label(state.lower(), peer_tone(state)))
         if state == "CRASHED":
@@ -114,7 +115,7 @@ class DetailsPane(QScrollArea):
         form.addRow("Subscribe mode", QLabel(peer.subscribe_mode))
         call = context.get("call_id")
         if call:
-            form.addRow("VAPI call id", _copyable(call, "peerCallId"))
+            form.addRow("VAPI call id", CopyableId(call, "peerCallId"))
         layout.addWidget(_heading("Metadata"))
         layout.addWidget(_json_box(peer.metadata))
         layout.addWidget(_heading(f"Tracks ({len(peer.tracks)})"))
@@ -127,9 +128,9 @@ class DetailsPane(QScrollArea):
     def _track(
         self, form: QFormLayout, layout: QVBoxLayout, track: Any, context: dict[str, Any]
     ) -> None:
-        form.addRow("Track id", _copyable(track.id, "trackId"))
-        form.addRow("Peer id", _copyable(context.get("peer_id", ""), "trackPeerId"))
-        form.addRow("Room id", _copyable(context.get("room_id", ""), "trackRoomId"))
+        form.addRow("Track id", CopyableId(track.id, "trackId"))
+        form.addRow("Peer id", CopyableId(context.get("peer_id", ""), "trackPeerId"))
+        form.addRow("Room id", CopyableId(context.get("room_id", ""), "trackRoomId"))
         form.addRow("Type", QLabel(track.type))
         layout.addWidget(_heading("Metadata"))
         layout.addWidget(_json_box(track.metadata))
@@ -189,26 +190,6 @@ def _state_label(text: str, tone: Tone) -> QLabel:
     palette.setColor(label.foregroundRole(), tone_colour(tone))
     label.setPalette(palette)
     return label
-
-
-def _copyable(text: str, name: str) -> QWidget:
-    box = QWidget()
-    box.setObjectName(name)
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
-    label = QLabel(text)
-    label.setObjectName(f"{name}Text")
-    label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    button = QToolButton()
-    button.setObjectName(f"{name}Copy")
-    button.setText("Copy")
-    button.setToolTip("Copy to the clipboard")
-    button.clicked.connect(lambda: QGuiApplication.clipboard().setText(text))
-    row.addWidget(label)
-    row.addWidget(button)
-    return box
 
 
 def _json_box(value: Any, max_lines: int = 12) -> QPlainTextEdit:

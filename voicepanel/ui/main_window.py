@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSizePolicy,
     QSplitter,
     QToolBar,
     QTreeView,
@@ -149,12 +148,20 @@ class MainWindow(QMainWindow):
         )
         self.act_subscribe = a("Subscribe…", self.subscribe, None, "Subscribe a manual peer")
         self.act_token = a("New token…", self.new_token, None, "Issue a fresh peer token")
-        self.act_delete = a("Delete…", self.delete_selected, QKeySequence.StandardKey.Delete,
-                            "Delete the selected room or peer")
+        self.act_delete = a(
+            "Delete…",
+            self.delete_selected,
+            QKeySequence.StandardKey.Delete,
+            "Delete the selected room or peer",
+        )
         self.act_delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.act_refresh = a("Refresh", self.refresh, "F5", "Re-read every room now")
-        self.act_export = a("Export notifications…", lambda: self.notifications.export(True),
-                            "Ctrl+E", "Export the notifications shown")
+        self.act_export = a(
+            "Export notifications…",
+            lambda: self.notifications.export(True),
+            "Ctrl+E",
+            "Export the notifications shown",
+        )
         self.act_search = a("Search notifications", self.focus_search, "Ctrl+F")
         self.act_profiles = a("Profiles…", self.open_profiles, "Ctrl+,", "Add or edit profiles")
         self.act_quit = a("Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -163,8 +170,14 @@ class MainWindow(QMainWindow):
         self.act_about = a("About VoicePanel", lambda: open_about(self))
         self.act_logs = a("Open log folder", self.open_log_folder)
         self.act_welcome = a("Welcome screen", self.show_welcome)
-        for action in (self.act_add_peer, self.act_add_vapi, self.act_agent, self.act_subscribe,
-                       self.act_token, self.act_delete):
+        for action in (
+            self.act_add_peer,
+            self.act_add_vapi,
+            self.act_agent,
+            self.act_subscribe,
+            self.act_token,
+            self.act_delete,
+        ):
             self.tree.addAction(action)
         self.details_actions = {
             "room": [self.act_add_peer, self.act_add_vapi, self.act_agent, self.act_delete],
@@ -195,11 +208,18 @@ class MainWindow(QMainWindow):
             "QLabel#sandboxBadge { background: #d08a12; color: white; font-weight: bold;"
             " border-radius: 4px; padding: 2px 6px; margin-left: 8px; }"
         )
-        self.sandbox_badge.hide()
-        toolbar.addWidget(self.sandbox_badge)
+        # A widget in a toolbar is shown and hidden through its action, not directly.
+        self.sandbox_badge_action = toolbar.addWidget(self.sandbox_badge)
+        self.sandbox_badge_action.setVisible(False)
         toolbar.addSeparator()
-        for action in (self.act_new_room, self.act_add_peer, self.act_add_vapi, self.act_agent,
-                       self.act_delete, self.act_refresh):
+        for action in (
+            self.act_new_room,
+            self.act_add_peer,
+            self.act_add_vapi,
+            self.act_agent,
+            self.act_delete,
+            self.act_refresh,
+        ):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
 
@@ -281,7 +301,7 @@ class MainWindow(QMainWindow):
     def _on_opening(self, profile: Profile) -> None:
         self.reload_profiles(profile.name)
         self.setWindowTitle(f"VoicePanel — {profile.name}")
-        self.sandbox_badge.setVisible(profile.is_sandbox)
+        self.sandbox_badge_action.setVisible(profile.is_sandbox)
         self.connection_label.setText(f"Connecting to {profile.name}…")
         self.busy.show()
         self.banner.hide()
@@ -322,8 +342,9 @@ class MainWindow(QMainWindow):
     async def _profile_chosen(self, row: int) -> None:
         name = self.profile_box.itemData(row)
         profile = self.profiles.get(name) if name else None
-        if profile is None or (self.host.profile and self.host.profile.name == name
-                               and self.host.workspace is not None):
+        if profile is None or (
+            self.host.profile and self.host.profile.name == name and self.host.workspace is not None
+        ):
             return
         end_calls = await self._ask_end_calls("Switch profile")
         if end_calls is None:
@@ -517,9 +538,13 @@ class MainWindow(QMainWindow):
         if workspace is None or not workspace.has_live_calls:
             return self.end_calls_on_quit
         live = len(workspace.calls.live)
-        box = QMessageBox(QMessageBox.Icon.Question, title,
-                          f"{live} VAPI call{'s are' if live != 1 else ' is'} still running "
-                          "and may be billing.", QMessageBox.StandardButton.NoButton, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            title,
+            f"{live} VAPI call{'s are' if live != 1 else ' is'} still running and may be billing.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
         box.setObjectName("endCallsBox")
         box.setInformativeText("End them before leaving this profile?")
         end = box.addButton("End calls", QMessageBox.ButtonRole.AcceptRole)
@@ -564,7 +589,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         splitter = self.settings.window_state("splitter")
         if splitter is None or not self.splitter.restoreState(splitter):
-            self.splitter.setSizes([700, 420])
+            self.splitter.setSizes([540, 520])
 
     def _save_layout(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())

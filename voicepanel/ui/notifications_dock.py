@@ -192,18 +192,24 @@ class NotificationsDock(QDockWidget):
 
     @asyncSlot()
     async def export(self, shown_only: bool = True) -> None:
+        """Asks where to save, then writes the shown rows or the whole journal."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
         suggested = Path(QDir.homePath()) / f"voicepanel-notifications-{stamp}.jsonl"
         choice = await ask_save_path(self, "Export notifications", suggested, [_JSONL, _CSV])
         if choice is None:
             return
         path, name_filter = choice
-        as_csv = path.suffix.lower() == ".csv" or (name_filter == _CSV and not path.suffix)
         if not path.suffix:
-            path = path.with_suffix(".csv" if as_csv else ".jsonl")
+            path = path.with_suffix(".csv" if name_filter == _CSV else ".jsonl")
+        count = await self.export_to(path, shown_only=shown_only)
+        if count is not None:
+            self._feedback.tell(f"Exported {count:,} notifications to {path}.")
+
+    async def export_to(self, path: Path, *, shown_only: bool) -> int | None:
+        """Writes JSON Lines, or CSV when ``path`` ends in .csv; None when it failed."""
         journal = self._journal_path()
         items = self.proxy.shown() if shown_only else None
-        writer = export_csv if as_csv else export_jsonl
+        writer = export_csv if path.suffix.lower() == ".csv" else export_jsonl
 
         def write() -> int:
             rows = items if items is not None else (read_journal(journal) if journal else [])
@@ -218,11 +224,10 @@ class NotificationsDock(QDockWidget):
 
         try:
             with disabled_while(self.export_button, cursor=self):
-                count = await asyncio.to_thread(write)
-        except Exception as error:  # noqa: BLE001 - shown to the person, cause in the log
+                return await asyncio.to_thread(write)
+        except Exception as error:  # noqa: BLE001 - shown to the person, cause logged
             self._feedback.fail(error)
-            return
-        self._feedback.tell(f"Exported {count:,} notifications to {path}.")
+            return None
 
     def open_journal_folder(self) -> None:
         journal = self._journal_path()

@@ -70,5 +70,3 @@ class WorkspaceBridge(QObject):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-
-

@@ -228,9 +228,7 @@ def tree_signature(tree: Any) -> tuple[Any, ...]:
         (
             room.id,
             room.crashed,
-            tuple(
-                (p.id, p.state, p.subscribe_mode, tuple(p.tracks)) for p in room.peers.values()
-            ),
+            tuple((p.id, p.state, p.subscribe_mode, tuple(p.tracks)) for p in room.peers.values()),
         )
         for room in tree.rooms.values()
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
+import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -66,13 +66,13 @@ class RestApi:
 
     async def create_call(self, request: web.Request) -> web.Response:
         try:
-            body = await request.json(loads=json.loads)
+            body = await request.json()
         except (ValueError, UnicodeDecodeError) as exc:
             raise bad_request(f"The body is not valid JSON: {exc}.") from None
         state = self._state
         call_request = parse_call_request(body, state.assistants, state.reply_delay_s)
-        call = CallRecord(request=call_request, urls=CallUrls("", "", ""))
-        call.urls = self._urls_for(request, call.id)
+        call_id = str(uuid.uuid4())
+        call = CallRecord(id=call_id, request=call_request, urls=self._urls_for(request, call_id))
         state.book.add(call)
         self._expire_if_never_connected(call)
         return web.json_response(call.to_json(), status=201)

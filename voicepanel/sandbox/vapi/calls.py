@@ -37,10 +37,6 @@ class Speaker(Enum):
     USER = "user"
     BOT = "bot"  # VAPI's artifact role for the assistant
 
-    @property
-    def label(self) -> str:
-        return "User" if self is Speaker.USER else "AI"
-
 
 @dataclass(frozen=True)
 class CallUrls:
@@ -216,14 +212,12 @@ class CallBook:
             found = (c for c in found if c.request.assistant_id == assistant_id)
         return list(found)[: max(0, limit)]
 
-    def __iter__(self):
-        return iter(list(self._calls.values()))
-
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _zero_cost_breakdown() -> dict[str, float]:
-    keys = ("transport", "stt", "llm", "tts", "vapi", "total", "llmPromptTokens")
-    return {key: 0 for key in keys} | {"llmCompletionTokens": 0, "ttsCharacters": 0}
+    keys = ("transport", "stt", "llm", "tts", "vapi", "total")
+    usage = ("llmPromptTokens", "llmCompletionTokens", "ttsCharacters")
+    return {key: 0.0 for key in keys + usage}

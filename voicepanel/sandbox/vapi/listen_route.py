@@ -21,8 +21,10 @@ class ListenRoute:
             return error_response(VapiApiError(404, f"Call {call_id} not found."))
         if record.status is CallStatus.ENDED:
             return error_response(VapiApiError(409, f"Call {call_id} has ended."))
-        tap = self._state.taps.setdefault(call_id, ListenTap(record.sample_rate))
         ws = web.WebSocketResponse(timeout=2.0)
+        if not ws.can_prepare(request).ok:
+            return error_response(VapiApiError(400, "This is a WebSocket endpoint."))
+        tap = self._state.taps.setdefault(call_id, ListenTap(record.sample_rate))
         await ws.prepare(request)
         await tap.serve(ws)
         return ws

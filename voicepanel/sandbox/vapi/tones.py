@@ -27,10 +27,6 @@ def tone(
     return _to_pcm(_sine(freq_hz, duration_s, sample_rate, amplitude))
 
 
-def silence(duration_s: float, sample_rate: int) -> bytes:
-    return bytes(2 * int(round(duration_s * sample_rate)))
-
-
 def greeting_melody(sample_rate: int) -> bytes:
     """The fixed first-message melody: five notes of 150 ms with 30 ms gaps (0.9 s)."""
     parts = []

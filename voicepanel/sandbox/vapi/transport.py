@@ -78,6 +78,8 @@ class TransportRoute:
             return error_response(VapiApiError(409, f"Call {call_id} {why}."))
 
         ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, timeout=CLOSE_TIMEOUT_S)
+        if not ws.can_prepare(request).ok:
+            return error_response(VapiApiError(400, "This is a WebSocket endpoint."))
         outbox = SocketOutbox(ws)
         tap = state.taps.setdefault(call_id, ListenTap(record.sample_rate))
         live = LiveCall(record, outbox, tap, on_ended=self._forget)

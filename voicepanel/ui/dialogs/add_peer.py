@@ -11,7 +11,10 @@ from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QWidget
 
 from voicepanel.ui.dialogs.form_dialog import FormDialog, Submit
 
-SUBSCRIBE_MODES = (("auto", "Auto: hears every other peer"), ("manual", "Manual: hears no one until subscribed"))
+SUBSCRIBE_MODES = (
+    ("auto", "Auto: hears every other peer"),
+    ("manual", "Manual: hears no one until subscribed"),
+)
 
 
 @dataclass(frozen=True)

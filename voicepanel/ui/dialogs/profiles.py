@@ -185,7 +185,9 @@ class ProfilesDialog(QDialog):
         self.name.setText(profile.name if profile else "")
         self.fishjam_id.setText(profile.fishjam_id if profile else "")
         self.vapi_url.setText((profile.vapi_base_url or "") if profile else "")
-        self.token.setText(self.secrets.get(name, SecretName.MANAGEMENT_TOKEN) or "" if profile else "")
+        self.token.setText(
+            self.secrets.get(name, SecretName.MANAGEMENT_TOKEN) or "" if profile else ""
+        )
         self.vapi_key.setText(self.secrets.get(name, SecretName.VAPI_KEY) or "" if profile else "")
         self._show_keyring_note()
         self.revalidate()
@@ -311,8 +313,9 @@ class ProfilesDialog(QDialog):
             self.banner.show_error(error)
             return None
         where = "the system keyring" if self.secrets.persistent else "memory, for this run only"
-        self.banner.show_message(f'Saved "{saved.name}".', f"Secrets are in {where}.",
-                                 tone=Tone.GOOD, timeout_ms=6000)
+        self.banner.show_message(
+            f'Saved "{saved.name}".', f"Secrets are in {where}.", tone=Tone.GOOD, timeout_ms=6000
+        )
         self._fill_list(saved.name)
         return saved
 
@@ -347,4 +350,3 @@ def _result_line(what: str, ok: bool, text: str, optional: bool = False) -> str:
     mark = "✔" if ok else ("–" if optional else "✘")
     escaped = text.replace("&", "&amp;").replace("<", "&lt;")
     return f"<span style='color:{colour}'>{mark} <b>{what}:</b></span> {escaped}"
-

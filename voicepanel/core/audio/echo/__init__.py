@@ -7,6 +7,13 @@ from voicepanel.core.audio.echo.apm import (
     EchoStages,
     EchoState,
 )
+from voicepanel.core.audio.echo.control import (
+    EchoControl,
+    EchoMode,
+    EchoStatus,
+    HalfDuplexSettings,
+    describe,
+)
 from voicepanel.core.audio.echo.delay import DelayEstimate, estimate_echo_delay, stream_delay_ms
 from voicepanel.core.audio.echo.erle import ErleMeter, ErleReading
 from voicepanel.core.audio.echo.half_duplex import GateMode, HalfDuplexGate
@@ -21,6 +28,9 @@ __all__ = [
     "DelayEstimate",
     "EchoCancellationUnavailable",
     "EchoCanceller",
+    "EchoControl",
+    "EchoMode",
+    "EchoStatus",
     "EchoStages",
     "EchoState",
     "ErleMeter",
@@ -28,8 +38,10 @@ __all__ = [
     "FrameRechunker",
     "GateMode",
     "HalfDuplexGate",
+    "HalfDuplexSettings",
     "OutputKind",
     "classify_output_device",
+    "describe",
     "estimate_echo_delay",
     "looks_like_builtin_speakers",
     "stream_delay_ms",

@@ -202,7 +202,8 @@ class EchoCanceller:
             self._check_shape(frame)
             return frame
         out = np.empty((self._check_shape(frame), self.channels), dtype=np.int16)
-        for start, chunk in zip(range(0, len(out), self.frame_samples), self._chunks(frame)):
+        for i, chunk in enumerate(self._chunks(frame)):
+            start = i * self.frame_samples
             io.view[:] = chunk
             try:
                 if self.stages.aec:

@@ -33,8 +33,9 @@ class ErleReading:
 
 
 class ErleMeter:
-    """Feed every frame triple (far, mic before, mic after processing), all the same
-    length and the same length every time (10 or 20 ms), in stream order.
+    """Fed far frames and microphone frames (before and after processing), all of one
+    length (10 or 20 ms), in stream order: ``update`` for a triple that belongs together,
+    or ``observe_far`` and ``update_near`` separately as the agent's loop produces them.
 
     ``window_ms`` of echo-only audio make one reading; ``echo_leaking`` turns on after
     ``warn_after_ms`` of echo-only audio with ERLE under ``warn_below_db``, and off once
@@ -85,6 +86,9 @@ class ErleMeter:
         self._in_e: deque[float] = deque()
         self._frames_since_search = 0
         self._talk_left_ms = 0.0
+        # Far frames not yet paired with a microphone frame; a second's worth at most,
+        # so a stalled microphone does not leave a stale backlog.
+        self._far_queue: deque[float] = deque(maxlen=100)
         self._couplings: deque[float] = deque()
         self._pending: deque[tuple[float, float]] = deque()  # (E in, E out), not yet counted
         self._window: deque[tuple[float, float]] = deque()  # (E in, E out) per frame
@@ -98,11 +102,26 @@ class ErleMeter:
         near_in: npt.NDArray[np.generic],
         near_out: npt.NDArray[np.generic],
     ) -> ErleReading:
+        """One step with frames that belong together in time (offline, or in lockstep)."""
+        self.observe_far(far)
+        return self.update_near(near_in, near_out)
+
+    def observe_far(self, far: npt.NDArray[np.generic]) -> None:
+        """Live use: each far frame as it is handed to the speaker (silence included)."""
+        self._far_queue.append(mean_square(far))
+
+    def update_near(
+        self, near_in: npt.NDArray[np.generic], near_out: npt.NDArray[np.generic]
+    ) -> ErleReading:
+        """Live use: each microphone frame before and after processing. It is paired with
+        the oldest far frame not yet paired, so far and near may arrive in bursts of
+        different sizes; the echo's delay is found from the envelopes either way."""
         if not self._frame_ms:
             self._start(len(near_in))
         ms = self._frame_ms
+        far_e = self._far_queue.popleft() if self._far_queue else 0.0
         e_in, e_out = mean_square(near_in), mean_square(near_out)
-        self._remember(mean_square(far), e_in)
+        self._remember(far_e, e_in)
         in_db = energy_dbfs(e_in)
         ref_db = energy_dbfs(self._far_at_echo_delay())
 

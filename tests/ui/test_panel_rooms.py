@@ -1,0 +1,76 @@
+"""The story of rooms in the panel: create one through the dialog, see it, delete it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from panel_helpers import find_top, until
+from PySide6.QtWidgets import QMessageBox
+
+from voicepanel.ui.dialogs.create_room import CreateRoomDialog
+
+
+def _room_ids(window: Any) -> list[str]:
+    model = window.tree_model
+    return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+
+def _kinds(window: Any) -> list[str]:
+    return [n.kind for n in window.notifications.model.notifications()]
+
+
+async def _create_room_through_dialog(window: Any, **fields: Any) -> str:
+    before = set(_room_ids(window))
+    window.act_new_room.trigger()
+    dialog = await until(lambda: find_top(CreateRoomDialog), what="the create-room dialog")
+    dialog.fill(**fields)
+    assert dialog.ok_button.isEnabled()
+    dialog.ok_button.click()
+    new = await until(lambda: set(_room_ids(window)) - before, what="the room in the tree")
+    return next(iter(new))
+
+
+async def test_creating_a_room_through_the_dialog_shows_it_in_the_tree_and_the_log(
+    panel: Any,
+) -> None:
+    room_id = await _create_room_through_dialog(panel, max_peers="4", room_type="audio_only")
+    await until(lambda: panel.selected_key() == (room_id, None, None), what="the new room selected")
+    await until(lambda: "RoomCreated" in _kinds(panel), what="RoomCreated in the log")
+    row = next(n for n in panel.notifications.model.notifications() if n.kind == "RoomCreated")
+    assert row.room_id == room_id
+    room = panel.host.workspace.tree.rooms[room_id]
+    assert room.config.room_type == "audio_only"
+    assert room.config.max_peers == 4
+
+
+async def test_the_create_room_dialog_explains_a_bad_field_and_keeps_ok_disabled(
+    panel: Any,
+) -> None:
+    dialog = CreateRoomDialog(None, panel)
+    dialog.fill(max_peers="lots", webhook_url="ftp://nope")
+    assert not dialog.ok_button.isEnabled()
+    assert "whole number" in dialog.error_text("maxPeers")
+    assert "http" in dialog.error_text("webhookUrl")
+    dialog.fill(max_peers="3", webhook_url="https://example.com/hook")
+    assert dialog.ok_button.isEnabled()
+    dialog.deleteLater()
+
+
+async def test_deleting_a_room_asks_first_and_removes_it_from_the_tree(panel: Any) -> None:
+    room_id = await _create_room_through_dialog(panel)
+
+    # Cancel keeps the room.
+    panel.act_delete.trigger()
+    box = await until(lambda: find_top(QMessageBox, "confirmBox"), what="the confirmation")
+    assert room_id in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    await until(lambda: find_top(QMessageBox, "confirmBox") is None)
+    assert room_id in _room_ids(panel)
+
+    panel.select_key((room_id, None, None))
+    panel.act_delete.trigger()
+    box = await until(lambda: find_top(QMessageBox, "confirmBox"), what="the confirmation")
+    delete = next(b for b in box.buttons() if b.text() == "Delete room")
+    delete.click()
+    await until(lambda: room_id not in _room_ids(panel), what="the room to leave the tree")
+    await until(lambda: "RoomDeleted" in _kinds(panel), what="RoomDeleted in the log")

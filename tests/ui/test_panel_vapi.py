@@ -1,0 +1,54 @@
+"""A VAPI assistant end to end: the dialog, the call card, say a line, end the call."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from panel_helpers import find_top, until
+
+from voicepanel.core.fishjam_gateway import RoomSpec
+from voicepanel.ui.dialogs.add_vapi import (
+    STARTER_ASSISTANT,
+    AddVapiDialog,
+    check_assistant_config,
+)
+
+
+async def test_the_echo_assistant_joins_talks_and_ends_with_a_reason(panel: Any) -> None:
+    room = await panel.host.workspace.create_room(RoomSpec())
+    panel.select_key((room.id, None, None))
+    panel.act_add_vapi.trigger()
+    dialog = await until(lambda: find_top(AddVapiDialog), what="the VAPI dialog")
+    await until(lambda: dialog.select_assistant("Echo"), what="Echo in the assistant list")
+    dialog.ok_button.click()
+
+    card = await until(lambda: next(iter(panel.calls.cards.values()), None), 60, "a call card")
+    record_id = card.record.id
+    await until(lambda: card.record.status == "in-progress", 30, "the call in progress")
+    assert card.status_label.text() == "in progress"
+    assert card.record.peer_id in panel.host.workspace.tree.rooms[room.id].peers
+
+    card.line.setText("Hello from the test")
+    card.say_button.click()
+    await until(lambda: card.said.isVisibleTo(card), 15, "the line to be said")
+    assert "Hello from the test" in card.said.text()
+    assert not card.banner.isVisible()
+
+    card.end_button.click()
+    await until(lambda: card.record.ended, 30, "the call to end")
+    assert card.status_label.text() == "ended"
+    assert card.record.call.ended_reason
+    why = card.why.text()
+    assert card.record.call.ended_reason in why and "(" in why
+    assert not card.controls.isVisibleTo(card)
+    assert panel.calls.cards[record_id] is card
+
+
+def test_an_inline_assistant_config_is_checked_before_it_is_sent() -> None:
+    assert check_assistant_config(json.dumps(STARTER_ASSISTANT)) == ""
+    assert "JSON object" in check_assistant_config("[1, 2]")
+    assert "Not valid JSON" in check_assistant_config("{")
+    assert "text" in check_assistant_config('{"name": 3}')
+    assert "seconds" in check_assistant_config('{"maxDurationSeconds": "long"}')
+    assert check_assistant_config("")

@@ -1,0 +1,55 @@
+"""A horizontal level meter (RMS bar with a peak tick) painted from the latest value.
+
+It never listens to audio: the panel's ~30 Hz timer calls ``set_level`` and the meter
+repaints at most that often.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+FLOOR_DB = -60.0
+
+
+def _fraction(dbfs: float) -> float:
+    return min(1.0, max(0.0, (dbfs - FLOOR_DB) / -FLOOR_DB))
+
+
+class MeterBar(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rms_dbfs = -120.0
+        self.peak_dbfs = -120.0
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(80)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(160, 12)
+
+    def set_level(self, rms_dbfs: float, peak_dbfs: float) -> None:
+        if (rms_dbfs, peak_dbfs) == (self.rms_dbfs, self.peak_dbfs):
+            return
+        self.rms_dbfs, self.peak_dbfs = rms_dbfs, peak_dbfs
+        self.setToolTip(f"RMS {rms_dbfs:.1f} dBFS, peak {peak_dbfs:.1f} dBFS")
+        self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        p.fillRect(rect, self.palette().base())
+        width = rect.width() * _fraction(self.rms_dbfs)
+        colour = QColor("#3a9d5d")
+        if self.peak_dbfs > -3:
+            colour = QColor("#c0392b")
+        elif self.peak_dbfs > -12:
+            colour = QColor("#d4a017")
+        p.fillRect(QRectF(rect.left(), rect.top(), width, rect.height()), colour)
+        peak_x = rect.left() + rect.width() * _fraction(self.peak_dbfs)
+        p.setPen(self.palette().text().color())
+        p.drawLine(int(peak_x), int(rect.top()), int(peak_x), int(rect.bottom()))
+        p.setPen(self.palette().mid().color())
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(rect)
+        p.end()
