@@ -128,7 +128,9 @@ log "Packing"
 mkdir -p "$DIST"
 DEB=$DIST/voicepanel_${VERSION}_${ARCH}.deb
 rm -f "$DIST"/voicepanel_*.deb
-dpkg-deb --root-owner-group -Zxz --build "$PKG" "$DEB" >/dev/null
+threads=()
+dpkg-deb --help | grep -q -- --threads-max && threads=(--threads-max="$(nproc)")
+dpkg-deb --root-owner-group -Zxz "${threads[@]}" --build "$PKG" "$DEB" >/dev/null
 echo "$DEB"
 printf '.deb size: %s MB, installed size: %s MB, bundle: %s MB, built in %s s\n' \
     "$(($(stat -c %s "$DEB") / 1048576))" "$((installed_kb / 1024))" \

@@ -13,6 +13,7 @@ Pure Python (no readelf/objdump needed), 64-bit little-endian ELF only (x86_64, 
 from __future__ import annotations
 
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -148,6 +149,16 @@ def system_needs(bundle: Path) -> tuple[set[str], set[str]]:
     return wanted, wanted - provided
 
 
+def glibc_floor(bundle: Path) -> tuple[int, int]:
+    """The newest GLIBC_2.x symbol version any file in the bundle asks for."""
+    pattern = re.compile(rb"GLIBC_2\.(\d+)")
+    newest = 0
+    for path in bundle.rglob("*"):
+        if path.is_file() and not path.is_symlink() and needed(path):
+            newest = max([newest, *(int(m) for m in pattern.findall(path.read_bytes()))])
+    return (2, newest)
+
+
 def debian_depends(bundle: Path) -> tuple[list[str], list[str]]:
     """(Debian packages providing the system libraries the bundle needs, sonames not found)."""
     sonames, _ = system_needs(bundle)
@@ -173,7 +184,8 @@ def debian_depends(bundle: Path) -> tuple[list[str], list[str]]:
             packages.add(owner.stdout.split(":", 1)[0].strip())
         else:
             missing.append(soname)
-    return sorted(packages), missing
+    major, minor = glibc_floor(bundle)
+    return [f"libc6 (>= {major}.{minor})" if p == "libc6" else p for p in sorted(packages)], missing
 
 
 if __name__ == "__main__":

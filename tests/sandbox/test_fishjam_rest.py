@@ -137,7 +137,8 @@ async def test_refreshing_a_token_gives_a_new_one(fishjam_client: FishjamClient)
 
 async def test_subscriptions_show_up_on_the_subscriber(fishjam_client: FishjamClient) -> None:
     room = await run(fishjam_client.create_room)
-    listener, _ = await run(fishjam_client.create_peer, room.id, PeerOptions(subscribe_mode="manual"))
+    manual = PeerOptions(subscribe_mode="manual")
+    listener, _ = await run(fishjam_client.create_peer, room.id, manual)
     speaker, _ = await run(fishjam_client.create_peer, room.id)
     await run(fishjam_client.subscribe_peer, room.id, listener.id, speaker.id)
     seen = {p.id: p for p in (await run(fishjam_client.get_room, room.id)).peers}
@@ -219,7 +220,12 @@ async def test_a_full_room_refuses_another_peer_with_a_conflict(
     ],
 )
 async def test_bad_input_gets_a_json_error_body(
-    sandbox: Sandbox, fishjam_client: FishjamClient, method: str, path: str, body: bytes, status: int
+    sandbox: Sandbox,
+    fishjam_client: FishjamClient,
+    method: str,
+    path: str,
+    body: bytes,
+    status: int,
 ) -> None:
     room = await run(fishjam_client.create_room)
     peer, _ = await run(fishjam_client.create_peer, room.id)

@@ -58,5 +58,5 @@ async def test_a_manual_peer_can_be_subscribed_to_another_peer(panel: Any) -> No
     dialog = await until(lambda: find_top(SubscribeDialog), what="the subscribe dialog")
     assert dialog.peer_box.currentData() == source.id
     dialog.ok_button.click()
-    await until(lambda: not dialog.isVisible(), what="the dialog to close after subscribing")
-    assert not dialog.banner.isVisible()
+    await until(lambda: "Subscribed" in panel.banner.text, what="the panel to confirm it")
+    assert find_top(SubscribeDialog) is None

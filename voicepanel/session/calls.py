@@ -63,18 +63,19 @@ def _words(exc: VoicePanelError) -> str:
 
 
 class CallBook:
-    """The calls by id; polls each until it ends."""
+    """The calls by id; polls each until it ends. ``vapi`` may be attached later (the
+    workspace creates the book first, so the UI can listen before connecting)."""
 
     def __init__(
         self,
-        vapi: VapiGateway,
+        vapi: VapiGateway | None = None,
         *,
         poll_interval_s: float = POLL_INTERVAL_S,
         max_backoff_s: float = MAX_BACKOFF_S,
         report_delay_s: float = REPORT_DELAY_S,
         start_wait_s: float = START_WAIT_S,
     ) -> None:
-        self._vapi = vapi
+        self.vapi = vapi  # None until a profile with a VAPI key is connected
         self._poll_interval_s = poll_interval_s
         self._max_backoff_s = max_backoff_s
         self._report_delay_s = report_delay_s
@@ -167,11 +168,19 @@ class CallBook:
 
     # -- talking to VAPI -----------------------------------------------------------------
 
+    def _gateway(self) -> VapiGateway:
+        if self.vapi is None:
+            raise VoicePanelError(
+                "This profile has no VAPI key, so assistants cannot be used.",
+                "Add the VAPI private API key to the profile.",
+            )
+        return self.vapi
+
     async def refresh(self, call_id: str) -> CallRecord:
         """Reads the call from VAPI now."""
         self._require(call_id)
         try:
-            call = await self._vapi.get_call(call_id)
+            call = await self._gateway().get_call(call_id)
         except VoicePanelError as exc:
             self._set_error(call_id, _words(exc))
             raise
@@ -204,7 +213,7 @@ class CallBook:
         if record.ended:
             raise VoicePanelError("The call has already ended.", "Start a new call.")
         try:
-            await self._vapi.say(record.call, text, end_call_after=end_after)
+            await self._gateway().say(record.call, text, end_call_after=end_after)
         except VoicePanelError as exc:
             self._set_error(call_id, _words(exc))
             raise
@@ -219,7 +228,7 @@ class CallBook:
         if record.ended:
             return record
         try:
-            await self._vapi.end_call(record.call)
+            await self._gateway().end_call(record.call)
         except VoicePanelError as exc:
             self._set_error(call_id, _words(exc))
             raise

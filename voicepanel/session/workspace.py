@@ -95,7 +95,6 @@ class Workspace:
         self._given_sandbox = sandbox
         self._sandbox_port = sandbox_port
         self._redactor = redactor
-        self._call_poll_interval_s = call_poll_interval_s
 
         self.state = WorkspaceState.NEW
         self.sandbox: Sandbox | None = None
@@ -106,7 +105,7 @@ class Workspace:
         self._notifier: ResilientNotifier | None = None
         self.tree = RoomTree()
         self._journal: NotificationJournal | None = None
-        self._calls: CallBook | None = None
+        self.calls = CallBook(poll_interval_s=call_poll_interval_s)
         self.notifier_status = NotifierStatus(NotifierState.CONNECTING)
         self._settled = asyncio.Event()  # the notifier is LIVE, or FAILED for good
 
@@ -144,22 +143,13 @@ class Workspace:
         return self._journal
 
     @property
-    def calls(self) -> CallBook:
-        if self._calls is None:
-            raise VoicePanelError(
-                "This profile has no VAPI key, so there are no calls.",
-                "Add the VAPI private API key to the profile.",
-            )
-        return self._calls
-
-    @property
     def fishjam_url(self) -> str:
         return self.fishjam.fishjam_url
 
     @property
     def has_live_calls(self) -> bool:
         """True when calls this panel started are still running (for the quit prompt)."""
-        return self._calls is not None and self._calls.has_live
+        return self.calls.has_live
 
     @property
     def is_open(self) -> bool:
@@ -200,7 +190,7 @@ class Workspace:
             rooms = await self._fishjam.list_rooms()
             if self._vapi_key:
                 self._vapi = VapiGateway(self._vapi_key, vapi_base_url)
-                self._calls = CallBook(self._vapi, poll_interval_s=self._call_poll_interval_s)
+                self.calls.vapi = self._vapi
                 # The VAPI SDK takes seconds to load: do it now, off the loop, not on a click.
                 warm_up = getattr(self._vapi, "warm_up", None)
                 if warm_up is not None:
@@ -283,11 +273,11 @@ class Workspace:
             except Exception:
                 log.exception("A close hook failed")
         self._close_hooks.clear()
-        if end_calls and self._calls is not None:
-            for error in await self._calls.end_all_live():
+        if end_calls and self.has_vapi:
+            for error in await self.calls.end_all_live():
                 log.warning("Could not end a call on close: %s", error)
             # A call VAPI would not end yet: removing its peer stops Fishjam connecting it.
-            for record in self._calls.live:
+            for record in self.calls.live:
                 if record.room_id and record.peer_id:
                     with contextlib.suppress(VoicePanelError):
                         await self.fishjam.delete_peer(record.room_id, record.peer_id)
@@ -300,8 +290,7 @@ class Workspace:
 
     async def _release(self) -> None:
         """Stops what runs, in the reverse order of open()."""
-        if self._calls is not None:
-            await self._calls.close()
+        await self.calls.close()
         if self._notifier is not None:
             try:
                 await self._notifier.stop()
@@ -349,8 +338,8 @@ class Workspace:
         self.tree.apply(n)
         if n.kind == "RoomCreated" and n.room_id:
             self._spawn(self._fill_room(n.room_id), f"read room {n.room_id}")
-        elif n.kind == "PeerCrashed" and n.peer_id and self._calls is not None:
-            self._calls.peer_crashed(n.peer_id, str(n.details.get("reason") or ""))
+        elif n.kind == "PeerCrashed" and n.peer_id:
+            self.calls.peer_crashed(n.peer_id, str(n.details.get("reason") or ""))
         self._notifications.emit(n)
 
     async def _fill_room(self, room_id: str) -> None:
@@ -455,7 +444,6 @@ class Workspace:
                 "Pick a saved assistant or describe one, not both.",
             )
         vapi = self.vapi
-        calls = self.calls
         call: CallInfo = await vapi.create_call(assistant_id=assistant_id, assistant=assistant)
         try:
             peer = await self.fishjam.create_vapi_peer(
@@ -476,7 +464,7 @@ class Workspace:
                 ) from exc
             raise
         self.tree.upsert_peer(room_id, peer)
-        return calls.add(call, room_id, peer.id)
+        return self.calls.add(call, room_id, peer.id)
 
     async def _abandon_call(self, call: CallInfo) -> str:
         """Ends a call whose peer could not be added; says what became of it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,8 +134,7 @@ class NotificationFilter(QSortFilterProxyModel):
         peer: str | None = None,
         text: str | None = None,
     ) -> None:
-        # Qt 6.10+ wants begin/endFilterChange around a criteria change; invalidateFilter
-        # still works on 6.11 and keeps this portable.
+        self.beginFilterChange()
         if kind is not None:
             self._kind = kind
         if room is not None:
@@ -144,7 +143,7 @@ class NotificationFilter(QSortFilterProxyModel):
             self._peer = peer.strip()
         if text is not None:
             self._text = text.strip().lower()
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     @property
     def active(self) -> bool:
@@ -168,7 +167,3 @@ class NotificationFilter(QSortFilterProxyModel):
     def shown(self) -> list[Any]:
         """The notifications the view shows, in order."""
         return [self.index(r, 0).data(NotificationRole) for r in range(self.rowCount())]
-
-
-def kinds_of(notifications: Iterable[Any]) -> set[str]:
-    return {n.kind for n in notifications}

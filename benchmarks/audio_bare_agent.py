@@ -1,0 +1,124 @@
+"""The baseline for benchmarks/audio_pipeline.py: what a bare script does with the
+fishjam SDK and sounddevice alone (streams opened at the room's rate and left to the
+sound server to resample, an asyncio queue fed from the input callback, per-peer byte buffers mixed
+in the output callback), instrumented the same way as the app.
+
+    python benchmarks/audio_bare_agent.py --url URL --token TOKEN --room ROOM --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import threading
+import time
+
+import numpy as np
+import sounddevice as sd
+from fishjam import AgentOptions, AgentOutputOptions, FishjamClient
+from fishjam.agent import OutgoingAudioTrackOptions
+
+RATE = 16000
+FRAME = 320
+WARMUP_S = 3.0
+
+
+def cpu_seconds() -> float:
+    with open("/proc/self/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run(url: str, token: str, room: str, seconds: float) -> dict[str, object]:
+    client = FishjamClient(url, token)
+    agent = await asyncio.to_thread(
+        client.create_agent, room, AgentOptions(output=AgentOutputOptions(audio_sample_rate=RATE))
+    )
+    loop = asyncio.get_running_loop()
+    captured: asyncio.Queue[tuple[float, np.ndarray]] = asyncio.Queue()
+    lock = threading.Lock()
+    peers: dict[str, bytearray] = {}
+    arrivals: dict[str, list[list[float]]] = {}  # peer -> [[bytes before this chunk, t]]
+    uplink: list[float] = []
+    downlink: list[float] = []
+
+    def on_input(indata, frames, t, status) -> None:
+        loop.call_soon_threadsafe(captured.put_nowait, (time.perf_counter(), indata[:, 0].copy()))
+
+    def on_output(outdata, frames, t, status) -> None:
+        now = time.perf_counter()
+        mix = np.zeros(frames, dtype=np.float32)
+        with lock:
+            for peer_id, buf in peers.items():
+                n = min(len(buf), frames * 2)
+                if n:
+                    mix[: n // 2] += np.frombuffer(bytes(buf[:n]), "<i2") / 32768.0
+                    del buf[:n]
+                    marks = arrivals[peer_id]
+                    while marks and marks[0][0] < n:
+                        downlink.append(now - marks.pop(0)[1])
+                    for mark in marks:
+                        mark[0] -= n
+        outdata[:, 0] = np.clip(mix, -1, 1)
+
+    async with agent.connect() as session:
+        track = await session.add_track(OutgoingAudioTrackOptions(sample_rate=RATE))
+
+        async def receive() -> None:
+            async for msg in session.receive():
+                t = time.perf_counter()
+                with lock:
+                    buf = peers.setdefault(msg.peer_id, bytearray())
+                    arrivals.setdefault(msg.peer_id, []).append([len(buf), t])
+                    buf += msg.data
+                    if len(buf) > RATE * 2:  # keep at most a second
+                        drop = len(buf) - RATE
+                        del buf[:drop]
+                        arrivals[msg.peer_id] = [
+                            [m[0] - drop, m[1]] for m in arrivals[msg.peer_id] if m[0] >= drop
+                        ]
+
+        receiver = asyncio.create_task(receive())
+        with (
+            sd.InputStream(
+                RATE, FRAME, channels=1, dtype="float32", latency="high", callback=on_input
+            ),
+            sd.OutputStream(
+                RATE, FRAME, channels=1, dtype="float32", latency="high", callback=on_output
+            ),
+        ):
+            start = time.perf_counter()
+            cpu0 = None
+            while time.perf_counter() - start < seconds:
+                if cpu0 is None and time.perf_counter() - start > WARMUP_S:
+                    cpu0, wall0 = cpu_seconds(), time.perf_counter()
+                    uplink.clear()
+                    downlink.clear()
+                try:
+                    t_cb, block = await asyncio.wait_for(captured.get(), 0.1)
+                except TimeoutError:
+                    continue
+                pcm = (np.clip(block, -1, 1) * 32767).astype("<i2").tobytes()
+                await track.send_chunk(pcm)
+                uplink.append(time.perf_counter() - t_cb)
+            assert cpu0 is not None
+            cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
+        receiver.cancel()
+    await asyncio.to_thread(client.delete_peer, room, agent.id)
+    return {"cpu_pct": 100 * cpu, "uplink_s": uplink, "downlink_s": downlink}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--url")
+    p.add_argument("--token")
+    p.add_argument("--room")
+    p.add_argument("--seconds", type=float, default=20)
+    a = p.parse_args()
+    print(json.dumps(asyncio.run(run(a.url, a.token, a.room, a.seconds))))
+
+
+if __name__ == "__main__":
+    main()

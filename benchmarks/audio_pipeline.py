@@ -1,0 +1,291 @@
+"""Local agent audio, side by side in one run (figures for docs/benchmarks.md):
+
+1. the delay the app adds between a PortAudio callback and the WebSocket send (uplink),
+   and between a WebSocket receive and the output callback that plays it (downlink);
+2. voice-to-voice latency against the sandbox Echo's configured reply delay;
+3. CPU (% of one core, /proc/self/stat) for duplex audio with four remote peers talking,
+
+for VoicePanel's LocalAgent and for a bare script with the SDK and sounddevice alone
+(benchmarks/audio_bare_agent.py). Each side runs in its own process against a sandbox in a
+third process, over a private PulseAudio (null sinks; the virtual microphone plays a tone).
+
+    /work/venv/bin/python benchmarks/audio_pipeline.py [--seconds 20] [--turns 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+PEERS = 4
+ECHO_DELAY_S = 0.4
+ECHO_HANGOVER_S = 0.3  # the sandbox Echo's end-of-utterance quiet (sandbox/vapi/vad.py)
+WARMUP_S = 3.0
+
+
+def cpu_seconds() -> float:
+    with open("/proc/self/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tone(freq: float, seconds: float, rate: int, amplitude: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+# -- world: the sandbox and four talking peers, in their own process ------------------------
+
+
+async def world(peers: int) -> None:
+    from fishjam.agent import OutgoingAudioTrackOptions
+
+    from voicepanel.core.audio.pcm import to_pcm16
+    from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
+    from voicepanel.sandbox.server import Sandbox, SandboxConfig
+
+    sandbox = Sandbox(SandboxConfig(port=0))
+    await sandbox.start()
+    gateway = FishjamGateway(sandbox.fishjam_url, sandbox.config.token)
+    room = await gateway.create_room(RoomSpec())
+
+    async def talker(freq: float) -> None:
+        agent = await gateway.create_agent(room.id)
+        signal = tone(freq, 1.0, 16000)
+        async with agent.connect() as session:
+            track = await session.add_track(OutgoingAudioTrackOptions(sample_rate=16000))
+
+            async def drain() -> None:
+                async for _ in session.receive():
+                    pass
+
+            drainer = asyncio.create_task(drain())
+            start = time.perf_counter()
+            i = 0
+            while True:
+                chunk = signal[(i % 50) * 320 : (i % 50 + 1) * 320]
+                await track.send_chunk(to_pcm16(chunk))
+                i += 1
+                await asyncio.sleep(max(0.0, start + i * 0.02 - time.perf_counter()))
+            drainer.cancel()
+
+    tasks = [asyncio.create_task(talker(300 + 110 * k)) for k in range(peers)]
+    print(
+        json.dumps({"url": sandbox.fishjam_url, "token": sandbox.config.token, "room": room.id}),
+        flush=True,
+    )
+    await asyncio.to_thread(sys.stdin.read)  # until the orchestrator closes our stdin
+    for task in tasks:
+        task.cancel()
+    await sandbox.stop()
+
+
+# -- app: VoicePanel's LocalAgent with the timing probe ------------------------------------
+
+
+async def app(url: str, token: str, room: str, seconds: float) -> dict[str, Any]:
+    from voicepanel.core.audio.probe import PipelineProbe
+    from voicepanel.core.fishjam_gateway import FishjamGateway
+    from voicepanel.session.local_agent import LocalAgent
+
+    agent = LocalAgent(FishjamGateway(url, token), room)
+    await agent.join()
+    agent.load_devices()
+    assert agent.set_input_device(None) and agent.set_output_device(None)
+    await asyncio.sleep(WARMUP_S)
+    agent.probe = probe = PipelineProbe()
+    cpu0, wall0 = cpu_seconds(), time.perf_counter()
+    await asyncio.sleep(seconds - WARMUP_S)
+    cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
+    strips = agent.levels().peers
+    await agent.leave()
+    return {
+        "cpu_pct": 100 * cpu,
+        "uplink_s": probe.uplink_s,
+        "downlink_s": probe.downlink_s,
+        "peers": len(strips),
+        "underruns": sum(s.underruns for s in strips),
+        "overruns": sum(s.overruns for s in strips),
+    }
+
+
+# -- echo: voice-to-voice against the Echo assistant ---------------------------------------
+
+
+async def echo(turns: int) -> dict[str, Any]:
+    from voicepanel.core.audio.wav import write_wav
+    from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
+    from voicepanel.core.vapi_gateway import VapiGateway
+    from voicepanel.sandbox.server import Sandbox, SandboxConfig
+    from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID
+    from voicepanel.session.local_agent import LocalAgent
+
+    sandbox = Sandbox(SandboxConfig(port=0, reply_delay_s=ECHO_DELAY_S))
+    await sandbox.start()
+    fishjam = FishjamGateway(sandbox.fishjam_url, sandbox.config.token)
+    vapi = VapiGateway(sandbox.config.vapi_key, sandbox.vapi_base_url)
+    room = await fishjam.create_room(RoomSpec())
+    call = await vapi.create_call(assistant_id=ECHO_ASSISTANT_ID)
+    await fishjam.create_vapi_peer(room.id, sandbox.config.vapi_key, call.id)
+    parts = [np.zeros(4800, np.float32)]
+    for _ in range(turns):
+        parts += [tone(440, 0.5, 16000, 0.5), np.zeros(int(2.2 * 16000), np.float32)]
+    wav = Path(tempfile.mkdtemp()) / "bursts.wav"
+    write_wav(wav, np.concatenate(parts), 16000)
+    agent = LocalAgent(fishjam, room.id)
+    await agent.join()
+    agent.load_devices()
+    assert agent.set_output_device(None)
+    await asyncio.sleep(1.0)
+    agent.play_file(wav)
+    deadline = time.monotonic() + 2.7 * turns + 10
+    while len(agent.turns) < turns and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    latencies = [t.latency_s for t in agent.turns]
+    await agent.leave()
+    await vapi.close()
+    await sandbox.stop()
+    return {"latencies_s": latencies}
+
+
+# -- orchestration -------------------------------------------------------------------------
+
+
+def child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    if done.returncode:
+        raise SystemExit(f"{args[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values) * 1000, q)) if values else float("nan")
+
+
+def orchestrate(seconds: float, turns: int) -> None:
+    sys.path.insert(0, str(HERE))
+    from audio_pulse import start_pulse
+
+    pulse = start_pulse()
+    env = dict(pulse.env)
+    env["PYTHONUNBUFFERED"] = "1"
+    world_proc = None
+    mic = None
+    try:
+        world_proc = subprocess.Popen(
+            [sys.executable, __file__, "world", "--peers", str(PEERS)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert world_proc.stdout is not None
+        info = json.loads(world_proc.stdout.readline())
+        wav = pulse.runtime / "mic.wav"
+        with wave.open(str(wav), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(44100)
+            w.writeframes((tone(523, 4 * seconds + 30, 44100) * 32767).astype("<i2").tobytes())
+        mic = subprocess.Popen(["paplay", "-d", "mic", str(wav)], env=env)
+        common = [
+            "--url",
+            info["url"],
+            "--token",
+            info["token"],
+            "--room",
+            info["room"],
+            "--seconds",
+            str(seconds),
+        ]
+        app_result = child([__file__, "app", *common], env)
+        bare_result = child([str(HERE / "audio_bare_agent.py"), *common], env)
+        echo_result = child([__file__, "echo", "--turns", str(turns)], env)
+    finally:
+        if mic is not None:
+            mic.terminate()
+            mic.wait()
+        if world_proc is not None and world_proc.stdin is not None:
+            world_proc.stdin.close()
+            try:
+                world_proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                world_proc.kill()
+        pulse.stop()
+    report(app_result, bare_result, echo_result, seconds)
+
+
+def report(
+    app_r: dict[str, Any], bare_r: dict[str, Any], echo_r: dict[str, Any], seconds: float
+) -> None:
+    print(
+        f"Duplex audio, {PEERS} remote peers talking, {seconds:.0f} s "
+        f"({WARMUP_S:.0f} s warm-up excluded), room 16 kHz, devices 44.1 kHz (PulseAudio)"
+    )
+    print()
+    print("| | VoicePanel LocalAgent | bare SDK + sounddevice |")
+    print("|---|---|---|")
+    for label, key in (
+        ("callback -> send (uplink)", "uplink_s"),
+        ("receive -> output callback (downlink)", "downlink_s"),
+    ):
+        a, b = app_r[key], bare_r[key]
+        print(
+            f"| {label}, p50 / p99 ms | {pct(a, 50):.1f} / {pct(a, 99):.1f} "
+            f"| {pct(b, 50):.1f} / {pct(b, 99):.1f} |"
+        )
+    print(f"| CPU, % of one core | {app_r['cpu_pct']:.1f} | {bare_r['cpu_pct']:.1f} |")
+    print(
+        f"| jitter underruns / overruns (all peers) | {app_r['underruns']} / "
+        f"{app_r['overruns']} | not measured |"
+    )
+    lat = echo_r["latencies_s"]
+    if lat:
+        med = statistics.median(lat)
+        print()
+        print(
+            f"Voice-to-voice with the Echo (reply delay {ECHO_DELAY_S * 1000:.0f} ms, "
+            f"end-of-utterance quiet {ECHO_HANGOVER_S * 1000:.0f} ms): {len(lat)} turns, "
+            f"min {min(lat) * 1000:.0f} / median {med * 1000:.0f} / max {max(lat) * 1000:.0f} ms; "
+            f"pipeline beyond delay + quiet: median "
+            f"{(med - ECHO_DELAY_S - ECHO_HANGOVER_S) * 1000:.0f} ms"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("role", nargs="?", default="all", choices=["all", "world", "app", "echo"])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--turns", type=int, default=5)
+    parser.add_argument("--peers", type=int, default=PEERS)
+    parser.add_argument("--url")
+    parser.add_argument("--token")
+    parser.add_argument("--room")
+    a = parser.parse_args()
+    if a.role == "world":
+        asyncio.run(world(a.peers))
+    elif a.role == "app":
+        print(json.dumps(asyncio.run(app(a.url, a.token, a.room, a.seconds))))
+    elif a.role == "echo":
+        print(json.dumps(asyncio.run(echo(a.turns))))
+    else:
+        orchestrate(a.seconds, a.turns)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Profiles in the panel: a wrong token is explained in words, never as a traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from panel_helpers import find_top, until
+from PySide6.QtWidgets import QWidget
+
+from voicepanel.session.profiles import SecretName
+from voicepanel.ui.dialogs.profiles import ProfilesDialog
+
+
+def _all_text(widget: QWidget) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return "\n".join(label.text() for label in widget.findChildren(QLabel))
+
+
+async def _open_profiles(panel: Any) -> ProfilesDialog:
+    panel.act_profiles.trigger()
+    return await until(lambda: find_top(ProfilesDialog), what="the profiles dialog")
+
+
+async def test_a_wrong_token_is_explained_and_shows_no_traceback(
+    panel: Any, threaded_sandbox: Any
+) -> None:
+    # Another server than the panel's own sandbox, which switching profiles stops.
+    sandbox_url = threaded_sandbox.fishjam_url
+    dialog = await _open_profiles(panel)
+    dialog.add_profile()
+    dialog.name.setText("Wrong token")
+    dialog.fishjam_id.setText(sandbox_url)
+    dialog.token.setText("definitely-not-the-token")
+    assert dialog.revalidate()
+
+    dialog.check_button.click()
+    await until(lambda: "Fishjam:" in dialog.check_result.text(), 20, "the check result")
+    result = dialog.check_result.text()
+    assert "✘" in result and "token" in result.lower()
+    assert "Traceback" not in _all_text(dialog)
+    assert "definitely-not-the-token" not in result
+
+    dialog.connect_button.click()
+    await until(lambda: panel.banner.isVisible() and panel.banner.text, 20, "the failure")
+    text = panel.banner.text
+    assert "token" in text.lower()
+    assert "Traceback" not in text and "Error:" not in text
+    assert "definitely-not-the-token" not in text
+    assert "definitely-not-the-token" not in panel.windowTitle()
+    assert panel.host.workspace is None
+    assert panel.profiles.get("Wrong token") is not None
+
+
+async def test_saving_a_profile_says_when_secrets_last_only_this_run(panel: Any) -> None:
+    dialog = await _open_profiles(panel)
+    assert not panel.secrets.persistent  # the test keyring is the failing backend
+    dialog.add_profile()
+    dialog.name.setText("Staging")
+    dialog.fishjam_id.setText("abc123")
+    dialog.token.setText("staging-management-token")
+    assert "this run only" in dialog.keyring_note.text()
+    dialog.save_button.click()
+    assert "this run only" in dialog.banner.text
+    assert panel.secrets.get("Staging", SecretName.MANAGEMENT_TOKEN) == "staging-management-token"
+    profiles_file = panel.profiles.path.read_text()
+    assert "staging-management-token" not in profiles_file
+    dialog.reject()
+
+
+async def test_the_profile_form_explains_what_is_missing(panel: Any) -> None:
+    dialog = await _open_profiles(panel)
+    dialog.add_profile()
+    assert not dialog.connect_button.isEnabled()
+    assert "name" in dialog.field_error.text()
+    dialog.name.setText("Sandbox")
+    assert "built-in" in dialog.field_error.text()
+    dialog.name.setText("Cloud")
+    dialog.fishjam_id.setText("ftp://x")
+    assert "http" in dialog.field_error.text()
+    dialog.fishjam_id.setText("abc123")
+    assert dialog.connect_button.isEnabled()
+    dialog.reject()
