@@ -43,6 +43,8 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
     arrivals: dict[str, list[list[float]]] = {}  # peer -> [[bytes before this chunk, t]]
     uplink: list[float] = []
     downlink: list[float] = []
+    underruns = [0]
+    playing: set[str] = set()
 
     def on_input(indata, frames, t, status) -> None:
         loop.call_soon_threadsafe(captured.put_nowait, (time.perf_counter(), indata[:, 0].copy()))
@@ -53,6 +55,12 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
         with lock:
             for peer_id, buf in peers.items():
                 n = min(len(buf), frames * 2)
+                if peer_id in playing and n < frames * 2:
+                    underruns[0] += 1  # a peer that was playing ran short: a gap is heard
+                if n == frames * 2:
+                    playing.add(peer_id)
+                elif n == 0:
+                    playing.discard(peer_id)
                 if n:
                     mix[: n // 2] += np.frombuffer(bytes(buf[:n]), "<i2") / 32768.0
                     del buf[:n]
@@ -96,6 +104,7 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
                     cpu0, wall0 = cpu_seconds(), time.perf_counter()
                     uplink.clear()
                     downlink.clear()
+                    underruns[0] = 0
                 try:
                     t_cb, block = await asyncio.wait_for(captured.get(), 0.1)
                 except TimeoutError:
@@ -107,7 +116,12 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
             cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
         receiver.cancel()
     await asyncio.to_thread(client.delete_peer, room, agent.id)
-    return {"cpu_pct": 100 * cpu, "uplink_s": uplink, "downlink_s": downlink}
+    return {
+        "cpu_pct": 100 * cpu,
+        "uplink_s": uplink,
+        "downlink_s": downlink,
+        "underruns": underruns[0],
+    }
 
 
 def main() -> None:

@@ -93,7 +93,7 @@ def audio(device: str | None, play_record: bool, seconds: float) -> int:
             f"  [{index}] {dev['name']!r} in={dev['max_input_channels']} "
             f"out={dev['max_output_channels']} rate={dev['default_samplerate']:.0f}"
         )
-    for lib in _loaded_libraries("libasound", "libportaudio", "libpulse"):
+    for lib in _loaded_libraries("libasound.so", "libportaudio", "libpulse.so"):
         _print("loaded", lib)
     if not len(devices):
         print("AUDIO FAIL no audio device (is a sound server running?)")
@@ -116,8 +116,13 @@ def audio(device: str | None, play_record: bool, seconds: float) -> int:
     padded = np.concatenate([tone, np.zeros(int(rate * 0.3), np.float32)])
     try:
         recorded = sd.playrec(
-            padded, samplerate=rate, channels=1, dtype="float32", device=(chosen, chosen),
-            latency="high", blocking=True,
+            padded,
+            samplerate=rate,
+            channels=1,
+            dtype="float32",
+            device=(chosen, chosen),
+            latency="high",
+            blocking=True,
         )
     except Exception as exc:  # noqa: BLE001
         print(f"AUDIO FAIL could not play and record: {exc}")
@@ -125,7 +130,9 @@ def audio(device: str | None, play_record: bool, seconds: float) -> int:
     mono = recorded[:, 0]
     rms = float(np.sqrt(np.mean(mono**2))) if mono.size else 0.0
     spectrum = np.abs(np.fft.rfft(mono)) if mono.size else np.zeros(1)
-    peak_hz = float(np.fft.rfftfreq(mono.size, 1 / rate)[int(np.argmax(spectrum))]) if mono.size else 0.0
+    peak_hz = (
+        float(np.fft.rfftfreq(mono.size, 1 / rate)[int(np.argmax(spectrum))]) if mono.size else 0.0
+    )
     _print("played", f"{seconds:.2f} s of {TONE_HZ:.0f} Hz on {out_info['name']!r} at {rate} Hz")
     _print("recorded", f"{mono.size / rate:.2f} s from {in_info['name']!r}")
     _print("recording level", f"rms {rms:.4f}, strongest frequency {peak_hz:.0f} Hz")
@@ -134,15 +141,21 @@ def audio(device: str | None, play_record: bool, seconds: float) -> int:
     heard = rms > 1e-3 and abs(peak_hz - TONE_HZ) < 20
     print(
         "AUDIO OK played and recorded"
-        + (" (the recording heard the tone)" if heard else " (the recording did not hear the tone;"
-           " normal unless the input listens to the output)")
+        + (
+            " (the recording heard the tone)"
+            if heard
+            else " (the recording did not hear the tone;"
+            " normal unless the input listens to the output)"
+        )
     )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="voicepanel-diagnose", description=__doc__.split("\n")[0])
-    parser.add_argument("--no-audio-io", action="store_true", help="list devices, do not play or record")
+    parser.add_argument(
+        "--no-audio-io", action="store_true", help="list devices, do not play or record"
+    )
     parser.add_argument("--device", help="audio device name or index for both directions")
     parser.add_argument("--seconds", type=float, default=0.5, help="tone length (default 0.5)")
     args = parser.parse_args(argv)

@@ -108,9 +108,11 @@ def prune(binaries: list, keep_roots: Iterable[str] = ("libportaudio.so", "libpy
     """Keep a PyInstaller TOC's binaries that something kept still needs.
 
     Entries are (dest, src, typecode). Roots are the Python extension modules, the Qt
-    plugins that survived the spec's filter, and the libraries loaded by name at run time
-    (keep_roots: PortAudio through ctypes, libpython by the bootloader). Libraries that no
-    root reaches through DT_NEEDED are dropped, and so is every system library.
+    plugins that survived the spec's filter, whatever a hook put inside a package folder
+    (e.g. livekit's ctypes-loaded liblivekit_ffi.so), except Qt's own libraries, and the
+    libraries loaded by name at run time (keep_roots: PortAudio through ctypes, libpython
+    by the bootloader). Top-level libraries and Qt libraries that no root reaches through
+    DT_NEEDED are dropped, and so is every system library.
     """
     by_name: dict[str, list[tuple]] = {}
     for entry in binaries:
@@ -118,8 +120,10 @@ def prune(binaries: list, keep_roots: Iterable[str] = ("libportaudio.so", "libpy
 
     def is_root(dest: str) -> bool:
         name = Path(dest).name
+        dest = dest.replace("\\", "/")
         return (
-            "/plugins/" in dest.replace("\\", "/")
+            "/plugins/" in dest
+            or ("/" in dest and "/Qt/lib/" not in dest)
             or ".cpython-" in name
             or name.endswith(".abi3.so")
             or name.startswith(tuple(keep_roots))
@@ -193,7 +197,9 @@ if __name__ == "__main__":
         pkgs, not_found = debian_depends(Path(sys.argv[2]))
         print(", ".join(pkgs))
         for soname in not_found:
-            print(f"not found on this system (optional plugin dependency?): {soname}", file=sys.stderr)
+            print(
+                f"not found on this system (optional plugin dependency?): {soname}", file=sys.stderr
+            )
     elif len(sys.argv) == 3 and sys.argv[1] == "needed":
         print("\n".join(needed(sys.argv[2])))
     else:

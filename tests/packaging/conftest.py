@@ -25,9 +25,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def packaging_selected(config: pytest.Config) -> bool:
-    return "packaging" in (config.getoption("markexpr") or "") or os.environ.get(
-        "VOICEPANEL_PACKAGING"
-    ) == "1"
+    return (
+        "packaging" in (config.getoption("markexpr") or "")
+        or os.environ.get("VOICEPANEL_PACKAGING") == "1"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

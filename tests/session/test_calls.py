@@ -15,6 +15,13 @@ from voicepanel.core.vapi_gateway import CallInfo
 from voicepanel.session.calls import CallBook, CallRecord
 
 
+async def eventually(check: Any, timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"not true after {timeout_s} s"
+        await asyncio.sleep(0.02)
+
+
 def call(call_id: str, status: str = "in-progress", reason: str | None = None) -> CallInfo:
     return CallInfo(
         id=call_id,
@@ -74,12 +81,12 @@ async def test_a_call_is_polled_until_it_ends_then_read_once_more_for_the_report
     seen: list[CallRecord] = []
     calls.on_change(seen.append)
     calls.add(vapi.calls["c1"], "r1", "p1")
-    await asyncio.sleep(0.2)
-    assert len(vapi.gets) >= 2
+    await eventually(lambda: len(vapi.gets) >= 2)
     vapi.calls["c1"] = call("c1", "ended", "customer-ended-call")
-    await asyncio.sleep(0.3)
+    await eventually(lambda: calls.get("c1").ended)  # type: ignore[union-attr]
     record = calls.get("c1")
-    assert record is not None and record.ended and record.call.ended_reason == "customer-ended-call"
+    assert record is not None and record.call.ended_reason == "customer-ended-call"
+    await eventually(lambda: all(t.done() for t in calls._pollers.values()))
     count = len(vapi.gets)
     await asyncio.sleep(0.3)
     assert len(vapi.gets) == count  # polling stopped
@@ -100,9 +107,7 @@ async def test_polling_backs_off_while_vapi_fails_and_recovers() -> None:
     record = calls.get("c1")
     assert record is not None and record.last_error and "not reachable" in record.last_error
     vapi.failing = False
-    await asyncio.sleep(0.5)
-    record = calls.get("c1")
-    assert record is not None and record.last_error is None
+    await eventually(lambda: calls.get("c1").last_error is None)  # type: ignore[union-attr]
     await calls.close()
 
 

@@ -336,8 +336,9 @@ class Workspace:
             except OSError:
                 log.exception("Could not write the notification journal")
         self.tree.apply(n)
-        if n.kind == "RoomCreated" and n.room_id:
-            self._spawn(self._fill_room(n.room_id), f"read room {n.room_id}")
+        room = self.tree.rooms.get(n.room_id or "")
+        if n.kind == "RoomCreated" and room is not None and not room.config_known:
+            self._spawn(self._fill_room(room.id), f"read room {room.id}")
         elif n.kind == "PeerCrashed" and n.peer_id:
             self.calls.peer_crashed(n.peer_id, str(n.details.get("reason") or ""))
         self._notifications.emit(n)
