@@ -253,10 +253,11 @@ def report(
             f"| {pct(b, 50):.1f} / {pct(b, 99):.1f} |"
         )
     print(f"| CPU, % of one core | {app_r['cpu_pct']:.1f} | {bare_r['cpu_pct']:.1f} |")
-    print(
-        f"| jitter underruns / overruns (all peers) | {app_r['underruns']} / "
-        f"{app_r['overruns']} | not measured |"
-    )
+    print(f"| underruns, all peers (gaps heard) | {app_r['underruns']} | {bare_r['underruns']} |")
+    print(f"| jitter overruns (oldest audio dropped) | {app_r['overruns']} | not counted |")
+    print()
+    load, cores = os.getloadavg()[0], os.cpu_count() or 0
+    print(f"Load average (1 min) at the end of the run: {load:.2f} on {cores} cores")
     lat = echo_r["latencies_s"]
     if lat:
         med = statistics.median(lat)

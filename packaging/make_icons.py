@@ -3,9 +3,12 @@
 Writes resources/icons/voicepanel-<N>.png (16..512), resources/voicepanel.ico (Windows) and
 copies the SVG and a 256 px PNG into voicepanel/resources/ so the running app can set its
 window icon. Uses Qt's own SVG renderer offscreen, so it needs no display and no ImageMagick.
-The macOS .icns is made on macOS by packaging/macos/build-macos.sh (iconutil).
+The macOS .icns is made on macOS by packaging/macos/build-macos.sh, which asks this script
+for an iconset folder (`--iconset DIR`: icon_16x16.png ... icon_512x512@2x.png) and turns it
+into an .icns with iconutil.
 
     python packaging/make_icons.py
+    python packaging/make_icons.py --iconset packaging/build/voicepanel.iconset
 """
 
 from __future__ import annotations
@@ -61,12 +64,23 @@ def write_ico(path: Path, images: dict[int, bytes]) -> None:
     path.write_bytes(header + entries + blobs)
 
 
+def write_iconset(renderer: QSvgRenderer, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for size in (16, 32, 128, 256, 512):
+        (folder / f"icon_{size}x{size}.png").write_bytes(png_bytes(render(renderer, size)))
+        (folder / f"icon_{size}x{size}@2x.png").write_bytes(png_bytes(render(renderer, 2 * size)))
+
+
 def main() -> int:
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841
     renderer = QSvgRenderer(str(SVG))
     if not renderer.isValid():
         print(f"cannot read {SVG}", file=sys.stderr)
         return 1
+    if len(sys.argv) == 3 and sys.argv[1] == "--iconset":
+        write_iconset(renderer, Path(sys.argv[2]))
+        print(f"wrote the iconset {sys.argv[2]}")
+        return 0
     out = ROOT / "resources" / "icons"
     out.mkdir(parents=True, exist_ok=True)
     ico: dict[int, bytes] = {}

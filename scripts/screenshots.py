@@ -57,6 +57,8 @@ async def take(out: Path) -> None:
     assert await window.open_profile(SANDBOX_PROFILE)
     ws = host.workspace
     assert ws is not None
+    await _settle()
+    window.grab().save(str(out / "first-launch.png"))
 
     demo = await ws.create_room(RoomSpec(max_peers=8, room_type="conference"))
     await ws.create_room(RoomSpec(room_type="audio_only"))

@@ -69,6 +69,8 @@ def setup_logging(folder: Path) -> Path:
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     root.addHandler(handler)
+    # One line per HTTP request would drown the log during a burst of room changes.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return path
 
 
@@ -107,6 +109,16 @@ def _loop_exception_handler(show: Callable[[BaseException], None]) -> Callable[.
             log.error("Async error: %s", context.get("message"))
 
     return handle
+
+
+def tune_runtime() -> None:
+    """Keeps the Qt thread responsive while worker threads (blocking SDK calls) run.
+
+    Python hands the GIL over every 5 ms by default; a busy worker then delays each return
+    of the main thread from a system call by up to that much, and a burst of notifications
+    makes thousands of those. 1 ms keeps the loop's gaps short at a small throughput cost.
+    """
+    sys.setswitchinterval(0.001)
 
 
 def build_app() -> QApplication:
@@ -190,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     log_path = setup_logging(log_dir())
     log.info("VoicePanel %s starting; log at %s", __version__, log_path)
     os.environ.setdefault("QT_API", "pyside6")
+    tune_runtime()
     app = build_app()
     import qasync  # after PySide6, so qasync binds to it
 

@@ -3,12 +3,14 @@ speaker: one latency per turn, matching the configured reply delay.
 
 What the Echo adds on top of its configured delay is fixed by its design: it decides an
 utterance has ended after 300 ms of quiet (sandbox/vapi/vad.py), then waits the reply
-delay. The rest is transport and buffering (sandbox pacing, our jitter buffer, the
-speaker's lead and PortAudio's latency), roughly constant within a run but dependent on
-the machine. So each turn is checked against delay + 300 ms with a wide allowance for
-that pipeline (0..450 ms), and the algorithm itself is checked where the pipeline cancels:
-two conversations whose delays differ by 600 ms must measure 600 ms apart (+-80 ms, four
-frames of 20 ms on the two VADs and the tick), which holds on a loaded machine too.
+delay. So no turn can measure less than delay + 300 ms (minus one 20 ms frame of VAD
+granularity): that bound is exact and load-independent, and a latency meter that dated
+either end wrongly would break it. The rest is transport and buffering (sandbox pacing,
+our jitter buffer, the speaker's lead, PortAudio's latency): about 150 ms on an idle
+machine, but the jitter buffer grows on a loaded one, so the upper allowance is 800 ms.
+Where the pipeline cancels, the algorithm is checked more tightly: two conversations whose
+delays differ by 600 ms must measure 600 ms apart, within 150 ms (the pipeline's drift
+between two runs seen with the machine's two cores saturated by other test runs).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID
 from voicepanel.session.local_agent import LocalAgent
 
 ECHO_HANGOVER_S = 0.3
-PIPELINE_ALLOWANCE_S = 0.45
+PIPELINE_ALLOWANCE_S = 0.8
+VAD_FRAME_S = 0.02
 BURSTS = 3
 
 
@@ -105,6 +108,6 @@ async def test_echo_turn_latencies_follow_the_configured_reply_delay(
         assert len(turns) == BURSTS
         for latency in turns:
             pipeline = latency - (delay + ECHO_HANGOVER_S)
-            assert 0.0 <= pipeline <= PIPELINE_ALLOWANCE_S, (delay, turns)
+            assert -VAD_FRAME_S <= pipeline <= PIPELINE_ALLOWANCE_S, (delay, turns)
     difference = statistics.median(slow) - statistics.median(fast)
-    assert difference == pytest.approx(0.6, abs=0.08)
+    assert difference == pytest.approx(0.6, abs=0.15)

@@ -204,3 +204,40 @@ async def test_closing_the_workspace_makes_the_agent_leave_and_deletes_its_peer(
     assert not (await gateway.get_room(room.id)).peers
     assert not hooks
     _ = time
+
+
+async def test_peers_are_named_by_type_and_leave_the_mix_when_they_leave_the_room(
+    gateway, monkeypatch
+) -> None:
+    from types import SimpleNamespace
+
+    listeners = []
+
+    class WorkspaceLike:
+        def __init__(self) -> None:
+            self.create_agent = gateway.create_agent
+            self.delete_peer = gateway.delete_peer
+            self.get_room = gateway.get_room
+
+        def on_notification(self, callback):
+            listeners.append(callback)
+            return lambda: listeners.remove(callback)
+
+    nothing = DeviceInventory(AudioAvailability.NO_DEVICES, message="none", hint="none")
+    monkeypatch.setattr(
+        "voicepanel.session.local_agent.list_devices", lambda refresh=False: nothing
+    )
+    room = await gateway.create_room(RoomSpec())
+    talker = await gateway.create_agent(room.id)
+    local = LocalAgent(WorkspaceLike(), room.id)  # type: ignore[arg-type]
+    await local.join()
+    try:
+        await talk(talker, tone(440, 0.3, 16000), 16000)
+        await wait_for(lambda: local.peer_kinds.get(talker.id) == "agent", 5, "the peer's type")
+        assert [s.kind for s in local.levels().peers] == ["agent"]
+        for listener in list(listeners):
+            listener(SimpleNamespace(kind="PeerDeleted", room_id=room.id, peer_id=talker.id))
+        assert local.levels().peers == ()
+    finally:
+        await local.leave()
+    assert not listeners

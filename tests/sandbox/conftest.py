@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,8 +58,10 @@ class NotificationLog:
 
 
 @pytest.fixture
-def fishjam_client(sandbox: Sandbox) -> FishjamClient:
-    return FishjamClient(sandbox.fishjam_url, sandbox.config.token)
+def fishjam_client(sandbox: Sandbox) -> Iterator[FishjamClient]:
+    client = FishjamClient(sandbox.fishjam_url, sandbox.config.token)
+    yield client
+    client.client.get_httpx_client().close()
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ def _qt_loop() -> asyncio.AbstractEventLoop:
     import qasync
 
     app = QApplication.instance() or QApplication(["voicepanel-tests"])
+    # As in app.py: closing the window asks first, then the app decides when to quit.
+    app.setQuitOnLastWindowClosed(False)
     return qasync.QEventLoop(app)
 
 

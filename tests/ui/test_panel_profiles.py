@@ -81,3 +81,44 @@ async def test_the_profile_form_explains_what_is_missing(panel: Any) -> None:
     dialog.fishjam_id.setText("abc123")
     assert dialog.connect_button.isEnabled()
     dialog.reject()
+
+
+async def test_the_toolbar_switches_to_a_cloud_profile_and_back(
+    panel: Any, threaded_sandbox: Any
+) -> None:
+    from voicepanel.session.profiles import Profile, ProfileKind
+
+    cloud = Profile("Staging", ProfileKind.CLOUD, fishjam_id=threaded_sandbox.fishjam_url)
+    panel.profiles.save(cloud)
+    panel.secrets.set("Staging", SecretName.MANAGEMENT_TOKEN, threaded_sandbox.config.token)
+    panel.reload_profiles()
+    await threaded_sandbox_room(threaded_sandbox)
+
+    panel.profile_box.activated.emit(panel.profile_box.findData("Staging"))
+    await until(
+        lambda: panel.host.workspace is not None and panel.host.workspace.profile.name == "Staging",
+        20,
+        "the Staging workspace",
+    )
+    assert panel.windowTitle() == "VoicePanel — Staging"
+    assert not panel.sandbox_badge_action.isVisible()
+    await until(lambda: panel.tree_model.rowCount() == 1, what="the cloud profile's room")
+
+    panel.profile_box.activated.emit(panel.profile_box.findData("Sandbox"))
+    await until(
+        lambda: panel.host.workspace is not None and panel.host.workspace.profile.is_sandbox,
+        20,
+        "the sandbox again",
+    )
+    assert panel.sandbox_badge_action.isVisible()
+    assert panel.profiles.last_used.name == "Sandbox"
+
+
+async def threaded_sandbox_room(sandbox: Any) -> None:
+    import asyncio
+
+    from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
+
+    gateway = FishjamGateway(sandbox.fishjam_url, sandbox.config.token)
+    await gateway.create_room(RoomSpec())
+    await asyncio.sleep(0)

@@ -74,3 +74,59 @@ async def test_deleting_a_room_asks_first_and_removes_it_from_the_tree(panel: An
     delete.click()
     await until(lambda: room_id not in _room_ids(panel), what="the room to leave the tree")
     await until(lambda: "RoomDeleted" in _kinds(panel), what="RoomDeleted in the log")
+
+
+async def test_join_as_agent_opens_the_agent_panel_for_the_room(
+    panel: Any, monkeypatch: Any
+) -> None:
+    import voicepanel.ui.agent_panel as agent_panel
+
+    room_id = await _create_room_through_dialog(panel)
+    calls: list[tuple[Any, Any, str]] = []
+    monkeypatch.setattr(agent_panel, "open_agent_panel", lambda *args: calls.append(args))
+    panel.act_agent.trigger()
+    assert calls == [(panel, panel.host.workspace, room_id)]
+
+
+async def test_join_as_agent_says_so_when_the_build_has_no_local_agent(
+    panel: Any, monkeypatch: Any
+) -> None:
+    import sys
+
+    from voicepanel.ui.room_actions import AGENT_UNAVAILABLE
+
+    await _create_room_through_dialog(panel)
+    monkeypatch.setitem(sys.modules, "voicepanel.ui.agent_panel", None)  # import fails
+    panel.act_agent.trigger()
+    assert AGENT_UNAVAILABLE in panel.banner.text
+
+
+def test_the_shortcuts_are_the_documented_ones(qtbot: Any, tmp_path: Any) -> None:
+    from PySide6.QtCore import QSettings
+
+    from voicepanel.session.profiles import ProfileStore, SecretStore
+    from voicepanel.ui.main_window import MainWindow
+    from voicepanel.ui.settings import UiSettings
+    from voicepanel.ui.workspace_host import WorkspaceHost
+
+    settings = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(
+        WorkspaceHost(lambda p: None),
+        ProfileStore(tmp_path / "profiles.json"),
+        SecretStore(),
+        settings,
+        tmp_path,
+    )
+    qtbot.addWidget(window)
+    shortcuts = {
+        "act_new_room": "Ctrl+N",
+        "act_delete": "Del",
+        "act_refresh": "F5",
+        "act_export": "Ctrl+E",
+        "act_search": "Ctrl+F",
+        "act_add_vapi": "Ctrl+Shift+V",
+        "act_quit": "Ctrl+Q",
+    }
+    for name, keys in shortcuts.items():
+        assert getattr(window, name).shortcut().toString() == keys, name
+    window._quitting = True

@@ -35,6 +35,7 @@ from voicepanel.core.audio.meters import Level
 from voicepanel.core.audio.pcm import frame_samples, to_pcm16
 from voicepanel.core.audio.probe import PipelineProbe
 from voicepanel.core.audio.recording import CallRecording
+from voicepanel.core.audio.ringbuffer import Samples
 from voicepanel.core.audio.room_mix import PeerSnapshot, RoomMix
 from voicepanel.core.audio.uplink import Uplink
 from voicepanel.core.audio.wav import read_wav_at
@@ -128,6 +129,9 @@ class LocalAgent:
         self.recording: CallRecording | None = None
         self.status = AgentStatus(AgentState.IDLE)
         self.peer_kinds: dict[str, str] = {}
+        self.far_end_tap: Callable[[Samples], None] | None = None
+        """Sees every mixed frame as it goes to the speaker (an echo canceller's far end;
+        its near end is ``uplink.microphone_filter``)."""
 
         self.on_status: Callbacks[AgentStatus] = Callbacks("agent status")
         self.on_levels: Callbacks[AgentLevels] = Callbacks("agent levels")
@@ -147,6 +151,7 @@ class LocalAgent:
         self._stop_listening: Callable[[], None] | None = None
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._input_key: str | None = None
+        self._unavailable_reported = False
         self._output_key: str | None = None
 
     # -- observable state ----------------------------------------------------------------
@@ -330,6 +335,7 @@ class LocalAgent:
         had_input, had_output = self.devices.capture, self.devices.playback
         self.devices.close()
         self.inventory = list_devices(refresh=True)
+        self._unavailable_reported = False
         if had_input is not None:
             self.set_input_device(input_key)
         if had_output is not None:
@@ -339,8 +345,7 @@ class LocalAgent:
 
     def load_devices(self) -> DeviceInventory:
         self.inventory = list_devices()
-        if self.inventory.availability is not AudioAvailability.READY:
-            self.on_error.emit(VoicePanelError(self.inventory.message, self.inventory.hint))
+        self._unavailable_reported = False
         return self.inventory
 
     def set_input_device(self, key: str | None) -> bool:
@@ -369,11 +374,17 @@ class LocalAgent:
         device = self.inventory.find(kind, key)
         what = "microphone" if kind is DeviceKind.INPUT else "speaker"
         if device is None:
-            message = self.inventory.message or f"No {what} was found."
-            hint = self.inventory.hint or (
-                f"Connect a {what} and choose Refresh devices. You are still in the room."
-            )
-            self.on_error.emit(VoicePanelError(message, hint))
+            if self.inventory.availability is AudioAvailability.READY:
+                self.on_error.emit(
+                    VoicePanelError(
+                        f"No {what} was found.",
+                        f"Connect a {what} and choose Refresh devices. You are still in the room.",
+                    )
+                )
+            elif not self._unavailable_reported:
+                # One message for "no audio at all", not one per device.
+                self._unavailable_reported = True
+                self.on_error.emit(VoicePanelError(self.inventory.message, self.inventory.hint))
             self._announce_devices()
             return False
         try:
@@ -527,6 +538,8 @@ class LocalAgent:
             if self.probe is not None and playback is not None:
                 self.probe.mixed(playback.ring.written, mixed.oldest_arrival)
             self.devices.write_output(mixed.mix)
+            if self.far_end_tap is not None:
+                self.far_end_tap(mixed.mix)
             turn = self.latency.remote(mixed.mix, heard_at, self.frame_s)
             if turn is not None:
                 self.on_turn.emit(turn)

@@ -264,9 +264,18 @@ class AgentPanel(QWidget):
             if app is not None:
                 app.removeEventFilter(self)
             self.bridge.close()
-            # Leaving outlives the window: the agent peer must be deleted either way.
-            asyncio.ensure_future(_leave_quietly(self.agent))
+            if self.agent.state not in (AgentState.IDLE, AgentState.LEFT):
+                self._leave_after_close()
         super().closeEvent(event)
+
+    def _leave_after_close(self) -> None:
+        # Leaving outlives the window: the agent peer must be deleted either way.
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            log.warning("No event loop to leave room %s on", self.agent.room_id)
+            return
+        loop.create_task(_leave_quietly(self.agent))
 
     # -- devices -------------------------------------------------------------------------
 

@@ -6,7 +6,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QProgressBar, QWidget
+
+Control = QWidget | QAction
 
 
 class BusyIndicator(QProgressBar):
@@ -23,7 +26,7 @@ class BusyIndicator(QProgressBar):
         self.hide()
 
     @contextmanager
-    def busy(self, *controls: QWidget | None, tooltip: str = "") -> Iterator[None]:
+    def busy(self, *controls: Control | None, tooltip: str = "") -> Iterator[None]:
         """Shows the spinner and disables ``controls`` until the block ends."""
         disabled = _disable(controls)
         self._depth += 1
@@ -40,7 +43,7 @@ class BusyIndicator(QProgressBar):
 
 
 @contextmanager
-def disabled_while(*controls: QWidget | None, cursor: QWidget | None = None) -> Iterator[None]:
+def disabled_while(*controls: Control | None, cursor: QWidget | None = None) -> Iterator[None]:
     """Disables ``controls`` (and shows a busy cursor on ``cursor``) for the block."""
     disabled = _disable(controls)
     if cursor is not None:
@@ -54,7 +57,7 @@ def disabled_while(*controls: QWidget | None, cursor: QWidget | None = None) -> 
             widget.setEnabled(True)
 
 
-def _disable(controls: Sequence[QWidget | None]) -> list[QWidget]:
+def _disable(controls: Sequence[Control | None]) -> list[Control]:
     disabled = [w for w in controls if w is not None and w.isEnabled()]
     for widget in disabled:
         widget.setEnabled(False)

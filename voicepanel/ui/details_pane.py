@@ -46,6 +46,11 @@ class DetailsPane(QScrollArea):
         self._signature = ""
         self._show_placeholder()
 
+    def set_actions(self, actions: dict[str, list[QAction]]) -> None:
+        """The actions offered as buttons above a room's or a peer's details."""
+        self._actions = actions
+        self._signature = ""
+
     @property
     def kind(self) -> str:
         return self._kind

@@ -5,18 +5,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QHeaderView,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QToolBar,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +20,7 @@ from qasync import asyncSlot
 
 from voicepanel.ui.about import open_about
 from voicepanel.ui.async_qt import run_dialog
-from voicepanel.ui.busy import BusyIndicator
+from voicepanel.ui.busy import BusyIndicator, disabled_while
 from voicepanel.ui.calls_panel import CallsDock
 from voicepanel.ui.details_pane import DetailsPane
 from voicepanel.ui.error_banner import ErrorBanner
@@ -32,9 +28,11 @@ from voicepanel.ui.feedback import Feedback
 from voicepanel.ui.first_run import FirstRunDialog
 from voicepanel.ui.notifications_dock import NotificationsDock
 from voicepanel.ui.notifier_indicator import NotifierIndicator
+from voicepanel.ui.quit_prompt import ask_end_calls
 from voicepanel.ui.refresh_policy import RefreshBackoff
 from voicepanel.ui.room_actions import RoomActions
 from voicepanel.ui.room_tree_model import Key, NodeKeyRole, RoomTreeModel
+from voicepanel.ui.rooms_pane import RoomsPane
 from voicepanel.ui.settings import UiSettings
 from voicepanel.ui.state_style import Tone
 
@@ -85,7 +83,9 @@ class MainWindow(QMainWindow):
             lambda m, h: self.banner.show_message(m, h, tone=Tone.INFO, timeout_ms=8000)
         )
         self.details = DetailsPane()
-        self.tree = self._build_tree()
+        self.rooms_pane = RoomsPane(self.tree_model)
+        self.tree = self.rooms_pane.tree
+        self.tree.selectionModel().currentChanged.connect(lambda *_: self._show_details())
         self.notifications = NotificationsDock(self.feedback, self)
         self.calls = CallsDock(self)
         self.actions_ = RoomActions(
@@ -103,26 +103,10 @@ class MainWindow(QMainWindow):
         host.failed.connect(self._on_failed)
         host.closed.connect(self._on_closed)
         self._restore_layout()
+        self._update_counts()
         self._update_actions()
 
     # -- building -------------------------------------------------------------------------
-
-    def _build_tree(self) -> QTreeView:
-        tree = QTreeView()
-        tree.setObjectName("roomTree")
-        tree.setModel(self.tree_model)
-        tree.setUniformRowHeights(True)
-        tree.setAlternatingRowColors(True)
-        tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        header = tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        tree.selectionModel().currentChanged.connect(lambda *_: self._show_details())
-        self.tree_model.rowsInserted.connect(self._expand_new_rows)
-        return tree
 
     def _action(
         self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = ""
@@ -183,7 +167,7 @@ class MainWindow(QMainWindow):
             "room": [self.act_add_peer, self.act_add_vapi, self.act_agent, self.act_delete],
             "peer": [self.act_token, self.act_subscribe, self.act_delete],
         }
-        self.details._actions = self.details_actions
+        self.details.set_actions(self.details_actions)
 
     def _build_layout(self) -> None:
         toolbar = QToolBar("Main")
@@ -225,7 +209,8 @@ class MainWindow(QMainWindow):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.tree)
+        self.rooms_pane.create_room_requested.connect(self.act_new_room.trigger)
+        self.splitter.addWidget(self.rooms_pane)
         self.splitter.addWidget(self.details)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -239,7 +224,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.notifications)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.calls)
         self.resizeDocks([self.notifications], [260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.calls], [380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.calls], [430], Qt.Orientation.Horizontal)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -313,6 +298,7 @@ class MainWindow(QMainWindow):
         self.connection_label.setText(f"{name}: {where}")
         self.tree_model.set_tree(workspace.tree)
         self.tree.expandAll()
+        self.notifications.clear_view()  # the new workspace has its own journal
         self.notifications.set_journal_source(lambda: workspace.journal.path)
         self.calls.set_book(workspace.calls if workspace.has_vapi else None)
         bridge.notifications.connect(self.notifications.add_batch)
@@ -328,6 +314,7 @@ class MainWindow(QMainWindow):
         self.busy.hide()
         self.connection_label.setText(f"{profile.name}: not connected")
         self.feedback.fail(error)
+        self._update_counts()
         self._update_actions()
 
     def _on_closed(self) -> None:
@@ -336,6 +323,7 @@ class MainWindow(QMainWindow):
         self.calls.set_book(None)
         self.details.show_item("", None)
         self.connection_label.setText("Not connected")
+        self._update_counts()
         self._update_actions()
 
     @asyncSlot(int)
@@ -373,11 +361,6 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self._update_actions()
 
-    def _expand_new_rows(self, parent: QModelIndex, first: int, last: int) -> None:
-        # New rooms and peers open up so their peers and tracks are visible at once.
-        for row in range(first, last + 1):
-            self.tree.expand(self.tree_model.index(row, 0, parent))
-
     def selected_key(self) -> Key | None:
         index = self.tree.currentIndex()
         return index.data(NodeKeyRole) if index.isValid() else None
@@ -412,8 +395,10 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         workspace = self._workspace()
         if workspace is None:
+            self.rooms_pane.show_state(None, 0)
             self.counts_label.setText("")
             return
+        self.rooms_pane.show_state(workspace.profile.name, len(workspace.tree.rooms))
         tree = workspace.tree
         rooms = len(tree.rooms)
         self.counts_label.setText(
@@ -466,7 +451,7 @@ class MainWindow(QMainWindow):
 
     @asyncSlot()
     async def refresh(self) -> None:
-        with _disabled(self.act_refresh):
+        with disabled_while(self.act_refresh):
             await self.actions_.refresh()
         self._refresh_timer.start(int(self.backoff.reset() * 1000))
 
@@ -475,18 +460,7 @@ class MainWindow(QMainWindow):
         workspace = self._workspace()
         if workspace is None:
             return
-        try:
-            rooms = await workspace.fishjam.list_rooms()
-        except Exception as error:  # noqa: BLE001 - quiet: the notifier indicator says why
-            log.info("Periodic refresh failed: %s", error)
-            changed = False
-        else:
-            from voicepanel.ui.room_actions import tree_signature
-
-            before = tree_signature(workspace.tree)
-            if workspace is self._workspace():
-                workspace.tree.replace_all(rooms)
-            changed = tree_signature(workspace.tree) != before
+        changed = await self.actions_.refresh(quiet=True)
         if workspace is self._workspace():
             self._refresh_timer.start(int(self.backoff.after_refresh(changed) * 1000))
 
@@ -533,32 +507,7 @@ class MainWindow(QMainWindow):
     # -- quitting -------------------------------------------------------------------------
 
     async def _ask_end_calls(self, title: str) -> bool | None:
-        """True/False: end the live calls or leave them; None: the person cancelled."""
-        workspace = self._workspace()
-        if workspace is None or not workspace.has_live_calls:
-            return self.end_calls_on_quit
-        live = len(workspace.calls.live)
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            title,
-            f"{live} VAPI call{'s are' if live != 1 else ' is'} still running and may be billing.",
-            QMessageBox.StandardButton.NoButton,
-            self,
-        )
-        box.setObjectName("endCallsBox")
-        box.setInformativeText("End them before leaving this profile?")
-        end = box.addButton("End calls", QMessageBox.ButtonRole.AcceptRole)
-        keep = box.addButton("Leave them running", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(end)
-        await run_dialog(box)
-        clicked = box.clickedButton()
-        box.deleteLater()
-        if clicked is end:
-            return True
-        if clicked is keep:
-            return False
-        return None
+        return await ask_end_calls(self, self._workspace(), self.end_calls_on_quit, title)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
@@ -589,26 +538,13 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         splitter = self.settings.window_state("splitter")
         if splitter is None or not self.splitter.restoreState(splitter):
-            self.splitter.setSizes([540, 520])
+            self.splitter.setSizes([600, 460])
 
     def _save_layout(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())
         self.settings.set_window_state("state", self.saveState())
         self.settings.set_window_state("splitter", self.splitter.saveState())
         self.settings.sync()
-
-
-class _disabled:
-    """Disables a QAction for the duration of a block."""
-
-    def __init__(self, action: QAction) -> None:
-        self._action = action
-
-    def __enter__(self) -> None:
-        self._action.setEnabled(False)
-
-    def __exit__(self, *exc: object) -> None:
-        self._action.setEnabled(True)
 
 
 def _app_icon() -> QIcon:

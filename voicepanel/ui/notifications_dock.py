@@ -133,7 +133,7 @@ class NotificationsDock(QDockWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         # Fixed widths: resizing to contents would measure every row of a 50k-row table.
-        for column, width in enumerate((100, 170, 150, 150, 110)):
+        for column, width in enumerate((100, 170, 200, 200, 140)):
             header.resizeSection(column, width)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         return table

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
@@ -103,14 +104,23 @@ class RoomActions:
         ):
             await self._run(ws.delete_peer(room_id, peer_id), "Deleting the peer…")
 
-    async def refresh(self) -> bool:
-        """Re-reads every room now; True when anything changed."""
+    async def refresh(self, *, quiet: bool = False) -> bool:
+        """Re-reads every room now; True when anything changed. ``quiet`` (the periodic
+        refresh) only logs a failure: the notifier indicator already shows a lost server."""
         ws = self._workspace()
         if ws is None:
             return False
         before = tree_signature(ws.tree)
-        rooms = await self._run(ws.fishjam.list_rooms(), "Refreshing rooms…")
-        if rooms is None:
+        try:
+            with self._busy.busy(tooltip="Refreshing rooms…") if not quiet else nullcontext():
+                rooms = await ws.fishjam.list_rooms()
+        except Exception as error:  # noqa: BLE001 - shown or logged, never raised
+            if quiet:
+                log.info("Periodic refresh failed: %s", error)
+            else:
+                self._feedback.fail(error)
+            return False
+        if ws is not self._workspace():  # the profile changed meanwhile
             return False
         ws.tree.replace_all(rooms)
         return tree_signature(ws.tree) != before

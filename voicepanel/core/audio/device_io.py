@@ -17,6 +17,8 @@ from voicepanel.core.errors import VoicePanelError
 STALL_SECONDS = 1.5
 """A stream whose callback has not run this long is treated as gone (unplugged, or the
 sound server went away): PortAudio does not always report it."""
+FIRST_CALLBACK_GRACE_S = 4.0
+"""Before its first callback a stream gets longer: an idle sound server may take ~2 s."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class DeviceAudio:
         for kind, stream in ((DeviceKind.INPUT, self.capture), (DeviceKind.OUTPUT, self.playback)):
             if stream is None:
                 continue
-            if stream.active and stream.silent_for() < STALL_SECONDS:
+            limit = STALL_SECONDS if stream.callbacks else FIRST_CALLBACK_GRACE_S
+            if stream.active and stream.silent_for() < limit:
                 continue
             what = "microphone" if kind is DeviceKind.INPUT else "speaker"
             lost.append(

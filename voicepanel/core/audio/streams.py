@@ -29,6 +29,7 @@ class _DeviceStream:
         self.ring = RingBuffer(int(self.rate * RING_SECONDS))
         self.stamps = StampLog()
         self.xruns = 0
+        self.callbacks = 0
         self.last_callback = 0.0
         self.latency_s = 0.0
         self._stream: Any = None
@@ -115,6 +116,7 @@ class CaptureStream(_DeviceStream):
             self.xruns += 1
         self.ring.write(indata[:, 0])
         now = time.perf_counter()
+        self.callbacks += 1
         self.last_callback = now
         self.stamps.mark(self.ring.written, now)
 
@@ -148,5 +150,6 @@ class PlaybackStream(_DeviceStream):
         if outdata.shape[1] > 1:
             outdata[:, 1:] = outdata[:, :1]
         now = time.perf_counter()
+        self.callbacks += 1
         self.last_callback = now
         self.stamps.mark(self.ring.consumed, now)

@@ -3,6 +3,7 @@ push-to-talk, the input meter, and cutting into 20 ms frames with the time each 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +73,8 @@ class Uplink:
         self._file_clock: float | None = None
         self._file_frames = 0
         self._last_end: float | None = None
+        self.microphone_filter: Callable[[Samples], Samples] | None = None
+        """Applied to each microphone frame before gain (echo cancellation plugs in here)."""
 
     @property
     def pending(self) -> int:
@@ -116,8 +119,11 @@ class Uplink:
         # The newest sample held (the framer's pending tail included) was said at end_time.
         last_end = captured.end_time - self._framer.pending / self.rate
         count = len(frames)
+        cleaned = self.microphone_filter
         return [
-            self._finish(frame, last_end - (count - i) * self.frame_s)
+            self._finish(
+                cleaned(frame) if cleaned else frame, last_end - (count - i) * self.frame_s
+            )
             for i, frame in enumerate(frames)
         ]
 
@@ -141,6 +147,9 @@ class Uplink:
                 break
             out.append(self._finish(frame, self._file_clock + self._file_frames * self.frame_s))
             self._file_frames += 1
+            if source.finished:
+                self.file = None
+                break
         return out
 
     def _finish(self, frame: Samples, at: float) -> OutgoingFrame:

@@ -1,9 +1,10 @@
-"""Real-time playout: per-track queues drained by one clock per room, 20 ms at a time.
+"""Real-time playout: per-track queues, each released 20 ms at a time on its own timer.
 
-Agents send audio as fast as they like; the room's clock releases at most one 20 ms frame
-per track per tick, on absolute monotonic deadlines so the rate never drifts. When every
-queue is empty the clock sleeps until audio arrives, but never releases a track's next
-frame sooner than one frame after its previous one.
+Agents send audio as fast as they like; each track's timer releases one 20 ms frame when it
+is due. Due times advance by exactly the audio released (absolute monotonic deadlines, so
+the rate never drifts), and a frame that arrives after its track ran dry goes out at once,
+but never sooner than the end of the previous frame. Tracks are timed independently, so
+a paced sender's frame waits for nobody else's.
 """
 
 from __future__ import annotations
@@ -64,84 +65,87 @@ class TrackQueue:
         return bool(self._queued)
 
 
+class TrackPlayer:
+    """One track's queue and the timer that plays it out."""
+
+    def __init__(self, track_id: str, queue: TrackQueue, sink: FrameSink) -> None:
+        self._track_id = track_id
+        self._queue = queue
+        self._sink = sink
+        self._loop = asyncio.get_running_loop()
+        self._next_due = float("-inf")
+        self._timer: asyncio.TimerHandle | None = None
+        self._continuing = False
+
+    @property
+    def queue(self) -> TrackQueue:
+        return self._queue
+
+    def push(self, pcm: bytes) -> None:
+        self._queue.push(pcm)
+        if self._queue and self._timer is None:
+            self._continuing = False
+            self._timer = self._loop.call_at(max(self._loop.time(), self._next_due), self._emit)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _emit(self) -> None:
+        self._timer = None
+        frame = self._queue.pop_frame()
+        if frame is None:
+            return
+        now = self._loop.time()
+        # Continuing playback keeps the absolute schedule (timer lateness never adds up);
+        # after the track ran dry, the frame starts now.
+        start = self._next_due if self._continuing else max(now, self._next_due)
+        if start < now - MAX_LAG_S:
+            start = now
+        self._next_due = start + len(frame) / SAMPLE_BYTES / self._queue.sample_rate
+        try:
+            self._sink(self._track_id, frame)
+        except Exception:
+            log.exception("delivering a frame of track %s failed", self._track_id)
+        self._continuing = bool(self._queue)
+        if self._continuing:
+            self._timer = self._loop.call_at(self._next_due, self._emit)
+
+
 class RoomPlayout:
-    """The clock of one room: plays every track's queue out in real time to `sink`."""
+    """Plays every track of one room out in real time to `sink`."""
 
     def __init__(self, sink: FrameSink, name: str) -> None:
         self._sink = sink
         self._name = name
-        self._tracks: dict[str, TrackQueue] = {}
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._last_tick = float("-inf")
+        self._players: dict[str, TrackPlayer] = {}
 
     def add_track(self, track_id: str, sample_rate: int, channels: int) -> None:
-        self._tracks[track_id] = TrackQueue(sample_rate, channels)
+        self._players[track_id] = TrackPlayer(
+            track_id, TrackQueue(sample_rate, channels), self._sink
+        )
 
     def remove_track(self, track_id: str) -> None:
-        self._tracks.pop(track_id, None)
+        player = self._players.pop(track_id, None)
+        if player is not None:
+            player.stop()
 
     def push(self, track_id: str, pcm: bytes) -> None:
-        queue = self._tracks.get(track_id)
-        if queue is None:
-            return
-        queue.push(pcm)
-        if queue:
-            self._ensure_running()
-            self._wake.set()
+        player = self._players.get(track_id)
+        if player is not None:
+            player.push(pcm)
 
     def interrupt(self, track_id: str) -> None:
-        queue = self._tracks.get(track_id)
-        if queue is not None:
-            queue.flush()
+        player = self._players.get(track_id)
+        if player is not None:
+            player.queue.flush()
 
     def queued_s(self, track_id: str) -> float:
-        queue = self._tracks.get(track_id)
-        return queue.queued_s if queue is not None else 0.0
+        player = self._players.get(track_id)
+        return player.queue.queued_s if player is not None else 0.0
 
     async def close(self) -> None:
-        self._tracks.clear()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    def _ensure_running(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(
-                self._run(), name=f"playout {self._name}"
-            )
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                await self._wake.wait()
-                deadline = max(loop.time(), self._last_tick + FRAME_S)
-                while True:
-                    delay = deadline - loop.time()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
-                    elif delay < -MAX_LAG_S:
-                        deadline = loop.time()
-                    self._last_tick = deadline
-                    if not self._tick():
-                        self._wake.clear()
-                        break
-                    deadline += FRAME_S
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("playout clock of room %s failed", self._name)
-
-    def _tick(self) -> bool:
-        """Release one frame of each track with queued audio; True if any audio remains."""
-        for track_id, queue in list(self._tracks.items()):
-            frame = queue.pop_frame()
-            if frame is None:
-                continue
-            try:
-                self._sink(track_id, frame)
-            except Exception:
-                log.exception("delivering a frame of track %s failed", track_id)
-        return any(self._tracks.values())
+        for player in self._players.values():
+            player.stop()
+        self._players.clear()

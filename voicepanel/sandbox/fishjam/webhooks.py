@@ -34,6 +34,7 @@ class _RoomWebhook:
     pending: deque[ServerMessage] = field(default_factory=deque)
     task: asyncio.Task[None] | None = None
     finished: bool = False
+    failing: bool = False
 
 
 class WebhookSender:
@@ -85,7 +86,7 @@ class WebhookSender:
                     body = bytes(ServerMessage(notification_batch=batch))
                 else:
                     body = bytes(hook.pending.popleft())
-                await self._post(hook.url, body)
+                await self._post(hook, body)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -94,14 +95,22 @@ class WebhookSender:
             if hook.finished and not hook.pending and self._rooms.get(room_id) is hook:
                 del self._rooms[room_id]
 
-    async def _post(self, url: str, body: bytes) -> None:
+    async def _post(self, hook: _RoomWebhook, body: bytes) -> None:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S))
+        problem = None
         try:
             async with self._session.post(
-                url, data=body, headers={"Content-Type": CONTENT_TYPE}
+                hook.url, data=body, headers={"Content-Type": CONTENT_TYPE}
             ) as response:
                 if response.status >= 300:
-                    log.warning("webhook %s answered HTTP %d", url, response.status)
+                    problem = f"answered HTTP {response.status}"
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            log.warning("webhook %s could not be reached: %r", url, exc)
+            problem = f"could not be reached: {exc!r}"
+        if problem is None:
+            hook.failing = False
+            return
+        # One warning per outage, not one per notification.
+        level = logging.DEBUG if hook.failing else logging.WARNING
+        log.log(level, "webhook %s %s; the notification is dropped", hook.url, problem)
+        hook.failing = True
