@@ -1,6 +1,9 @@
 """Regenerates docs/screenshots/*.png: the main views, offscreen, on the built-in sandbox.
 
-    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/screenshots]
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/screenshots] [--dark]
+
+``--dark`` gives the app a dark palette, as a desktop in dark mode would, and saves
+main-window-dark.png only: a check that nothing in the panel assumes a light theme.
 
 Runs against throwaway settings folders, so it never touches the user's profiles. Token
 fields are masked before anything is grabbed.
@@ -14,6 +17,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 SIZE = (1440, 900)
 
@@ -40,7 +44,33 @@ async def _settle() -> None:
     await asyncio.sleep(0.3)
 
 
-async def take(out: Path) -> None:
+def _dark_palette() -> Any:
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in (
+        (roles.Window, "#2b2b2b"),
+        (roles.WindowText, "#e6e6e6"),
+        (roles.Base, "#1e1e1e"),
+        (roles.AlternateBase, "#262626"),
+        (roles.Text, "#e6e6e6"),
+        (roles.Button, "#353535"),
+        (roles.ButtonText, "#e6e6e6"),
+        (roles.Highlight, "#3a7bd5"),
+        (roles.HighlightedText, "#ffffff"),
+        (roles.ToolTipBase, "#353535"),
+        (roles.ToolTipText, "#e6e6e6"),
+        (roles.PlaceholderText, "#8a8a8a"),
+    ):
+        palette.setColor(role, QColor(colour))
+    palette.setColor(QPalette.ColorGroup.Disabled, roles.WindowText, QColor("#7a7a7a"))
+    palette.setColor(QPalette.ColorGroup.Disabled, roles.Text, QColor("#7a7a7a"))
+    palette.setColor(QPalette.ColorGroup.Disabled, roles.ButtonText, QColor("#7a7a7a"))
+    return palette
+
+
+async def take(out: Path, dark: bool = False) -> None:
     from PySide6.QtWidgets import QApplication, QLineEdit
 
     from voicepanel.app import build_window
@@ -74,6 +104,14 @@ async def take(out: Path) -> None:
     window.calls.sync()
     await asyncio.sleep(1.2)
     await _settle()
+    if dark:
+        window.banner.show_message("A note in the banner", "Shown in the dark palette.")
+        await _settle()
+        window.grab().save(str(out / "main-window-dark.png"))
+        window._quitting = True  # noqa: SLF001 - no quit prompt in a script
+        await host.close()
+        window.close()
+        return
     window.grab().save(str(out / "main-window.png"))
 
     card = window.calls.cards[record.id]
@@ -117,18 +155,21 @@ async def take(out: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--dark", action="store_true", help="dark palette check only")
     args = parser.parse_args()
     _isolate()
     args.out.mkdir(parents=True, exist_ok=True)
     from voicepanel.app import build_app
 
     app = build_app()
+    if args.dark:
+        app.setPalette(_dark_palette())
     import qasync
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(take(args.out))
+        loop.run_until_complete(take(args.out, args.dark))
     for png in sorted(args.out.glob("*.png")):
         print(png)
     return 0

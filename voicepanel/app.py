@@ -151,32 +151,33 @@ def build_window(app: QApplication) -> tuple[MainWindow, WorkspaceHost]:
     return window, host
 
 
-def choose_profile(args: argparse.Namespace, window: MainWindow) -> Profile:
-    from voicepanel.core.errors import VoicePanelError
+def choose_profile(args: argparse.Namespace, window: MainWindow) -> tuple[Profile, str]:
+    """The profile to open first, and a notice to show once it is open ("" for none)."""
     from voicepanel.session.profiles import SANDBOX_PROFILE
 
     if args.sandbox:
-        return SANDBOX_PROFILE
+        return SANDBOX_PROFILE, ""
     if args.profile:
         profile = window.profiles.get(args.profile)
         if profile is not None:
-            return profile
-        window.feedback.fail(
-            VoicePanelError(
-                f'There is no profile named "{args.profile}"; the sandbox was opened instead.',
-                "Open Profiles… to see the saved ones.",
-            )
-        )
-        return SANDBOX_PROFILE
-    return window.profiles.last_used
+            return profile, ""
+        return SANDBOX_PROFILE, f'There is no profile named "{args.profile}"; opened the sandbox.'
+    return window.profiles.last_used, ""
 
 
-async def run(app: QApplication, window: MainWindow, host: WorkspaceHost, profile: Profile) -> int:
+async def run(
+    app: QApplication, window: MainWindow, host: WorkspaceHost, profile: Profile, notice: str
+) -> int:
     """Runs until the person quits (or the session ends), then closes the workspace."""
     quit_event = asyncio.Event()
     app.aboutToQuit.connect(quit_event.set)
     window.quit_requested.connect(quit_event.set)
     opening = asyncio.ensure_future(window.open_profile(profile))
+    if notice:
+        # After opening, which clears the banner of the previous connection's news.
+        opening.add_done_callback(
+            lambda _: window.feedback.tell(notice, "Open Profiles… to see the saved ones.")
+        )
     if os.environ.get(EXIT_WHEN_SHOWN_ENV):
         await opening
         print(f"VOICEPANEL_LIVE {time.time():.6f}", flush=True)
@@ -186,15 +187,18 @@ async def run(app: QApplication, window: MainWindow, host: WorkspaceHost, profil
     return 0
 
 
-async def shutdown(window: MainWindow, host: WorkspaceHost, opening: asyncio.Future[bool]) -> None:
+async def shutdown(
+    window: MainWindow, host: WorkspaceHost, opening: asyncio.Future[bool] | None
+) -> None:
     """Stops a profile still connecting, then closes the workspace: the local agent,
     the VAPI calls (unless the person chose to leave them), the notifier, the sandbox."""
-    opening.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await opening
+    if opening is not None:
+        opening.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await opening
+    window.save_layout()
     log.info("Closing the workspace (end calls: %s)", window.end_calls_on_quit)
     await host.close(end_calls=window.end_calls_on_quit)
-    window.settings.sync()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     banner: ErrorBanner = window.banner
     install_excepthook(banner.show_error)
     loop.set_exception_handler(_loop_exception_handler(banner.show_error))
-    profile = choose_profile(args, window)
+    profile, notice = choose_profile(args, window)
     window.show()
     window.show_welcome_once()
     if os.environ.get(EXIT_WHEN_SHOWN_ENV):
@@ -222,17 +226,15 @@ def main(argv: list[str] | None = None) -> int:
 
         QTimer.singleShot(0, lambda: print(f"VOICEPANEL_SHOWN {time.time():.6f}", flush=True))
 
-    opening: asyncio.Future[bool] | None = None
     try:
         with loop:
             try:
-                return loop.run_until_complete(run(app, window, host, profile))
+                return loop.run_until_complete(run(app, window, host, profile, notice))
             except RuntimeError as error:
                 # Qt quit on its own (the desktop session ended): the loop stopped under
                 # run(); start it once more just to close the workspace cleanly.
                 log.warning("Qt quit before the workspace closed: %s", error)
-                opening = asyncio.ensure_future(asyncio.sleep(0))
-                loop.run_until_complete(shutdown(window, host, opening))
+                loop.run_until_complete(shutdown(window, host, None))
                 return 0
     finally:
         log.info("VoicePanel stopped")

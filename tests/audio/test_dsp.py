@@ -258,3 +258,15 @@ def test_wav_read_converts_any_rate_and_channels_to_the_room_rate(tmp_path) -> N
     again = read_wav_at(out, 24000)
     assert abs(len(again) - 24000) <= 3
     assert rms(again) == pytest.approx(rms(mono), rel=0.01)
+
+
+def test_jitter_buffer_converges_back_to_its_target_after_a_burst() -> None:
+    cfg = JitterConfig(frame_size=320)
+    jb = JitterBuffer(cfg, 16000)
+    for _ in range(cfg.min_target_frames + 5):  # a burst: 5 frames more than the target
+        jb.push(np.full(320, 0.1, np.float32))
+    for _ in range(200):  # steady arrivals, one per pull
+        jb.push(np.full(320, 0.1, np.float32))
+        assert jb.pull() is not None
+    assert jb.depth <= (cfg.min_target_frames + cfg.excess_frames) * 320
+    assert jb.underruns == 0

@@ -5,7 +5,6 @@ what was heard, and a failing or missing device never takes the agent out of the
 from __future__ import annotations
 
 import asyncio
-import time
 import wave
 
 import numpy as np
@@ -203,7 +202,6 @@ async def test_closing_the_workspace_makes_the_agent_leave_and_deletes_its_peer(
     assert local.state is AgentState.LEFT
     assert not (await gateway.get_room(room.id)).peers
     assert not hooks
-    _ = time
 
 
 async def test_peers_are_named_by_type_and_leave_the_mix_when_they_leave_the_room(

@@ -385,6 +385,16 @@ def test_dpkg_install_runs_from_the_menu_path_and_remove_leaves_nothing(
             "VoicePanel" in run.stdout
             and "Bundle                 /opt/voicepanel/_internal" in run.stdout
         ), run.stdout + run.stderr
+        # The menu entry's Exec=voicepanel, found on PATH: the window and the sandbox.
+        app = subprocess.run(
+            ["voicepanel", "--sandbox"],
+            cwd=tmp_path,
+            env=_app_env(tmp_path, VOICEPANEL_EXIT_WHEN_SHOWN="1", PATH="/usr/bin:/bin"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert app.returncode == 0 and "VOICEPANEL_LIVE" in app.stdout, app.stdout + app.stderr
     finally:
         removed = subprocess.run(["dpkg", "-r", "voicepanel"], capture_output=True, text=True)
     assert removed.returncode == 0, removed.stdout + removed.stderr

@@ -113,3 +113,15 @@ def test_a_card_says_why_the_vapi_peer_crashed(qtbot: Any) -> None:
 def test_durations_read_like_a_clock() -> None:
     assert format_duration(5) == "0:05"
     assert format_duration(3725) == "1:02:05"
+
+
+def test_a_change_in_one_room_redraws_only_that_room(qtbot: Any) -> None:
+    tree = RoomTree()
+    tree.replace_all([RoomInfo(f"r{i}", CONFIG, (_peer(f"r{i}p", 1),)) for i in range(50)])
+    model = RoomTreeModel(tree)
+    touched: set[str] = set()
+    model.dataChanged.connect(lambda top, _bottom: touched.add(top.data(NodeKeyRole)[0]))
+    tree.apply(Notification(time.time(), "PeerDisconnected", "r7", "r7p", None, {}))
+    model.sync({"r7"})
+    assert touched == {"r7"}
+    assert model.index(0, 2, model.index(7, 0)).data().startswith("disconnected")

@@ -52,3 +52,23 @@ def test_an_inline_assistant_config_is_checked_before_it_is_sent() -> None:
     assert "text" in check_assistant_config('{"name": 3}')
     assert "seconds" in check_assistant_config('{"maxDurationSeconds": "long"}')
     assert check_assistant_config("")
+
+
+async def test_a_vapi_peer_with_a_bad_call_shows_crashed_and_why_in_the_tree(panel: Any) -> None:
+    from voicepanel.ui.room_tree_model import NodeKeyRole
+
+    ws = panel.host.workspace
+    room = await ws.create_room(RoomSpec())
+    peer = await ws.fishjam.create_vapi_peer(room.id, ws.sandbox.config.vapi_key, "no-such-call")
+    await until(
+        lambda: "PeerCrashed" in [n.kind for n in panel.notifications.model.notifications()],
+        20,
+        "PeerCrashed",
+    )
+    panel.select_key((room.id, peer.id, None))
+    index = panel.tree.currentIndex()
+    assert index.data(NodeKeyRole) == (room.id, peer.id, None)
+    state = index.siblingAtColumn(2).data()
+    assert state.startswith("crashed")
+    assert index.data(0x0003).startswith("Crashed: ")  # ToolTipRole says why
+    assert panel.details.kind == "peer"

@@ -78,7 +78,7 @@ async def test_layout_is_remembered_between_runs(panel: Any, ui_settings: Any) -
     panel.resize(700, 500)  # within the offscreen screen
     panel.splitter.setSizes([300, 700])
     panel.calls.hide()
-    panel._save_layout()  # noqa: SLF001 - what closing the window does
+    panel.save_layout()  # what closing the window does
     from voicepanel.ui.main_window import MainWindow
 
     again = MainWindow(panel.host, panel.profiles, panel.secrets, ui_settings, panel.log_folder)
@@ -141,3 +141,35 @@ def test_qsettings_fixture_is_isolated(ui_settings: Any, tmp_path: Any) -> None:
     assert QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat).contains(
         "ui/firstRunDone"
     )
+
+
+async def test_an_unknown_profile_on_the_command_line_opens_the_sandbox(panel: Any) -> None:
+    from voicepanel.app import choose_profile, parse_args
+
+    profile, notice = choose_profile(parse_args(["--profile", "Nope"]), panel)
+    assert profile.is_sandbox
+    assert '"Nope"' in notice
+    profile, notice = choose_profile(parse_args([]), panel)
+    assert profile.name == panel.profiles.last_used.name and notice == ""
+
+
+def test_the_log_file_masks_secrets(tmp_path: Any) -> None:
+    import logging
+
+    from voicepanel.app import setup_logging
+    from voicepanel.core.redact import REDACTOR
+
+    secret = "a-very-secret-management-token"
+    REDACTOR.add(secret)
+    root = logging.getLogger()
+    before = list(root.handlers)
+    path = setup_logging(tmp_path / "logs")
+    try:
+        logging.getLogger("voicepanel.test").warning("token is %s", secret)
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before:
+                handler.close()
+                root.removeHandler(handler)
+    text = path.read_text(encoding="utf-8")
+    assert "token is" in text and secret not in text

@@ -145,7 +145,6 @@ class LocalAgent:
         self._track: OutgoingTrack | None = None
         self._connection: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
-        self._live = asyncio.Event()
         self._leaving = False
         self._remove_close_hook: Callable[[], None] | None = None
         self._stop_listening: Callable[[], None] | None = None
@@ -216,8 +215,12 @@ class LocalAgent:
         try:
             await self.join(timeout_s)
         except VoicePanelError:
-            # The peer may be gone (deleted by someone, or the server restarted).
-            self._agent = None
+            # The peer may be gone (deleted by someone, or the server restarted): join as a
+            # new one, after removing the old one if it is still there.
+            old, self._agent = self._agent, None
+            if old is not None:
+                with contextlib.suppress(VoicePanelError):
+                    await self._source.delete_peer(self.room_id, old.id)
             await self.join(timeout_s)
 
     async def leave(self) -> None:
@@ -249,7 +252,6 @@ class LocalAgent:
 
     async def _connect(self, timeout_s: float) -> None:
         assert self._agent is not None
-        self._live.clear()
         failure: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
         self._connection = asyncio.create_task(
             self._run_connection(self._agent, failure), name="local-agent-socket"
@@ -308,6 +310,12 @@ class LocalAgent:
             for peer in self.room.peers.values():
                 peer.jitter.clear()
             self._set_status(AgentState.DROPPED, reason)
+            self.on_error.emit(
+                VoicePanelError(
+                    f"The agent lost its connection to room {self.room_id}.",
+                    "Choose Rejoin. If it keeps dropping, check the network or the server.",
+                )
+            )
 
     async def _stop_connection(self) -> None:
         task, self._connection = self._connection, None
@@ -474,9 +482,13 @@ class LocalAgent:
     # -- the audio loop ------------------------------------------------------------------
 
     async def _tick_loop(self) -> None:
-        next_levels = next_check = time.perf_counter()
+        next_levels = next_check = next_failure_log = time.perf_counter()
         while True:
             try:
+                # One pass of the loop first: after a stall, socket data read in this same
+                # iteration reaches the jitter buffers before they are pulled, so a late
+                # tick is not mistaken for a network underrun.
+                await asyncio.sleep(0)
                 now = time.perf_counter()
                 if now >= next_check:
                     next_check = now + DEVICE_CHECK_EVERY_S
@@ -489,8 +501,11 @@ class LocalAgent:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # One bad tick (a full disk under the recorder...) must not stop the audio.
-                log.exception("Local agent audio tick failed")
+                # One bad tick (a full disk under the recorder...) must not stop the audio;
+                # a failure that repeats every tick is logged every few seconds, not 100/s.
+                if time.perf_counter() >= next_failure_log:
+                    next_failure_log = time.perf_counter() + 5.0
+                    log.exception("Local agent audio tick failed")
             await asyncio.sleep(TICK_S)
 
     def _check_devices(self) -> None:
@@ -533,6 +548,14 @@ class LocalAgent:
         if self.probe is not None and playback is not None:
             self.probe.resolve(playback.stamps)
         for _ in range(self.devices.frames_due()):
+            if (
+                playback is not None
+                and not self.room.ready()
+                and self.devices.output_queued_s() >= self.frame_s
+            ):
+                # A peer's next frame is late but the speaker still has audio queued: let
+                # that queue shrink for now rather than play a gap.
+                break
             mixed = self.room.next_frame()
             heard_at = time.perf_counter() + self.devices.output_delay_s()
             if self.probe is not None and playback is not None:
@@ -602,8 +625,6 @@ class LocalAgent:
 
     def _set_status(self, state: AgentState, reason: str | None = None) -> None:
         self.status = AgentStatus(state, reason, self.peer_id)
-        if state is AgentState.LIVE:
-            self._live.set()
         self.on_status.emit(self.status)
 
 

@@ -109,7 +109,11 @@ class MainWindow(QMainWindow):
     # -- building -------------------------------------------------------------------------
 
     def _action(
-        self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = ""
+        self,
+        text: str,
+        slot: Any,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
     ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -328,22 +332,27 @@ class MainWindow(QMainWindow):
 
     @asyncSlot(int)
     async def _profile_chosen(self, row: int) -> None:
-        name = self.profile_box.itemData(row)
-        profile = self.profiles.get(name) if name else None
+        profile = self.profiles.get(self.profile_box.itemData(row) or "")
+        current = self.host.profile
         if profile is None or (
-            self.host.profile and self.host.profile.name == name and self.host.workspace is not None
+            current is not None and current.name == profile.name and self.host.workspace
         ):
             return
+        if not await self.switch_to(profile):
+            self.reload_profiles()
+
+    async def switch_to(self, profile: Profile) -> bool:
+        """Leaves the current workspace (asking about live calls) and connects ``profile``;
+        False when the person cancelled or it could not connect."""
         end_calls = await self._ask_end_calls("Switch profile")
         if end_calls is None:
-            self.reload_profiles()
-            return
-        if await self.host.open(profile, end_calls=end_calls):
-            self.profiles.mark_used(profile.name)
+            return False
+        return await self.open_profile(profile, end_calls=end_calls)
 
-    async def open_profile(self, profile: Profile) -> bool:
-        """Connects ``profile`` (used by app.py at start and by the profile dialog)."""
-        ok = await self.host.open(profile, end_calls=self.end_calls_on_quit)
+    async def open_profile(self, profile: Profile, *, end_calls: bool | None = None) -> bool:
+        """Connects ``profile``; app.py calls it at start."""
+        ended = self.end_calls_on_quit if end_calls is None else end_calls
+        ok = await self.host.open(profile, end_calls=ended)
         if ok:
             self.profiles.mark_used(profile.name)
         return ok
@@ -355,8 +364,8 @@ class MainWindow(QMainWindow):
 
     # -- tree and details -----------------------------------------------------------------
 
-    def _tree_changed(self) -> None:
-        self.tree_model.sync()
+    def _tree_changed(self, room_ids: frozenset[str] | None) -> None:
+        self.tree_model.sync(room_ids)
         self._show_details()
         self._update_counts()
         self._update_actions()
@@ -366,7 +375,7 @@ class MainWindow(QMainWindow):
         return index.data(NodeKeyRole) if index.isValid() else None
 
     def select_key(self, key: Key) -> None:
-        self.tree_model.sync()
+        self.tree_model.sync({key[0]})
         index = self.tree_model.index_of(key)
         if index.isValid():
             self.tree.setCurrentIndex(index)
@@ -478,16 +487,12 @@ class MainWindow(QMainWindow):
         from voicepanel.ui.dialogs.profiles import ProfilesDialog
 
         dialog = ProfilesDialog(self.profiles, self.secrets, self.host.profile, self)
-        self.actions_.last_dialog = dialog
         await run_dialog(dialog)
         chosen = dialog.connect_to
         dialog.deleteLater()
         self.reload_profiles()
         if chosen is not None:
-            end_calls = await self._ask_end_calls("Switch profile")
-            if end_calls is not None:
-                await self.host.open(chosen, end_calls=end_calls)
-                self.profiles.mark_used(chosen.name)
+            await self.switch_to(chosen)
 
     def show_welcome(self) -> FirstRunDialog:
         dialog = FirstRunDialog(self)
@@ -511,7 +516,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
-            self._save_layout()
+            self.save_layout()
             event.accept()
             return
         event.ignore()
@@ -540,7 +545,7 @@ class MainWindow(QMainWindow):
         if splitter is None or not self.splitter.restoreState(splitter):
             self.splitter.setSizes([600, 460])
 
-    def _save_layout(self) -> None:
+    def save_layout(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())
         self.settings.set_window_state("state", self.saveState())
         self.settings.set_window_state("splitter", self.splitter.saveState())

@@ -19,7 +19,7 @@ class WorkspaceBridge(QObject):
     """Adapts one Workspace's callbacks to batched Qt signals."""
 
     notifications = Signal(list)  # list[Notification], oldest first
-    tree_changed = Signal()  # the RoomTree changed since the last flush
+    tree_changed = Signal(object)  # frozenset of changed room ids, or None: re-read all
     notifier_status = Signal(object)  # NotifierStatus
     calls_changed = Signal()  # the CallBook changed since the last flush
 
@@ -27,7 +27,8 @@ class WorkspaceBridge(QObject):
         super().__init__(parent)
         self.workspace = workspace
         self._pending: list[Any] = []
-        self._tree_dirty = False
+        self._tree_rooms: set[str] = set()
+        self._tree_reset = False
         self._calls_dirty = False
         self._unsubscribe: list[Callable[[], None]] = []
         self._timer = QTimer(self)
@@ -46,8 +47,11 @@ class WorkspaceBridge(QObject):
         if ws.has_vapi:  # without a VAPI key there is no call book
             self._unsubscribe.append(ws.calls.on_change(self._on_calls_change))
 
-    def _on_tree_change(self, _change: Any) -> None:
-        self._tree_dirty = True
+    def _on_tree_change(self, change: Any) -> None:
+        if change.room_id is None:  # a reset: every room may have changed
+            self._tree_reset = True
+        else:
+            self._tree_rooms.add(change.room_id)
 
     def _on_calls_change(self, *_args: Any) -> None:
         self._calls_dirty = True
@@ -57,9 +61,11 @@ class WorkspaceBridge(QObject):
         if self._pending:
             batch, self._pending[:] = list(self._pending), []
             self.notifications.emit(batch)
-        if self._tree_dirty:
-            self._tree_dirty = False
-            self.tree_changed.emit()
+        if self._tree_reset or self._tree_rooms:
+            rooms = None if self._tree_reset else frozenset(self._tree_rooms)
+            self._tree_reset = False
+            self._tree_rooms.clear()
+            self.tree_changed.emit(rooms)
         if self._calls_dirty:
             self._calls_dirty = False
             self.calls_changed.emit()

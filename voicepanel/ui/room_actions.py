@@ -9,8 +9,9 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
+from voicepanel.core.errors import VoicePanelError
 from voicepanel.ui.async_qt import confirm, run_dialog
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.dialogs.add_peer import AddPeerDialog, PeerRequest
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AGENT_UNAVAILABLE = "The local agent is not available in this build."
+NO_VAPI = VoicePanelError(
+    "This profile has no VAPI key, so assistants cannot be added.",
+    "Open Profiles… in the toolbar and add the VAPI private API key.",
+)
 
 
 class RoomActions:
@@ -47,7 +52,6 @@ class RoomActions:
         self._select = select
         self._feedback = feedback
         self._busy = busy
-        self.last_dialog: QWidget | None = None  # tests and screenshots reach dialogs here
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -64,10 +68,9 @@ class RoomActions:
             return None
         return key[0]
 
-    async def _dialog(self, dialog: QWidget) -> int:
-        self.last_dialog = dialog
+    async def _dialog(self, dialog: QDialog) -> int:
         try:
-            return await run_dialog(dialog)  # type: ignore[arg-type]
+            return await run_dialog(dialog)
         finally:
             dialog.deleteLater()
 
@@ -160,10 +163,10 @@ class RoomActions:
 
     async def subscribe(self) -> None:
         ws, key = self._ws(), self._selection()
-        if ws is None or key is None or key[1] is None:
+        room_id, peer_id = (key[0], key[1]) if key else ("", None)
+        if ws is None or peer_id is None:
             self._feedback.tell("Select a peer first.", "Subscriptions belong to peers.")
             return
-        room_id, peer_id, _ = key
         room = ws.tree.rooms.get(room_id)
         others = [p for p in (room.peers.values() if room else ()) if p.id != peer_id]
 
@@ -184,7 +187,7 @@ class RoomActions:
         if ws is None or room_id is None:
             return None
         if not ws.has_vapi:
-            self._feedback.fail(_no_vapi())
+            self._feedback.fail(NO_VAPI)
             return None
 
         async def start(request: VapiRequest) -> Any:
@@ -241,13 +244,4 @@ def tree_signature(tree: Any) -> tuple[Any, ...]:
             tuple((p.id, p.state, p.subscribe_mode, tuple(p.tracks)) for p in room.peers.values()),
         )
         for room in tree.rooms.values()
-    )
-
-
-def _no_vapi() -> Exception:
-    from voicepanel.core.errors import VoicePanelError
-
-    return VoicePanelError(
-        "This profile has no VAPI key, so assistants cannot be added.",
-        "Open Profiles (toolbar) and add the VAPI private API key.",
     )

@@ -6,6 +6,7 @@ rows keep their identity: selection and expansion survive notifications.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ Key = tuple[str, str | None, str | None]  # (room_id, peer_id, track_id)
 class _Node:
     key: Key
     parent: _Node | None
+    row: int = 0  # its place among its parent's children, kept current on every change
     children: list[_Node] = field(default_factory=list)
 
     @property
@@ -59,7 +61,7 @@ class RoomTreeModel(QAbstractItemModel):
         up = node.parent
         if up is None or up is self._root or up.parent is None:
             return QModelIndex()
-        return self.createIndex(up.parent.children.index(up), 0, up)
+        return self.createIndex(up.row, 0, up)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() and parent.column() != 0:
@@ -108,36 +110,47 @@ class RoomTreeModel(QAbstractItemModel):
         return peer.tracks.get(track_id)
 
     def index_of(self, key: Key) -> QModelIndex:
-        node = self._root
-        parent = QModelIndex()
-        for depth in range(1, 4):
-            prefix = key[:depth] + (None,) * (3 - depth)
-            found = next((c for c in node.children if c.key == prefix), None)
-            if found is None:
+        """The row for a room, peer or track key (invalid when it is not in the tree)."""
+        node, index = self._root, QModelIndex()
+        depth = sum(1 for part in key if part is not None)
+        for level in range(1, depth + 1):
+            prefix = key[:level] + (None,) * (3 - level)
+            row = next((i for i, c in enumerate(node.children) if c.key == prefix), None)
+            if row is None:
                 return QModelIndex()
-            parent = self.index(node.children.index(found), 0, parent)
-            node = found
-            if prefix == key:
-                return parent
-        return parent
+            index = self.index(row, 0, index)
+            node = node.children[row]
+        return index
 
-    def sync(self) -> None:
-        """Brings the rows in line with the RoomTree with minimal inserts and removals."""
+    def sync(self, room_ids: Iterable[str] | None = None) -> None:
+        """Brings the rows in line with the RoomTree with minimal inserts and removals.
+
+        ``room_ids`` names the rooms that changed (None: all of them); only their rows are
+        re-read, so a view over hundreds of rooms is not redrawn for one peer's change.
+        """
         self._retired.clear()
         rooms = self._tree.rooms if self._tree is not None else {}
-        wanted = {rid: (rid, None, None) for rid in rooms}
-        self._sync_children(self._root, QModelIndex(), list(wanted.values()))
+        added = self._sync_children(self._root, QModelIndex(), [(rid, None, None) for rid in rooms])
+        changed = set(rooms) if room_ids is None else (set(room_ids) & set(rooms)) | added
         for row, room_node in enumerate(self._root.children):
-            room = rooms[room_node.key[0]]
+            room_id = room_node.key[0]
+            if room_id not in changed:
+                continue
+            room = rooms[room_id]
             room_index = self.index(row, 0)
-            peer_keys = [(room.id, pid, None) for pid in room.peers]
-            self._sync_children(room_node, room_index, peer_keys)
+            self.dataChanged.emit(room_index, self.index(row, len(COLUMNS) - 1))
+            self._sync_children(room_node, room_index, [(room_id, p, None) for p in room.peers])
             for prow, peer_node in enumerate(room_node.children):
                 peer = room.peers[peer_node.key[1]]
-                track_keys = [(room.id, peer.id, tid) for tid in peer.tracks]
-                self._sync_children(peer_node, self.index(prow, 0, room_index), track_keys)
+                self._sync_children(
+                    peer_node,
+                    self.index(prow, 0, room_index),
+                    [(room_id, peer.id, t) for t in peer.tracks],
+                )
+            self._changed_children(room_node, room_index)
 
-    def _sync_children(self, node: _Node, index: QModelIndex, keys: list[Key]) -> None:
+    def _sync_children(self, node: _Node, index: QModelIndex, keys: Sequence[Key]) -> set[str]:
+        """Removes vanished rows and appends new ones; returns the new rows' room ids."""
         wanted = set(keys)
         # Remove runs of vanished rows from the bottom up, so row numbers stay valid.
         row = len(node.children) - 1
@@ -151,6 +164,8 @@ class RoomTreeModel(QAbstractItemModel):
             self.beginRemoveRows(index, row, last)
             self._retired.extend(node.children[row : last + 1])
             del node.children[row : last + 1]
+            for number, child in enumerate(node.children[row:], start=row):
+                child.row = number
             self.endRemoveRows()
             row -= 1
         present = {c.key for c in node.children}
@@ -158,12 +173,18 @@ class RoomTreeModel(QAbstractItemModel):
         if new:
             first = len(node.children)
             self.beginInsertRows(index, first, first + len(new) - 1)
-            node.children.extend(_Node(k, node) for k in new)
+            node.children.extend(_Node(k, node, first + i) for i, k in enumerate(new))
             self.endInsertRows()
-        if node.children:
-            top = self.index(0, 0, index)
-            bottom = self.index(len(node.children) - 1, len(COLUMNS) - 1, index)
-            self.dataChanged.emit(top, bottom)
+        return {k[0] for k in new}
+
+    def _changed_children(self, node: _Node, index: QModelIndex) -> None:
+        """Tells the views that every row under ``node`` (peers and their tracks) changed."""
+        if not node.children:
+            return
+        last = len(node.children) - 1
+        self.dataChanged.emit(self.index(0, 0, index), self.index(last, len(COLUMNS) - 1, index))
+        for child in node.children:
+            self._changed_children(child, self.index(child.row, 0, index))
 
     def _node(self, index: _Index) -> _Node:
         return index.internalPointer() if index.isValid() else self._root

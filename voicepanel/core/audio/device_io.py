@@ -148,6 +148,11 @@ class DeviceAudio:
             return
         stream.ring.write(resampler.process(samples))
 
+    def output_queued_s(self) -> float:
+        """Audio already waiting in the speaker's ring (0 with no speaker)."""
+        stream = self.playback
+        return stream.ring.available / stream.rate if stream is not None else 0.0
+
     def output_delay_s(self) -> float:
         """From now until a sample written now is heard at the speaker."""
         stream = self.playback

@@ -32,6 +32,10 @@ class JitterConfig:
     """Depth above target at which the oldest audio is dropped back to the target."""
     starve_grace_frames: int = 25
     """Dry frames (500 ms) after which a gap counts as the end of a talk spurt."""
+    excess_frames: int = 2
+    """Depth above target that, held for ``excess_hold_frames``, makes it drop a frame."""
+    excess_hold_frames: int = 50
+    """1 s: a burst after a stall is absorbed, then latency converges back to the target."""
     calm_frames_to_shrink: int = 500
     """Frames played without an underrun (10 s at 20 ms) before the target shrinks by one."""
     capacity_frames: int = 100
@@ -61,6 +65,7 @@ class JitterBuffer:
         self.dropped_samples = 0
         self._calm = 0
         self._starved = 0
+        self._excess_run = 0
         self._arrivals: deque[tuple[int, float]] = deque()
         self.last_frame_arrival: float | None = None
 
@@ -109,6 +114,16 @@ class JitterBuffer:
             return None
         if self.state is not JitterState.PLAYING:
             return None
+        if self._ring.available > (self._target + self.config.excess_frames) * fs:
+            self._excess_run += 1
+            if self._excess_run >= self.config.excess_hold_frames:
+                # Audio that arrived in a burst would otherwise stay late for the whole call.
+                self._ring.skip(fs)
+                self.overruns += 1
+                self.dropped_samples += fs
+                self._excess_run = 0
+        else:
+            self._excess_run = 0
         frame = np.zeros(fs, dtype=np.float32)
         got = self._ring.read_into(frame)
         self.last_frame_arrival = self._arrival_of(self._ring.consumed)

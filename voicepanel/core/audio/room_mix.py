@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from voicepanel.core.audio.jitter import JitterBuffer, JitterConfig, JitterStats
+from voicepanel.core.audio.jitter import JitterBuffer, JitterConfig, JitterState, JitterStats
 from voicepanel.core.audio.meters import Level, LevelMeter
 from voicepanel.core.audio.mixer import Mixer
 from voicepanel.core.audio.pcm import from_pcm16
@@ -69,6 +69,14 @@ class RoomMix:
     def remove(self, peer_id: str) -> None:
         self.peers.pop(peer_id, None)
         self.mixer.remove(peer_id)
+
+    def ready(self) -> bool:
+        """Every peer that is playing has a whole frame queued."""
+        return all(
+            p.jitter.depth >= self.frame_size
+            for p in self.peers.values()
+            if p.jitter.state is JitterState.PLAYING
+        )
 
     def next_frame(self) -> MixedFrame:
         frames: dict[str, Samples] = {}

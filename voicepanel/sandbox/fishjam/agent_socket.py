@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from fishjam.events._protos.fishjam import (
     AgentRequest,
     AgentRequestAddTrack,
@@ -21,11 +21,11 @@ from fishjam.events._protos.fishjam import (
     AgentRequestTrackData,
     AgentResponse,
     AgentResponseAuthenticated,
-    AgentResponseTrackData,
 )
 from fishjam.events._protos.fishjam.notifications import TrackEncoding, TrackType
 
 from voicepanel.sandbox.fishjam.audio import RateConverter
+from voicepanel.sandbox.fishjam.fastwire import decode_track_data, encode_track_data
 from voicepanel.sandbox.fishjam.outbox import Outbox
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
 from voicepanel.sandbox.fishjam.wire import (
@@ -65,7 +65,12 @@ class AgentSocket:
         try:
             peer = await self._authenticate()
             while True:
-                self._handle(peer, *parse_frame(await self._ws.receive(), AgentRequest))
+                msg = await self._ws.receive()
+                fast = decode_track_data(msg.data) if msg.type is WSMsgType.BINARY else None
+                if fast is not None:
+                    self._on_track_data(peer, *fast)
+                else:
+                    self._handle(peer, *parse_frame(msg, AgentRequest))
         except Closed:
             pass
         except BadFrame as bad:
@@ -104,10 +109,7 @@ class AgentSocket:
             raise Closed()
         room = self._state.rooms[peer.room_id]
         if isinstance(value, AgentRequestTrackData):
-            if value.track_id in peer.tracks:
-                room.playout.push(value.track_id, value.data)
-            else:
-                log.debug("agent %s sent data for unknown track %s", peer.id, value.track_id)
+            self._on_track_data(peer, value.track_id, value.data)
         elif isinstance(value, AgentRequestAddTrack):
             self._add_track(peer, value)
         elif isinstance(value, AgentRequestInterruptTrack):
@@ -116,6 +118,14 @@ class AgentSocket:
         elif isinstance(value, AgentRequestRemoveTrack):
             self._state.remove_track(peer, value.track_id)
         # auth_request again and capture_image (no video here) need no answer.
+
+    def _on_track_data(self, peer: Peer, track_id: str, data: bytes) -> None:
+        if peer.deleted:
+            raise Closed()
+        if track_id in peer.tracks:
+            self._state.rooms[peer.room_id].playout.push(track_id, data)
+        else:
+            log.debug("agent %s sent data for unknown track %s", peer.id, track_id)
 
     def _add_track(self, peer: Peer, request: AgentRequestAddTrack) -> None:
         track, codec = request.track, request.codec_params
@@ -155,8 +165,7 @@ class AgentSocket:
             converter = RateConverter(track.sample_rate, self._peer.output_rate)
             self._converters[track.id] = converter
         for chunk in converter.feed(frame):
-            data = AgentResponseTrackData(peer_id=track.peer_id, track=track.proto, data=chunk)
-            self._outbox.send(bytes(AgentResponse(track_data=data)))
+            self._outbox.send(encode_track_data(track.wire_prefix, chunk))
 
     def close(self, reason: str) -> None:
         self._outbox.close(WSCloseCode.OK, reason)

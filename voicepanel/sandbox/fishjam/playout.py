@@ -2,9 +2,8 @@
 
 Agents send audio as fast as they like; each track's timer releases one 20 ms frame when it
 is due. Due times advance by exactly the audio released (absolute monotonic deadlines, so
-the rate never drifts), and a frame that arrives after its track ran dry goes out at once,
-but never sooner than the end of the previous frame. Tracks are timed independently, so
-a paced sender's frame waits for nobody else's.
+the rate never drifts); a frame that arrives after its track ran dry goes out at once.
+Tracks are timed independently, so a paced sender's frame waits for nobody else's.
 """
 
 from __future__ import annotations
@@ -13,16 +12,15 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from voicepanel.sandbox.fishjam.audio import FRAME_S, SAMPLE_BYTES, frame_bytes, to_mono
+from voicepanel.sandbox.fishjam.audio import SAMPLE_BYTES, frame_bytes, to_mono
 
 log = logging.getLogger(__name__)
 
 # Ten minutes of queued audio per track is far beyond any real turn; past it the
 # oldest audio is dropped so a runaway sender cannot exhaust memory.
 MAX_QUEUED_S = 600.0
-# After a stall longer than this (a busy loop, a suspended laptop) the clock restarts from
-# now instead of bursting the backlog out to catch up.
-MAX_LAG_S = 0.2
+# How far behind its schedule a track may run before the schedule moves instead: one frame.
+JITTER_ALLOWANCE_S = 0.02
 
 FrameSink = Callable[[str, bytes], None]
 
@@ -75,7 +73,6 @@ class TrackPlayer:
         self._loop = asyncio.get_running_loop()
         self._next_due = float("-inf")
         self._timer: asyncio.TimerHandle | None = None
-        self._continuing = False
 
     @property
     def queue(self) -> TrackQueue:
@@ -84,7 +81,6 @@ class TrackPlayer:
     def push(self, pcm: bytes) -> None:
         self._queue.push(pcm)
         if self._queue and self._timer is None:
-            self._continuing = False
             self._timer = self._loop.call_at(max(self._loop.time(), self._next_due), self._emit)
 
     def stop(self) -> None:
@@ -97,19 +93,17 @@ class TrackPlayer:
         frame = self._queue.pop_frame()
         if frame is None:
             return
-        now = self._loop.time()
-        # Continuing playback keeps the absolute schedule (timer lateness never adds up);
-        # after the track ran dry, the frame starts now.
-        start = self._next_due if self._continuing else max(now, self._next_due)
-        if start < now - MAX_LAG_S:
-            start = now
+        # A frame starts where the previous one ended (absolute schedule: timer lateness
+        # never adds up), but never more than JITTER_ALLOWANCE_S in the past: after a
+        # stall or a late frame the track catches up by at most that much, so a paced
+        # sender's network jitter does not pile up as delay, and no backlog bursts out.
+        start = max(self._next_due, self._loop.time() - JITTER_ALLOWANCE_S)
         self._next_due = start + len(frame) / SAMPLE_BYTES / self._queue.sample_rate
         try:
             self._sink(self._track_id, frame)
         except Exception:
             log.exception("delivering a frame of track %s failed", self._track_id)
-        self._continuing = bool(self._queue)
-        if self._continuing:
+        if self._queue:
             self._timer = self._loop.call_at(self._next_due, self._emit)
 
 

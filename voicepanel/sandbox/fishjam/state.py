@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from voicepanel.sandbox.fishjam import notifications as n
 from voicepanel.sandbox.fishjam.errors import Conflict, NotFound
+from voicepanel.sandbox.fishjam.fastwire import track_data_prefix
 from voicepanel.sandbox.fishjam.notifications import NotificationBus
 from voicepanel.sandbox.fishjam.playout import RoomPlayout
 
@@ -69,6 +70,11 @@ class Track:
     @cached_property
     def proto(self) -> n.ProtoTrack:
         return n.proto_track(self.id, self.type, self.metadata_json)
+
+    @cached_property
+    def wire_prefix(self) -> bytes:
+        """This track's `AgentResponseTrackData` fields other than the audio, encoded."""
+        return track_data_prefix(self.peer_id, self.proto)
 
 
 @dataclass

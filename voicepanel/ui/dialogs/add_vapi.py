@@ -72,10 +72,12 @@ def check_assistant_config(text: str) -> str:
         if key in config and not isinstance(config[key], dict):
             return f'"{key}" must be a JSON object.'
     for key in _SECOND_FIELDS:
-        value = config.get(key)
-        if key in config and (isinstance(value, bool) or not isinstance(value, int | float)):
+        if key not in config:
+            continue
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
             return f'"{key}" must be a number of seconds.'
-        if key in config and value <= 0:
+        if value <= 0:
             return f'"{key}" must be more than 0.'
     return ""
 

@@ -43,6 +43,7 @@ class FormDialog(QDialog):
         self._submit = submit
         self.result_value: Any = None
         self._errors: dict[str, QLabel] = {}
+        self._submitting = False
 
         self.outer = QVBoxLayout(self)
         self.outer.setSpacing(10)
@@ -128,11 +129,21 @@ class FormDialog(QDialog):
             self.accept()
             return
         self.banner.hide()
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self._submitting = True
         try:
-            with self.busy.busy(self.ok_button, self.fields):
+            with self.busy.busy(self.ok_button, cancel, self.fields):
                 self.result_value = await self._submit(value)
         except Exception as error:  # noqa: BLE001 - shown here, cause logged
             self.banner.show_error(error)
             log_failure(error)
             return
+        finally:
+            self._submitting = False
         self.accept()
+
+    def reject(self) -> None:
+        # Closing while the action runs would leave it reporting to a deleted dialog;
+        # the action is bounded by the gateways' timeouts, so waiting is short.
+        if not self._submitting:
+            super().reject()

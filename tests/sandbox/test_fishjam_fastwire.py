@@ -1,0 +1,51 @@
+"""The hand-rolled track-data encoding is byte for byte what the SDK's betterproto makes."""
+
+from __future__ import annotations
+
+import pytest
+from fishjam.events._protos.fishjam import (
+    AgentRequest,
+    AgentRequestAddTrack,
+    AgentRequestTrackData,
+    AgentResponse,
+    AgentResponseTrackData,
+)
+from fishjam.events._protos.fishjam.notifications import Track, TrackType
+
+from voicepanel.sandbox.fishjam.fastwire import (
+    decode_track_data,
+    encode_track_data,
+    track_data_prefix,
+)
+
+
+@pytest.mark.parametrize("size", [1, 127, 128, 640, 960, 70_000])
+def test_outgoing_track_data_matches_betterproto(size: int) -> None:
+    track = Track(id="t" * 32, type=TrackType.TRACK_TYPE_AUDIO, metadata='{"a": 1}')
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    expected = bytes(
+        AgentResponse(track_data=AgentResponseTrackData(peer_id="p" * 32, track=track, data=data))
+    )
+    assert encode_track_data(track_data_prefix("p" * 32, track), data) == expected
+
+
+@pytest.mark.parametrize("size", [0, 1, 640, 70_000])
+def test_incoming_track_data_is_read_like_betterproto(size: int) -> None:
+    data = b"\x07" * size
+    frame = bytes(AgentRequest(track_data=AgentRequestTrackData(track_id="abc", data=data)))
+    assert decode_track_data(frame) == ("abc", data)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b"",
+        b"\x22",
+        b"\x22\x05\x0a\x10abc",  # length runs past the end
+        b"\x22\xff\xff\xff\xff\xff\xff\x01",
+        bytes(AgentRequest(add_track=AgentRequestAddTrack(track=Track(id="x")))),
+        bytes(AgentRequest(track_data=AgentRequestTrackData(track_id="a", data=b"d"))) + b"\x00",
+    ],
+)
+def test_anything_else_is_left_to_betterproto(frame: bytes) -> None:
+    assert decode_track_data(frame) is None
