@@ -71,7 +71,7 @@ def _dark_palette() -> Any:
 
 
 async def take(out: Path, dark: bool = False) -> None:
-    from PySide6.QtWidgets import QApplication, QLineEdit
+    from PySide6.QtWidgets import QLineEdit
 
     from voicepanel.app import build_window
     from voicepanel.core.fishjam_gateway import RoomSpec
@@ -79,8 +79,7 @@ async def take(out: Path, dark: bool = False) -> None:
     from voicepanel.ui.dialogs.create_room import CreateRoomDialog
     from voicepanel.ui.dialogs.profiles import ProfilesDialog
 
-    app = QApplication.instance()
-    window, host = build_window(app)
+    window, host = build_window()
     window.settings.first_run_done = True
     window.resize(*SIZE)
     window.show()

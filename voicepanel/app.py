@@ -52,6 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     group.add_argument("--profile", metavar="NAME", help="start on the saved profile NAME")
     parser.add_argument("--version", action="version", version=f"VoicePanel {__version__}")
+    # The installer's smoke test (packaging/README.md): open, create and delete a room, quit.
+    parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -137,7 +139,7 @@ def build_app() -> QApplication:
     return app
 
 
-def build_window(app: QApplication) -> tuple[MainWindow, WorkspaceHost]:
+def build_window() -> tuple[MainWindow, WorkspaceHost]:
     from voicepanel.session.profiles import ProfileStore, SecretStore
     from voicepanel.session.workspace import Workspace
     from voicepanel.ui.main_window import MainWindow
@@ -166,7 +168,13 @@ def choose_profile(args: argparse.Namespace, window: MainWindow) -> tuple[Profil
 
 
 async def run(
-    app: QApplication, window: MainWindow, host: WorkspaceHost, profile: Profile, notice: str
+    app: QApplication,
+    window: MainWindow,
+    host: WorkspaceHost,
+    profile: Profile,
+    notice: str = "",
+    *,
+    smoke: bool = False,
 ) -> int:
     """Runs until the person quits (or the session ends), then closes the workspace."""
     quit_event = asyncio.Event()
@@ -178,13 +186,19 @@ async def run(
         opening.add_done_callback(
             lambda _: window.feedback.tell(notice, "Open Profiles… to see the saved ones.")
         )
-    if os.environ.get(EXIT_WHEN_SHOWN_ENV):
-        await opening
-        print(f"VOICEPANEL_LIVE {time.time():.6f}", flush=True)
+    exit_code = 0
+    if smoke or os.environ.get(EXIT_WHEN_SHOWN_ENV):
+        opened = await opening
+        if smoke:
+            from voicepanel.smoke import smoke_test
+
+            exit_code = await smoke_test(host.workspace if opened else None, window.isVisible())
+        else:
+            print(f"VOICEPANEL_LIVE {time.time():.6f}", flush=True)
         quit_event.set()
     await quit_event.wait()
     await shutdown(window, host, opening)
-    return 0
+    return exit_code
 
 
 async def shutdown(
@@ -205,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     log_path = setup_logging(log_dir())
     log.info("VoicePanel %s starting; log at %s", __version__, log_path)
+    install_excepthook(lambda _error: None)  # logged from here on; shown once a window exists
     os.environ.setdefault("QT_API", "pyside6")
     tune_runtime()
     app = build_app()
@@ -214,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window, host = build_window(app)
+    window, host = build_window()
     banner: ErrorBanner = window.banner
     install_excepthook(banner.show_error)
     loop.set_exception_handler(_loop_exception_handler(banner.show_error))
@@ -229,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with loop:
             try:
-                return loop.run_until_complete(run(app, window, host, profile, notice))
+                return loop.run_until_complete(
+                    run(app, window, host, profile, notice, smoke=args.smoke_test)
+                )
             except RuntimeError as error:
                 # Qt quit on its own (the desktop session ended): the loop stopped under
                 # run(); start it once more just to close the workspace cleanly.

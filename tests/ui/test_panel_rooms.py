@@ -27,14 +27,15 @@ async def _create_room_through_dialog(window: Any, **fields: Any) -> str:
     assert dialog.ok_button.isEnabled()
     dialog.ok_button.click()
     new = await until(lambda: set(_room_ids(window)) - before, what="the room in the tree")
-    return next(iter(new))
+    room_id = next(iter(new))
+    await until(lambda: window.selected_key() == (room_id, None, None), what="it selected")
+    return room_id
 
 
 async def test_creating_a_room_through_the_dialog_shows_it_in_the_tree_and_the_log(
     panel: Any,
 ) -> None:
     room_id = await _create_room_through_dialog(panel, max_peers="4", room_type="audio_only")
-    await until(lambda: panel.selected_key() == (room_id, None, None), what="the new room selected")
     await until(lambda: "RoomCreated" in _kinds(panel), what="RoomCreated in the log")
     row = next(n for n in panel.notifications.model.notifications() if n.kind == "RoomCreated")
     assert row.room_id == room_id

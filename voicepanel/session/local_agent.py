@@ -1,8 +1,10 @@
 """LocalAgent: this computer joins a room as a Fishjam agent peer.
 
 The microphone (or a WAV file) goes into the room as a PCM16 track; every other peer's
-audio is jitter-buffered, mixed and played on the speaker; levels, jitter counters and
-per-turn voice-to-voice latency are reported through plain callbacks. Everything here
+audio is jitter-buffered, mixed and played on the speaker; what the speaker plays is
+removed from the microphone again (echo control), so the room never hears itself; levels,
+jitter counters, echo status and per-turn voice-to-voice latency are reported through
+plain callbacks. Everything here
 runs on the asyncio loop; the audio devices' callbacks only touch ring buffers
 (core/audio). A missing or failing device never takes the agent out of the room: it keeps
 receiving and recovers when a device is chosen again.
@@ -30,6 +32,7 @@ from voicepanel.core.audio.devices import (
     DeviceKind,
     list_devices,
 )
+from voicepanel.core.audio.echo import EchoControl, EchoMode, EchoStatus, stream_delay_ms
 from voicepanel.core.audio.latency import LatencySummary, Turn, TurnLatencyMeter
 from voicepanel.core.audio.meters import Level
 from voicepanel.core.audio.pcm import frame_samples, to_pcm16
@@ -95,6 +98,8 @@ class AgentLevels:
     input: Level
     transmitting: bool
     peers: tuple[PeerStrip, ...]
+    echo: EchoStatus | None = None
+    """Echo control's mode, how much echo it removes, and whether the mic is held back."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,11 @@ class LocalAgent:
         self.devices = DeviceAudio(sample_rate)
         self.inventory: DeviceInventory = DeviceInventory(AudioAvailability.NO_DEVICES)
         self.uplink = Uplink(sample_rate, self.frame_size)
+        self.echo = EchoControl(sample_rate, frame_ms=20)
+        """Far end: every mixed frame the speaker plays; near end: the microphone, before
+        the uplink's gain, mute, meter, VAD, recording and sending."""
+        self.uplink.microphone_filter = self.echo.near
+        self.uplink.filter_held = lambda: self.echo.pending_samples
         self.room = RoomMix(sample_rate, self.frame_size)
         self.latency = TurnLatencyMeter()
         self.probe: PipelineProbe | None = None
@@ -130,8 +140,8 @@ class LocalAgent:
         self.status = AgentStatus(AgentState.IDLE)
         self.peer_kinds: dict[str, str] = {}
         self.far_end_tap: Callable[[Samples], None] | None = None
-        """Sees every mixed frame as it goes to the speaker (an echo canceller's far end;
-        its near end is ``uplink.microphone_filter``)."""
+        """Sees every mixed frame as it goes to the speaker, whether one is open or not
+        (``echo`` gets them only while one is)."""
 
         self.on_status: Callbacks[AgentStatus] = Callbacks("agent status")
         self.on_levels: Callbacks[AgentLevels] = Callbacks("agent levels")
@@ -185,6 +195,7 @@ class LocalAgent:
             self.uplink.meter.take(),
             self.uplink.controls.transmitting and has_source,
             tuple(self._strip(s) for s in self.room.snapshot()),
+            self.echo.status(),
         )
 
     # -- joining and leaving -------------------------------------------------------------
@@ -370,6 +381,7 @@ class LocalAgent:
 
     def disable_output(self) -> None:
         self.devices.close_output()
+        self.echo.set_output_device_name("")
         self._announce_devices()
 
     def _open(self, kind: DeviceKind, key: str | None) -> bool:
@@ -404,8 +416,25 @@ class LocalAgent:
             self.on_error.emit(exc)
             self._announce_devices()
             return False
+        if kind is DeviceKind.OUTPUT:
+            self.echo.set_output_device_name(device.name)
+        self._hint_echo_delay()
+        # Another microphone or speaker is another echo path: learn it afresh.
+        self.echo.devices_changed()
         self._announce_devices()
         return True
+
+    def _hint_echo_delay(self) -> None:
+        """Tells the canceller roughly how late the speaker's sound reaches the microphone:
+        the speaker's queue and latency, then the microphone's (it finds the rest)."""
+        capture, playback = self.devices.capture, self.devices.playback
+        if capture is None or playback is None:
+            return
+        self.echo.set_stream_delay_ms(
+            stream_delay_ms(
+                capture.latency_s, playback.latency_s, output_buffered_s=self.devices.lead_s
+            )
+        )
 
     def _announce_devices(self) -> None:
         self.on_devices.emit(self.device_status())
@@ -443,6 +472,16 @@ class LocalAgent:
 
     def set_peer_muted(self, peer_id: str, muted: bool) -> None:
         self.room.mixer.set_muted(peer_id, muted)
+
+    def set_echo_mode(self, mode: EchoMode) -> None:
+        """Cancel (full duplex), half-duplex (the mic is held back while the room talks)
+        or off (a headset needs nothing)."""
+        self.echo.set_mode(mode)
+
+    def set_echo_stages(self, **stages: bool) -> None:
+        """E.g. ``set_echo_stages(ns=False, agc=True)``: noise suppression, high-pass
+        filter, automatic gain control, echo cancellation itself."""
+        self.echo.set_stages(**stages)
 
     async def interrupt(self) -> None:
         """Drops what this agent sent that the room has not played yet, and the file."""
@@ -510,10 +549,13 @@ class LocalAgent:
 
     def _check_devices(self) -> None:
         lost = self.devices.check()
-        for _kind, error in lost:
+        for kind, error in lost:
             self.on_error.emit(error)
+            if kind is DeviceKind.OUTPUT:
+                self.echo.set_output_device_name("")
         if lost:
             self._announce_devices()
+        self._hint_echo_delay()
 
     async def _send_local(self, now: float) -> None:
         captured = self.devices.read_input()
@@ -561,6 +603,9 @@ class LocalAgent:
             if self.probe is not None and playback is not None:
                 self.probe.mixed(playback.ring.written, mixed.oldest_arrival)
             self.devices.write_output(mixed.mix)
+            if playback is not None:
+                # Silence too: the canceller counts speaker and microphone frames in step.
+                self.echo.far(mixed.mix)
             if self.far_end_tap is not None:
                 self.far_end_tap(mixed.mix)
             turn = self.latency.remote(mixed.mix, heard_at, self.frame_s)

@@ -26,7 +26,7 @@ from qasync import asyncSlot
 from voicepanel.core.vapi_gateway import ended_reason_group
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
-from voicepanel.ui.labels import CopyableId, shrinkable
+from voicepanel.ui.labels import CopyableId, alive, shrinkable
 from voicepanel.ui.state_style import Tone, dot_icon
 
 Say = Callable[[str, str, bool], Awaitable[None]]  # (call_id, text, end_after)
@@ -226,7 +226,10 @@ class VapiCallCard(QFrame):
                 await self._say(self.record.id, text, self.end_after.isChecked())
         except Exception as error:  # noqa: BLE001 - shown on the card, cause logged
             log_failure(error)
-            self.banner.show_error(error)
+            if alive(self):
+                self.banner.show_error(error)
+            return
+        if not alive(self):
             return
         self.line.clear()
         self.said.setText(f"Said: “{text}”")
@@ -240,7 +243,8 @@ class VapiCallCard(QFrame):
                 await self._end(self.record.id)
         except Exception as error:  # noqa: BLE001 - shown on the card, cause logged
             log_failure(error)
-            self.banner.show_error(error)
+            if alive(self):
+                self.banner.show_error(error)
 
 
 def _set_row_visible(form: QFormLayout, field: QWidget, visible: bool) -> None:

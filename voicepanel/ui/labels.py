@@ -1,10 +1,18 @@
-"""Small label helpers shared by the panes: ids to copy, and labels that may shrink."""
+"""Small widget helpers shared by the panes: ids to copy, labels that may shrink, and a
+check that a widget still exists after an await."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+
+
+def alive(obj: QObject) -> bool:
+    """False once Qt has deleted the object: a coroutine that awaited the network must
+    check this before touching the widget it started from (it may have been closed)."""
+    return shiboken6.isValid(obj)
 
 
 def shrinkable(label: QLabel) -> None:

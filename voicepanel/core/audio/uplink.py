@@ -1,5 +1,6 @@
-"""The local side before it goes to the room: microphone or WAV file, input gain, mute,
-push-to-talk, the input meter, and cutting into 20 ms frames with the time each was said."""
+"""The local side before it goes to the room: microphone or WAV file, a filter on the
+microphone (echo cancellation), input gain, mute, push-to-talk, the input meter, and
+cutting into 20 ms frames with the time each was said."""
 
 from __future__ import annotations
 
@@ -74,12 +75,16 @@ class Uplink:
         self._file_frames = 0
         self._last_end: float | None = None
         self.microphone_filter: Callable[[Samples], Samples] | None = None
-        """Applied to each microphone frame before gain (echo cancellation plugs in here)."""
+        """Applied to the microphone's new samples before anything else: framing, gain,
+        mute, the meter (echo cancellation plugs in here). It sees every captured sample,
+        also while a file stands in for the microphone, and may hold some back to make
+        whole frames of its own: ``filter_held`` says how many."""
+        self.filter_held: Callable[[], int] = _nothing_held
 
     @property
     def pending(self) -> int:
-        """Microphone samples held back until the next whole frame."""
-        return self._framer.pending
+        """Microphone samples held back until the next whole frame (the filter's too)."""
+        return self._framer.pending + self.filter_held()
 
     def play_file(self, samples: Samples, loop: bool) -> None:
         self.file = FileSource(samples, self.frame_size, loop)
@@ -113,17 +118,20 @@ class Uplink:
         """Whole frames of new microphone audio; none while a file stands in for it."""
         if captured is None:
             return []
-        frames = self._framer.push(captured.samples)
+        samples = captured.samples
+        if self.microphone_filter is not None:
+            # Before the file check: an echo canceller must follow the microphone without
+            # gaps, in step with the speaker, or it would have to learn the room again.
+            samples = self.microphone_filter(samples)
+        frames = self._framer.push(samples)
         if self.file is not None:
             return []
-        # The newest sample held (the framer's pending tail included) was said at end_time.
-        last_end = captured.end_time - self._framer.pending / self.rate
+        # The newest sample held (the framer's and the filter's pending tails included)
+        # was said at end_time.
+        last_end = captured.end_time - self.pending / self.rate
         count = len(frames)
-        cleaned = self.microphone_filter
         return [
-            self._finish(
-                cleaned(frame) if cleaned else frame, last_end - (count - i) * self.frame_s
-            )
+            self._finish(frame, last_end - (count - i) * self.frame_s)
             for i, frame in enumerate(frames)
         ]
 
@@ -160,3 +168,7 @@ class Uplink:
         if controls.transmitting:
             return OutgoingFrame(frame, at, True)
         return OutgoingFrame(np.zeros_like(frame), at, False)
+
+
+def _nothing_held() -> int:
+    return 0

@@ -25,6 +25,7 @@ from qasync import asyncSlot
 from voicepanel.ui.dialogs.add_peer import parse_json_object, subscribe_mode_box
 from voicepanel.ui.dialogs.form_dialog import FormDialog, Submit
 from voicepanel.ui.error_banner import log_failure
+from voicepanel.ui.labels import alive
 
 ListAssistants = Callable[[], Awaitable[list[Any]]]
 
@@ -187,9 +188,13 @@ class AddVapiDialog(FormDialog):
                 found = await self._list_assistants()
         except Exception as error:  # noqa: BLE001 - shown in the dialog, cause logged
             log_failure(error)
+            if not alive(self):
+                return
             self.assistants.clear()
             self.banner.show_error(error)
             self.use_inline.setChecked(True)
+            return
+        if not alive(self):
             return
         self.assistants.clear()
         for assistant in found:

@@ -20,6 +20,7 @@ from qasync import asyncSlot
 
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
+from voicepanel.ui.labels import alive
 
 Refresh = Callable[[], Awaitable[str]]
 
@@ -104,7 +105,10 @@ class PeerTokenDialog(QDialog):
                 token = await self._refresh()
         except Exception as error:  # noqa: BLE001 - shown here, cause logged
             log_failure(error)
-            self.banner.show_error(error)
+            if alive(self):
+                self.banner.show_error(error)
+            return
+        if not alive(self):
             return
         self.token_edit.setText(token)
         self.token_edit.setCursorPosition(0)

@@ -32,6 +32,7 @@ from voicepanel.session.profiles import (
 )
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
+from voicepanel.ui.labels import alive
 from voicepanel.ui.state_style import Tone, tone_colour
 
 NEW_PROFILE = "New profile"
@@ -287,8 +288,11 @@ class ProfilesDialog(QDialog):
                 result = await check_profile(profile, self.token.text(), self.vapi_key.text())
         except Exception as error:  # noqa: BLE001 - shown here, cause logged
             log_failure(error)
-            self.check_result.clear()
-            self.banner.show_error(error)
+            if alive(self):
+                self.check_result.clear()
+                self.banner.show_error(error)
+            return
+        if not alive(self):
             return
         self.check_result.setText(
             _result_line("Fishjam", result.fishjam_ok, result.fishjam_text)
