@@ -77,6 +77,7 @@ async def take(out: Path, dark: bool = False) -> None:
     from voicepanel.core.fishjam_gateway import RoomSpec
     from voicepanel.session.profiles import SANDBOX_PROFILE
     from voicepanel.ui.dialogs.create_room import CreateRoomDialog
+    from voicepanel.ui.dialogs.peer_token import PeerTokenDialog
     from voicepanel.ui.dialogs.profiles import ProfilesDialog
 
     window, host = build_window()
@@ -131,6 +132,24 @@ async def take(out: Path, dark: bool = False) -> None:
     await _settle()
     dialog.grab().save(str(out / "create-room-dialog.png"))
     dialog.close()
+
+    peer, token = await ws.create_peer(demo.id, {"name": "Carol"}, "auto")
+    tokens = PeerTokenDialog(
+        demo.id, peer.id, token, lambda: ws.refresh_peer_token(demo.id, peer.id), window
+    )
+    # The token is shown to the person who asked for it, never to a screenshot's readers.
+    tokens.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+    tokens.status.setText("Copied to the clipboard.")
+    tokens.show()
+    await _settle()
+    assert token not in tokens.token_edit.displayText()
+    tokens.grab().save(str(out / "peer-token.png"))
+    tokens.close()
+
+    welcome = window.show_welcome()
+    await _settle()
+    welcome.grab().save(str(out / "first-run.png"))
+    welcome.close()
 
     profiles = ProfilesDialog(window.profiles, window.secrets, SANDBOX_PROFILE, window)
     profiles.add_profile()

@@ -110,10 +110,13 @@ async def test_a_manual_listener_hears_nothing_until_it_subscribes(
     manual = await new_agent(fishjam_client, room.id, mode="manual")
     async with speaker.connect() as s, witness.connect() as w, manual.connect() as m:
         heard_by_manual = bytearray()
+        heard_enough = asyncio.Event()
 
         async def listen_manual() -> None:
             async for message in m.receive():
                 heard_by_manual.extend(message.data)
+                if len(heard_by_manual) >= 0.25 * 16000 * 2:
+                    heard_enough.set()
 
         manual_task = asyncio.create_task(listen_manual())
         track = await s.add_track(OutgoingAudioTrackOptions())
@@ -124,19 +127,19 @@ async def test_a_manual_listener_hears_nothing_until_it_subscribes(
         await run(fishjam_client.subscribe_peer, room.id, manual.id, speaker.id)
         await track.send_chunk(tone(440, 0.3, 16000))
         await receive_audio(w, int(0.3 * 16000) * 2)
-        await asyncio.wait_for(_until(lambda: len(heard_by_manual) >= 0.25 * 16000 * 2), 5)
+        await asyncio.wait_for(heard_enough.wait(), 5)
         manual_task.cancel()
 
 
 async def test_subscribing_to_a_track_lets_a_manual_listener_hear_it(
-    fishjam_client: FishjamClient,
+    fishjam_client: FishjamClient, fishjam_notifications: NotificationLog
 ) -> None:
     room = await run(fishjam_client.create_room)
     speaker = await new_agent(fishjam_client, room.id)
     manual = await new_agent(fishjam_client, room.id, mode="manual")
     async with speaker.connect() as s, manual.connect() as m:
         track = await s.add_track(OutgoingAudioTrackOptions())
-        await _until_peer_has_track(fishjam_client, room.id, speaker.id)
+        await fishjam_notifications.wait_kind("TrackAdded", peer_id=speaker.id)
         await run(fishjam_client.subscribe_tracks, room.id, manual.id, [track.id])
         await track.send_chunk(tone(440, 0.4, 16000))
         heard = await receive_audio(m, int(0.3 * 16000) * 2)
@@ -187,6 +190,18 @@ async def test_an_agent_that_disconnects_can_come_back_with_the_same_token(
         assert peer.status.value == "connected"
 
 
+async def test_a_second_connection_with_the_same_token_is_refused(
+    fishjam_client: FishjamClient,
+) -> None:
+    room = await run(fishjam_client.create_room)
+    agent = await new_agent(fishjam_client, room.id)
+    async with agent.connect():
+        with pytest.raises(AgentAuthError) as refused:
+            async with agent.connect():
+                pass
+    assert refused.value.reason == "peer already connected"
+
+
 async def test_deleting_an_agent_closes_its_socket(fishjam_client: FishjamClient) -> None:
     room = await run(fishjam_client.create_room)
     agent = await new_agent(fishjam_client, room.id)
@@ -213,20 +228,3 @@ async def test_an_agent_never_hears_itself(fishjam_client: FishjamClient) -> Non
         await receive_audio(w, int(0.4 * 16000) * 2)
         task.cancel()
     assert heard_by_self == b""
-
-
-async def _until(condition) -> None:  # type: ignore[no-untyped-def]
-    while not condition():
-        await asyncio.sleep(0.01)
-
-
-async def _until_peer_has_track(client: FishjamClient, room_id: str, peer_id: str) -> None:
-    async def has_track() -> bool:
-        room = await run(client.get_room, room_id)
-        return any(p.id == peer_id and p.tracks for p in room.peers)
-
-    for _ in range(500):
-        if await has_track():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the track never appeared")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from voicepanel.sandbox.fishjam.outbox import Outbox
+from voicepanel.sandbox.fishjam.outbox import Outbox, Overflow
 
 
 class StuckSocket:
@@ -74,3 +74,12 @@ async def test_a_close_goes_out_after_what_was_already_queued() -> None:
     assert sent == [b"a", "b"]
     assert socket.closed_with == (1000, b"bye")
     await outbox.stop()
+
+
+async def test_a_listener_that_never_reads_audio_keeps_only_the_newest_frames() -> None:
+    socket = StuckSocket()
+    outbox = Outbox(socket, "test socket", max_queued=3, overflow=Overflow.DROP_OLDEST)
+    for n in range(10):
+        outbox.send(bytes([n]))
+    assert not outbox.closing
+    assert [outbox._queue.get_nowait() for _ in range(3)] == [b"\x07", b"\x08", b"\x09"]

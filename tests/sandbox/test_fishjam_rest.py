@@ -253,3 +253,15 @@ async def test_unknown_fields_are_ignored(sandbox: Sandbox) -> None:
         assert response.status == 201
         room = (await response.json())["data"]["room"]
     assert room["config"]["maxPeers"] == 2
+
+
+def test_the_blocking_sdk_works_against_a_sandbox_on_its_own_thread(
+    threaded_sandbox: Sandbox,
+) -> None:
+    client = FishjamClient(threaded_sandbox.fishjam_url, threaded_sandbox.config.token)
+    client.check_credentials()
+    room = client.create_room(RoomOptions(max_peers=2))
+    peer, token = client.create_peer(room.id)
+    assert [p.id for p in client.get_room(room.id).peers] == [peer.id] and token
+    client.delete_room(room.id)
+    assert client.get_all_rooms() == []

@@ -32,6 +32,7 @@ class ScriptedCall:
     heard: bytearray = field(default_factory=bytearray)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     heard_more: asyncio.Event = field(default_factory=asyncio.Event)
+    hung_up: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def get_call(self, request: web.Request) -> web.Response:
         transport = {
@@ -51,6 +52,7 @@ class ScriptedCall:
             if message.type is WSMsgType.BINARY:
                 self.heard.extend(message.data)
                 self.heard_more.set()
+        self.hung_up.set()
         return ws
 
     async def wait_heard(self, seconds: float) -> None:
@@ -135,12 +137,16 @@ async def test_the_call_hears_one_speaker_at_a_time(rig: Rig) -> None:
     first = await run(rig.client.create_agent, room.id)
     second = await run(rig.client.create_agent, room.id)
     async with first.connect() as a, second.connect() as b:
+        # Agents read what they hear, as real ones do (an unread socket closes slowly).
+        readers = [asyncio.create_task(_drain(s)) for s in (a, b)]
         await join_call(rig, room.id)
         a_track = await a.add_track(OutgoingAudioTrackOptions())
         b_track = await b.add_track(OutgoingAudioTrackOptions())
         await a_track.send_chunk(tone(440, 1.0, 16000))
         await b_track.send_chunk(tone(660, 1.0, 16000))  # talks over the first speaker
         await rig.call.wait_heard(0.9)
+        for reader in readers:
+            reader.cancel()
 
     heard = np.frombuffer(bytes(rig.call.heard), dtype="<i2").astype(np.float64)
     spectrum = np.abs(np.fft.rfft(heard * np.hanning(heard.size)))
@@ -157,3 +163,21 @@ async def test_the_call_closing_removes_the_vapi_peer(rig: Rig) -> None:
     await rig.call.ws.close()
     await rig.notifications.wait_kind("PeerDisconnected", peer_id=peer_id)
     await rig.notifications.wait_kind("PeerDeleted", peer_id=peer_id)
+
+
+async def _drain(session) -> None:  # type: ignore[no-untyped-def]
+    async for _ in session.receive():
+        pass
+
+
+async def test_deleting_the_vapi_peer_hangs_up_its_call_socket(rig: Rig) -> None:
+    room = await run(rig.client.create_room)
+    peer_id = await join_call(rig, room.id)
+    assert rig.call.ws is not None
+    await run(rig.client.delete_peer, room.id, peer_id)
+    await asyncio.wait_for(rig.call.hung_up.wait(), 10)
+    assert rig.notifications.kinds(room.id)[-3:] == [
+        "TrackRemoved",
+        "PeerDisconnected",
+        "PeerDeleted",
+    ]

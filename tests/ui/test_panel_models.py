@@ -125,3 +125,13 @@ def test_a_change_in_one_room_redraws_only_that_room(qtbot: Any) -> None:
     model.sync({"r7"})
     assert touched == {"r7"}
     assert model.index(0, 2, model.index(7, 0)).data().startswith("disconnected")
+
+
+def test_peers_show_the_name_their_client_gave(qtbot: Any) -> None:
+    named = PeerInfo("p1", "webrtc", "connected", "auto", {"peer": {"name": "Alice"}}, (), {})
+    tree = RoomTree()
+    tree.replace_all([RoomInfo("r1", CONFIG, (named, _peer("p2")))])
+    model = RoomTreeModel(tree)
+    room = model.index(0, 0)
+    assert model.index(0, 0, room).data() == "Alice · p1"
+    assert model.index(1, 0, room).data() == "p2"

@@ -74,6 +74,9 @@ def test_pausing_holds_rows_and_resuming_loses_none(qtbot: Any) -> None:
     assert "5 waiting" in dock.summary.text()
     dock.pause_button.setChecked(False)
     assert dock.model.rowCount() == 8
+    dock.search_edit.setText("held-4")
+    qtbot.waitUntil(lambda: dock.proxy.rowCount() == 1, timeout=2000)  # after typing pauses
+    assert "1 shown of 8" in dock.summary.text()
     dock.clear_view()
     assert dock.model.rowCount() == 0
 
@@ -120,3 +123,21 @@ async def test_exports_parse_and_hold_no_secret(panel: Any, tmp_path: Path) -> N
     assert len(shown) == panel.notifications.proxy.rowCount()
     table = list(csv.DictReader(written["shown.csv"].splitlines()))
     assert table and "kind" in {k.lower() for k in table[0]}
+
+
+async def test_ctrl_e_asks_where_and_writes_the_shown_rows(panel: Any, tmp_path: Path) -> None:
+    from panel_helpers import find_top
+    from PySide6.QtWidgets import QFileDialog, QLineEdit
+
+    await panel.host.workspace.create_room(RoomSpec())
+    await until(lambda: panel.notifications.model.rowCount() >= 1, what="a notification")
+    panel.act_export.trigger()
+    dialog = await until(lambda: find_top(QFileDialog), what="the save dialog")
+    target = tmp_path / "bug-report.csv"
+    # As a person types it: selectFile() does not replace the suggested name here.
+    dialog.findChild(QLineEdit, "fileNameEdit").setText(str(target))
+    dialog.accept()
+    await until(lambda: target.exists() and target.stat().st_size > 0, what="the export")
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines()))
+    assert [r for r in rows if "RoomCreated" in r.values()]
+    await until(lambda: "Exported" in panel.banner.text, what="the confirmation")

@@ -72,3 +72,21 @@ async def test_a_vapi_peer_with_a_bad_call_shows_crashed_and_why_in_the_tree(pan
     assert state.startswith("crashed")
     assert index.data(0x0003).startswith("Crashed: ")  # ToolTipRole says why
     assert panel.details.kind == "peer"
+
+
+async def test_the_starter_template_starts_a_call_through_the_dialog(panel: Any) -> None:
+    room = await panel.host.workspace.create_room(RoomSpec())
+    panel.select_key((room.id, None, None))
+    panel.act_add_vapi.trigger()
+    dialog = await until(lambda: find_top(AddVapiDialog), what="the VAPI dialog")
+    dialog.use_starter()
+    assert dialog.use_inline.isChecked() and dialog.ok_button.isEnabled()
+    dialog.config.setPlainText('{"name": 1}')
+    assert not dialog.ok_button.isEnabled()
+    assert "text" in dialog.error_text("config")
+    dialog.use_starter()
+    dialog.auto_close.setChecked(False)
+    dialog.ok_button.click()
+    card = await until(lambda: next(iter(panel.calls.cards.values()), None), 30, "a call card")
+    assert card.record.room_id == room.id
+    assert card.record.call.assistant_name in ("Demo assistant", None)

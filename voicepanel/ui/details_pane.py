@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from voicepanel.ui.labels import CopyableId
-from voicepanel.ui.state_style import Tone, peer_tone, tone_colour
+from voicepanel.ui.state_style import Tone, peer_tone, tint
 
 
 def pretty_json(value: Any) -> str:
@@ -32,17 +32,14 @@ def pretty_json(value: Any) -> str:
 class DetailsPane(QScrollArea):
     """Rebuilt when the selection changes, or when what it shows changed."""
 
-    def __init__(
-        self, actions: dict[str, list[QAction]] | None = None, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("detailsPane")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._actions = actions or {}
+        self._actions: dict[str, list[QAction]] = {}
         self._kind = ""
-        self._item: Any = None
         self._signature = ""
         self._show_placeholder()
 
@@ -57,12 +54,12 @@ class DetailsPane(QScrollArea):
 
     def show_item(self, kind: str, item: Any, context: dict[str, Any] | None = None) -> None:
         """Shows a RoomView ("room"), PeerView ("peer") or TrackView ("track"), or nothing."""
-        signature = f"{kind}|{_signature(item)}|{_signature(context)}"
+        # The values' reprs say whether anything shown changed since the last rebuild.
+        signature = f"{kind}|{item!r}|{context!r}"
         if signature == self._signature:
             return
         self._signature = signature
         self._kind = kind if item is not None else ""
-        self._item = item
         if item is None:
             self._show_placeholder()
             return
@@ -165,10 +162,6 @@ class DetailsPane(QScrollArea):
         self.setWidget(label)
 
 
-def _signature(value: Any) -> str:
-    return repr(value)
-
-
 def _heading(text: str) -> QLabel:
     label = QLabel(f"<b>{text}</b>")
     label.setContentsMargins(0, 6, 0, 0)
@@ -191,9 +184,7 @@ def _selectable(text: str) -> QLabel:
 
 def _state_label(text: str, tone: Tone) -> QLabel:
     label = QLabel(f"● {text}")
-    palette = label.palette()
-    palette.setColor(label.foregroundRole(), tone_colour(tone))
-    label.setPalette(palette)
+    tint(label, tone)
     return label
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
 from PySide6.QtCore import Qt, QTimer
@@ -74,15 +75,11 @@ class ErrorBanner(QFrame):
         self, message: str, hint: str = "", *, tone: Tone = Tone.BAD, timeout_ms: int = 0
     ) -> None:
         self._icon.setPixmap(dot_icon(tone, 14).pixmap(14, 14))
-        body = f"<b>{_escape(message)}</b>"
+        body = f"<b>{html.escape(message, quote=False)}</b>"
         if hint:
-            body += f"<br>{_escape(hint)}"
+            body += f"<br>{html.escape(hint, quote=False)}"
         self._text.setText(body)
         self._timer.stop()
         if timeout_ms:
             self._timer.start(timeout_ms)
         self.show()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -31,7 +31,7 @@ from voicepanel.ui.notifier_indicator import NotifierIndicator
 from voicepanel.ui.quit_prompt import ask_end_calls
 from voicepanel.ui.refresh_policy import RefreshBackoff
 from voicepanel.ui.room_actions import RoomActions
-from voicepanel.ui.room_tree_model import Key, NodeKeyRole, RoomTreeModel
+from voicepanel.ui.room_tree_model import Key, NodeKeyRole, RoomTreeModel, metadata_name
 from voicepanel.ui.rooms_pane import RoomsPane
 from voicepanel.ui.settings import UiSettings
 from voicepanel.ui.state_style import Tone
@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self.feedback = Feedback(self)
         self.busy = BusyIndicator(self)
-        self.tree_model = RoomTreeModel(parent=self)
+        self.tree_model = RoomTreeModel(parent=self, peer_name=self._peer_name)
         self.backoff = RefreshBackoff()
 
         self.banner = ErrorBanner()
@@ -307,7 +307,7 @@ class MainWindow(QMainWindow):
         self.calls.set_book(workspace.calls if workspace.has_vapi else None)
         bridge.notifications.connect(self.notifications.add_batch)
         bridge.tree_changed.connect(self._tree_changed)
-        bridge.calls_changed.connect(self.calls.sync)
+        bridge.calls_changed.connect(self._calls_changed)
         bridge.notifier_status.connect(self.notifier.set_status)
         self.notifier.set_status(workspace.notifier_status)
         self._update_counts()
@@ -369,6 +369,22 @@ class MainWindow(QMainWindow):
         self._show_details()
         self._update_counts()
         self._update_actions()
+
+    def _calls_changed(self) -> None:
+        self.calls.sync()
+        workspace = self._workspace()
+        if workspace is not None and workspace.has_vapi:
+            # VAPI peers are named after their assistant once the call is known.
+            self.tree_model.sync({r.room_id for r in workspace.calls.records if r.room_id})
+            self._show_details()
+
+    def _peer_name(self, peer: Any) -> str | None:
+        workspace = self._workspace()
+        if peer.type == "vapi" and workspace is not None and workspace.has_vapi:
+            record = workspace.calls.for_peer(peer.id)
+            if record is not None and record.call.assistant_name:
+                return record.call.assistant_name
+        return metadata_name(peer)
 
     def selected_key(self) -> Key | None:
         index = self.tree.currentIndex()

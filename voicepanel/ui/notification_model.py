@@ -21,7 +21,6 @@ from voicepanel.ui.state_style import Tone, tone_colour
 COLUMNS = ("Time", "Kind", "Room", "Peer", "Track", "Details")
 DEFAULT_ROW_CAP = 50_000
 NotificationRole = Qt.ItemDataRole.UserRole + 1
-SearchTextRole = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -86,8 +85,6 @@ class NotificationTableModel(QAbstractTableModel):
             return tone_colour(row.tone)
         if role == NotificationRole:
             return row.notification
-        if role == SearchTextRole:
-            return row.search
         return None
 
     def append(self, notifications: Sequence[Any]) -> None:
@@ -114,6 +111,11 @@ class NotificationTableModel(QAbstractTableModel):
 
     def notifications(self) -> list[Any]:
         return [r.notification for r in self._rows]
+
+    def row(self, row: int) -> tuple[Any, str]:
+        """(notification, lower-case search text) without a trip through Qt's data()."""
+        found = self._rows[row]
+        return found.notification, found.search
 
 
 class NotificationFilter(QSortFilterProxyModel):
@@ -152,17 +154,16 @@ class NotificationFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         if not self.active:
             return True
-        n = self.sourceModel().index(source_row, 0, source_parent).data(NotificationRole)
+        source = self.sourceModel()
+        assert isinstance(source, NotificationTableModel)
+        n, search = source.row(source_row)
         if self._kind and n.kind != self._kind:
             return False
         if self._room and self._room not in (n.room_id or ""):
             return False
         if self._peer and self._peer not in (n.peer_id or ""):
             return False
-        if self._text:
-            search = self.sourceModel().index(source_row, 0, source_parent).data(SearchTextRole)
-            return self._text in search
-        return True
+        return not self._text or self._text in search
 
     def shown(self) -> list[Any]:
         """The notifications the view shows, in order."""

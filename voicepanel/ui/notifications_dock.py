@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDir, Qt, QUrl
+from PySide6.QtCore import QDir, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -78,15 +78,15 @@ class NotificationsDock(QDockWidget):
         self.kind_box.setObjectName("kindFilter")
         self.kind_box.addItem(ALL_KINDS)
         self.kind_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.kind_box.currentTextChanged.connect(
-            lambda text: self.proxy.set_filters(kind="" if text == ALL_KINDS else text)
-        )
+        self.kind_box.currentTextChanged.connect(self._kind_changed)
         self.room_edit = _filter_edit("Room id", "roomFilter", 150)
-        self.room_edit.textChanged.connect(lambda t: self.proxy.set_filters(room=t))
         self.peer_edit = _filter_edit("Peer id", "peerFilter", 150)
-        self.peer_edit.textChanged.connect(lambda t: self.proxy.set_filters(peer=t))
         self.search_edit = _filter_edit("Search (Ctrl+F)", "searchFilter", 200)
-        self.search_edit.textChanged.connect(lambda t: self.proxy.set_filters(text=t))
+        # Typing re-filters once it pauses: each pass reads every row (up to 50,000).
+        self._typing = QTimer(self, singleShot=True, interval=150)
+        self._typing.timeout.connect(self.apply_text_filters)
+        for edit in (self.room_edit, self.peer_edit, self.search_edit):
+            edit.textChanged.connect(self._typing.start)
 
         self.pause_button = QToolButton()
         self.pause_button.setObjectName("pauseButton")
@@ -137,6 +137,17 @@ class NotificationsDock(QDockWidget):
             header.resizeSection(column, width)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         return table
+
+    def _kind_changed(self, text: str) -> None:
+        self.proxy.set_filters(kind="" if text == ALL_KINDS else text)
+        self._update_summary()
+
+    def apply_text_filters(self) -> None:
+        self._typing.stop()
+        self.proxy.set_filters(
+            room=self.room_edit.text(), peer=self.peer_edit.text(), text=self.search_edit.text()
+        )
+        self._update_summary()
 
     # -- live data ------------------------------------------------------------------------
 

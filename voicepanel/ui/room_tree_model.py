@@ -6,7 +6,7 @@ rows keep their identity: selection and expansion survive notifications.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,9 +36,16 @@ class _Node:
 class RoomTreeModel(QAbstractItemModel):
     """A Qt view of a RoomTree; call ``sync()`` when it changed."""
 
-    def __init__(self, tree: Any = None, parent: Any = None) -> None:
+    def __init__(
+        self,
+        tree: Any = None,
+        parent: Any = None,
+        peer_name: Callable[[Any], str | None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._tree = tree
+        # A person's name for a peer (metadata name, assistant name), shown before its id.
+        self.peer_name: Callable[[Any], str | None] = peer_name or metadata_name
         self._root = _Node(("", None, None), None)
         # Nodes removed in the last sync stay referenced a little longer: Qt may still
         # hold raw pointers to them in indexes it has not yet dropped.
@@ -85,6 +92,9 @@ class RoomTreeModel(QAbstractItemModel):
         item = self.lookup(node.key)
         if item is None:
             return None
+        if node.kind == "peer" and index.column() == 0 and role == Qt.ItemDataRole.DisplayRole:
+            name = self.peer_name(item)
+            return f"{name} · {item.id}" if name else item.id
         return _describe(node.kind, item, index.column(), role)
 
     # -- keeping in step with the RoomTree --------------------------------------------
@@ -188,6 +198,15 @@ class RoomTreeModel(QAbstractItemModel):
 
     def _node(self, index: _Index) -> _Node:
         return index.internalPointer() if index.isValid() else self._root
+
+
+def metadata_name(peer: Any) -> str | None:
+    """The "name" a client put in the peer's metadata, wherever the server keeps it."""
+    metadata = peer.metadata if isinstance(peer.metadata, dict) else {}
+    for place in (metadata.get("peer"), metadata.get("server"), metadata):
+        if isinstance(place, dict) and isinstance(place.get("name"), str) and place["name"]:
+            return str(place["name"])
+    return None
 
 
 def _state_name(peer: Any) -> str:

@@ -7,6 +7,7 @@ from functools import cache
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QWidget
 
 
 class Tone(Enum):
@@ -31,6 +32,14 @@ _COLOURS = {
 
 def tone_colour(tone: Tone) -> QColor:
     return QColor(_COLOURS[tone])
+
+
+def tint(widget: QWidget, tone: Tone) -> None:
+    """Draws the widget's text in the tone's colour (the rest of its palette stays the
+    system's)."""
+    palette = widget.palette()
+    palette.setColor(widget.foregroundRole(), tone_colour(tone))
+    widget.setPalette(palette)
 
 
 @cache

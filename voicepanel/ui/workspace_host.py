@@ -43,8 +43,8 @@ class WorkspaceHost(QObject):
             await self._close(end_calls)
             self.profile = profile
             self.opening.emit(profile)
-            workspace = self._make(profile)
             try:
+                workspace = self._make(profile)
                 await workspace.open()
             except Exception as error:  # noqa: BLE001 - reported through `failed`
                 log.warning("Could not open profile %s: %s", profile.name, error)

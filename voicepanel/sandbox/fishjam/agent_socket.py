@@ -26,7 +26,7 @@ from fishjam.events._protos.fishjam.notifications import TrackEncoding, TrackTyp
 
 from voicepanel.sandbox.fishjam.audio import RateConverter
 from voicepanel.sandbox.fishjam.fastwire import decode_track_data, encode_track_data
-from voicepanel.sandbox.fishjam.outbox import Outbox
+from voicepanel.sandbox.fishjam.outbox import Outbox, Overflow
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
 from voicepanel.sandbox.fishjam.wire import (
     AUTH_TIMEOUT_S,
@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 SAMPLE_RATES = (16000, 24000)
 CHANNELS = (1, 2)
 PCM16_ENCODINGS = (TrackEncoding.TRACK_ENCODING_UNSPECIFIED, TrackEncoding.TRACK_ENCODING_PCM16)
-# Frames an agent may have waiting (all tracks together) before it counts as too slow.
-MAX_QUEUED_FRAMES = 3000
+# Frames an agent may have waiting (all tracks together); beyond that the oldest go, so an
+# agent that only talks and never reads keeps working and memory stays bounded.
+MAX_QUEUED_FRAMES = 500
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
@@ -56,7 +57,7 @@ class AgentSocket:
     ) -> None:
         self._ws = ws
         self._state = state
-        self._outbox = Outbox(ws, "agent socket", MAX_QUEUED_FRAMES, abort)
+        self._outbox = Outbox(ws, "agent socket", MAX_QUEUED_FRAMES, abort, Overflow.DROP_OLDEST)
         self._peer: Peer | None = None
         self._converters: dict[str, RateConverter] = {}
 
@@ -162,10 +163,17 @@ class AgentSocket:
             return
         converter = self._converters.get(track.id)
         if converter is None:
+            self._forget_departed_tracks()
             converter = RateConverter(track.sample_rate, self._peer.output_rate)
             self._converters[track.id] = converter
         for chunk in converter.feed(frame):
             self._outbox.send(encode_track_data(track.wire_prefix, chunk))
+
+    def _forget_departed_tracks(self) -> None:
+        room = self._state.rooms.get(self._peer.room_id) if self._peer else None
+        if room is not None:
+            for track_id in [t for t in self._converters if room.track(t) is None]:
+                del self._converters[track_id]
 
     def close(self, reason: str) -> None:
         self._outbox.close(WSCloseCode.OK, reason)
@@ -176,9 +184,9 @@ class AgentSocket:
 
 def agent_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
     async def handle(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES)
+        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, compress=False)
         await ws.prepare(request)
-        with sockets.holding(ws):
+        with sockets.holding(ws, request):
             await AgentSocket(ws, state, aborter(request)).run()
         return ws
 

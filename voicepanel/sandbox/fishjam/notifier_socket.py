@@ -108,9 +108,9 @@ class NotifierSocket:
 
 def notifier_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
     async def handle(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
+        ws = web.WebSocketResponse(compress=False)
         await ws.prepare(request)
-        with sockets.holding(ws):
+        with sockets.holding(ws, request):
             await NotifierSocket(ws, state, aborter(request)).run()
         return ws
 

@@ -1,7 +1,9 @@
 """Per-socket outgoing queue: producers never wait, one writer task sends in order.
 
-A reader that falls hopelessly behind is dropped with a close reason instead of slowing
-the room, the notifier or anyone else down.
+A reader that falls hopelessly behind never slows the room, the notifier or anyone else:
+depending on the socket, its oldest queued messages are dropped (live audio, where stale
+frames are worthless) or it is disconnected with a close reason (notifications, where a
+gap would silently corrupt the client's view).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Protocol
 
 from aiohttp import WSCloseCode
@@ -23,6 +26,13 @@ class WebSocketLike(Protocol):
     async def send_bytes(self, data: bytes) -> None: ...
     async def send_str(self, data: str) -> None: ...
     async def close(self, *, code: int = ..., message: bytes = ...) -> bool: ...
+
+
+class Overflow(Enum):
+    """What to do when a reader is `max_queued` messages behind."""
+
+    DROP_OLDEST = "drop oldest"
+    DISCONNECT = "disconnect"
 
 
 @dataclass(frozen=True)
@@ -40,11 +50,14 @@ class Outbox:
         name: str,
         max_queued: int,
         abort: Callable[[], None] | None = None,
+        overflow: Overflow = Overflow.DISCONNECT,
     ) -> None:
         self._ws = ws
         self._name = name
         self._max = max_queued
         self._abort = abort
+        self._overflow = overflow
+        self._dropped = 0
         self._queue: asyncio.Queue[bytes | str | _Close] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._dropping: asyncio.Task[None] | None = None
@@ -57,9 +70,17 @@ class Outbox:
         if self.closing:
             return
         if self._queue.qsize() >= self._max:
-            log.warning("%s fell %d messages behind; dropping it", self._name, self._max)
-            self._drop()
-            return
+            if self._overflow is Overflow.DISCONNECT:
+                log.warning("%s fell %d messages behind; dropping it", self._name, self._max)
+                self._drop()
+                return
+            self._queue.get_nowait()
+            if self._dropped == 0:
+                log.warning("%s is not reading; dropping its oldest messages", self._name)
+            self._dropped += 1
+        elif self._dropped and self._queue.qsize() < self._max // 2:
+            log.info("%s caught up after %d dropped messages", self._name, self._dropped)
+            self._dropped = 0
         self._queue.put_nowait(data)
 
     def _drop(self) -> None:

@@ -113,9 +113,9 @@ class PeerSocket:
 
 def peer_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
     async def handle(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
+        ws = web.WebSocketResponse(compress=False)
         await ws.prepare(request)
-        with sockets.holding(ws):
+        with sockets.holding(ws, request):
             await PeerSocket(ws, state, aborter(request)).run()
         return ws
 

@@ -13,6 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from voicepanel.sandbox.fishjam import views
 from voicepanel.sandbox.fishjam.errors import ApiError, BadRequest, NotFound, Unauthorized
@@ -37,7 +38,7 @@ def data_response(data: Any, status: int = HTTPStatus.OK) -> web.Response:
     return web.json_response({"data": data}, status=status)
 
 
-def fishjam_error_middleware(is_fishjam_path: Callable[[str], bool]) -> Any:
+def fishjam_error_middleware(is_fishjam_path: Callable[[str], bool]) -> Middleware:
     """JSON error bodies for every Fishjam path, including aiohttp's own 404/405."""
 
     @web.middleware

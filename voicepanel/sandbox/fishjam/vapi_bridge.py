@@ -29,7 +29,7 @@ import aiohttp
 from aiohttp import WSCloseCode, WSMsgType
 
 from voicepanel.sandbox.fishjam.audio import RateConverter, rms
-from voicepanel.sandbox.fishjam.outbox import Outbox
+from voicepanel.sandbox.fishjam.outbox import Outbox, Overflow
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, Track
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,9 @@ class VapiBridge:
         loop = asyncio.get_running_loop()
         self._sample_rate = transport.sample_rate
         self._peer.output_rate = transport.sample_rate
-        self._outbox = Outbox(ws, f"VAPI call {self._options.call_id}", MAX_QUEUED_FRAMES)
+        self._outbox = Outbox(
+            ws, f"VAPI call {self._options.call_id}", MAX_QUEUED_FRAMES, None, Overflow.DROP_OLDEST
+        )
         self._outbox.start()
         self._last_sound = loop.time()
         self._state.connect(self._peer, self)
@@ -231,7 +233,9 @@ def _transport_of(call: Any, call_id: str) -> CallTransport:
         raise CallUnavailable(f"VAPI sent an unreadable answer for call {call_id}")
     if call.get("status") == "ended":
         raise CallUnavailable(f"VAPI call {call_id} has already ended")
-    transport = call.get("transport") if isinstance(call.get("transport"), dict) else {}
+    transport = call.get("transport")
+    if not isinstance(transport, dict):
+        transport = {}
     url = transport.get("websocketCallUrl")
     if not isinstance(url, str) or not url:
         raise CallUnavailable(f"VAPI call {call_id} has no vapi.websocket transport")

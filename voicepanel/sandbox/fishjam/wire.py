@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import betterproto
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 M = TypeVar("M", bound=betterproto.Message)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -31,7 +31,7 @@ class Closed(Exception):
     """The client closed the socket or it broke."""
 
 
-def parse_frame(msg: web.WSMessage, message_type: type[M]) -> tuple[str, betterproto.Message]:
+def parse_frame(msg: WSMessage, message_type: type[M]) -> tuple[str, betterproto.Message]:
     """Decode one frame into (oneof field name, value), or raise BadFrame/Closed."""
     if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
         raise Closed()
@@ -49,13 +49,19 @@ def parse_frame(msg: web.WSMessage, message_type: type[M]) -> tuple[str, betterp
 
 def aborter(request: web.Request) -> Callable[[], None]:
     """Drops a client's connection at once, for when even a close frame cannot get through."""
+    transport = request.transport
 
     def abort() -> None:
-        transport = request.transport
         if transport is not None:
             transport.abort()
 
     return abort
+
+
+# After a socket's handler is done, how long its close may take to reach the client. A
+# client that stopped reading keeps the close frame stuck behind unsent data; past this,
+# the connection is dropped instead of lingering.
+CLOSE_GRACE_S = 1.0
 
 
 class SocketRegistry:
@@ -65,12 +71,14 @@ class SocketRegistry:
         self._open: set[web.WebSocketResponse] = set()
 
     @contextlib.contextmanager
-    def holding(self, ws: web.WebSocketResponse) -> Iterator[None]:
+    def holding(self, ws: web.WebSocketResponse, request: web.Request) -> Iterator[None]:
         self._open.add(ws)
+        abort = aborter(request)
         try:
             yield
         finally:
             self._open.discard(ws)
+            asyncio.get_running_loop().call_later(CLOSE_GRACE_S, abort)
 
     async def close_all(self, reason: str) -> None:
         closes = [

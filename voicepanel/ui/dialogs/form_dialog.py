@@ -20,7 +20,7 @@ from qasync import asyncSlot
 
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
-from voicepanel.ui.state_style import Tone, tone_colour
+from voicepanel.ui.state_style import Tone, tint
 
 Submit = Callable[[Any], Awaitable[Any]]
 
@@ -90,9 +90,7 @@ class FormDialog(QDialog):
             error = QLabel()
             error.setObjectName(f"{name}Error")
             error.setWordWrap(True)
-            palette = error.palette()
-            palette.setColor(error.foregroundRole(), tone_colour(Tone.BAD))
-            error.setPalette(palette)
+            tint(error, Tone.BAD)
             error.hide()
             column.addWidget(error)
             self._errors[name] = error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from urllib.parse import urlparse
 
 from PySide6.QtCore import Qt
@@ -33,7 +34,7 @@ from voicepanel.session.profiles import (
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
 from voicepanel.ui.labels import alive
-from voicepanel.ui.state_style import Tone, tone_colour
+from voicepanel.ui.state_style import Tone, tint, tone_colour
 
 NEW_PROFILE = "New profile"
 SANDBOX_TEXT = (
@@ -110,9 +111,7 @@ class ProfilesDialog(QDialog):
         self.field_error = QLabel()
         self.field_error.setObjectName("profileFieldError")
         self.field_error.setWordWrap(True)
-        palette = self.field_error.palette()
-        palette.setColor(self.field_error.foregroundRole(), tone_colour(Tone.BAD))
-        self.field_error.setPalette(palette)
+        tint(self.field_error, Tone.BAD)
         form.addRow("", self.field_error)
         self.editor.addWidget(self.form_box)
         self.keyring_note = QLabel()
@@ -352,5 +351,5 @@ def _result_line(what: str, ok: bool, text: str, optional: bool = False) -> str:
     tone = Tone.GOOD if ok else (Tone.WARN if optional else Tone.BAD)
     colour = tone_colour(tone).name()
     mark = "✔" if ok else ("–" if optional else "✘")
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
-    return f"<span style='color:{colour}'>{mark} <b>{what}:</b></span> {escaped}"
+    words = html.escape(text, quote=False)
+    return f"<span style='color:{colour}'>{mark} <b>{what}:</b></span> {words}"
