@@ -8,9 +8,12 @@ so a burst of ten thousand notifications costs the views a handful of updates.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+
+if TYPE_CHECKING:
+    from voicepanel.session.workspace import Workspace
 
 FLUSH_INTERVAL_MS = 33
 
@@ -23,7 +26,7 @@ class WorkspaceBridge(QObject):
     notifier_status = Signal(object)  # NotifierStatus
     calls_changed = Signal()  # the CallBook changed since the last flush
 
-    def __init__(self, workspace: Any, parent: QObject | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self._pending: list[Any] = []
