@@ -8,6 +8,7 @@ back with ``calls.get``. ``calls.delete`` is never used to end a call: it erases
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Awaitable, Callable
@@ -164,6 +165,15 @@ def _call_dict(result: Any) -> dict[str, Any]:
     return data
 
 
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
 def _load_sdk_parts(client: AsyncVapi) -> None:
     """Import the SDK's lazily loaded clients and models (tens of seconds of CPU on first use)."""
     with _SDK_LOAD_LOCK:
@@ -203,8 +213,24 @@ class VapiGateway:
         Every method calls this first; calling it early (when a profile opens) hides the
         cost from the first click.
         """
-        if not _SDK_LOADED.is_set():
-            await asyncio.to_thread(_load_sdk_parts, self._client)
+        if _SDK_LOADED.is_set():
+            return
+        loop = asyncio.get_running_loop()
+        loaded: asyncio.Future[None] = loop.create_future()
+
+        def load() -> None:
+            error: BaseException | None = None
+            try:
+                _load_sdk_parts(self._client)
+            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+                error = exc
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+                loop.call_soon_threadsafe(_settle, loaded, error)
+
+        # A daemon thread, not the loop's executor: quitting in the first seconds must not
+        # wait for the SDK's import to finish.
+        threading.Thread(target=load, name="vapi-sdk-loader", daemon=True).start()
+        await loaded
 
     async def _call(
         self, ctx: VapiContext, make: Callable[[], Awaitable[T]], *, uses_sdk: bool = True
