@@ -256,7 +256,7 @@ async def test_cancellation_keeps_the_assistant_from_hearing_itself(
 ) -> None:
     # Two utterances, far enough apart that the assistant's answer to its own echo (with
     # echo control off) is over before the user speaks again.
-    voice = user_voice((0.3, 0.4, 440.0), (3.3, 0.4, 440.0), voiced=False)
+    voice = user_voice((0.3, 0.4, 440.0), (3.3, 0.4, 560.0), voiced=False)
 
     off = await converse(pulse, sandbox, tmp_path, EchoMode.OFF, voice, settle_s=2.7)
     cancel = await converse(pulse, sandbox, tmp_path, EchoMode.CANCEL, voice, settle_s=1.5)

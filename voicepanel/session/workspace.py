@@ -114,6 +114,7 @@ class Workspace:
         self._close_hooks: list[CloseHook] = []
         self._agents: dict[str, Agent] = {}  # peer id -> agent this workspace created
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._rooms_to_fill: set[str] = set()
 
     # -- what it owns --------------------------------------------------------------------
 
@@ -338,20 +339,32 @@ class Workspace:
         self.tree.apply(n)
         room = self.tree.rooms.get(n.room_id or "")
         if n.kind == "RoomCreated" and room is not None and not room.config_known:
-            self._spawn(self._fill_room(room.id), f"read room {room.id}")
+            if not self._rooms_to_fill:
+                self._spawn(self._fill_rooms(), "read new rooms")
+            self._rooms_to_fill.add(room.id)
         elif n.kind == "PeerCrashed" and n.peer_id:
             self.calls.peer_crashed(n.peer_id, str(n.details.get("reason") or ""))
         self._notifications.emit(n)
 
-    async def _fill_room(self, room_id: str) -> None:
+    async def _fill_rooms(self) -> None:
+        """Reads the configuration of rooms first seen in a RoomCreated notification.
+
+        A burst of RoomCreated becomes one room listing rather than one request per room.
+        """
+        await asyncio.sleep(0.05)  # let the rest of a burst arrive
+        pending, self._rooms_to_fill = self._rooms_to_fill, set()
         try:
-            room = await self.fishjam.get_room(room_id)
+            if len(pending) == 1:
+                rooms = [await self.fishjam.get_room(next(iter(pending)))]
+            else:
+                rooms = [room for room in await self.fishjam.list_rooms() if room.id in pending]
         except VoicePanelError as exc:
             if exc.status != 404:  # 404: deleted meanwhile, and the tree already knows
-                log.warning("Could not read the new room %s: %s", room_id, exc)
+                log.warning("Could not read the new rooms: %s", exc)
             return
-        if room_id in self.tree.rooms:
-            self.tree.upsert_room(room)
+        for room in rooms:
+            if room.id in self.tree.rooms:
+                self.tree.upsert_room(room)
 
     def _handle_status(self, status: NotifierStatus) -> None:
         self.notifier_status = status
