@@ -42,6 +42,8 @@ from fishjam.events._protos.fishjam import (
 )
 from fishjam.events._protos.fishjam.notifications import Track, TrackType
 
+from voicepanel.sandbox.fishjam.fastwire import read_varint, varint
+
 RATE = 16000
 FRAME_S = 0.02
 FRAME_SAMPLES = int(RATE * FRAME_S)
@@ -84,26 +86,7 @@ def rest(url: str, method: str, path: str, body: dict | None = None) -> dict:
 
 
 # -- hand-encoded protobuf for the per-frame messages ------------------------------------
-
-
-def varint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = buf[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
+# The client's side of the sandbox's fastwire: requests encoded, responses decoded.
 
 
 def track_data_request(track_id: bytes, data: bytes) -> bytes:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from core_waits import WAIT_S, closed_port
@@ -56,23 +57,30 @@ class Recorder:
             **kw,
         )
 
+    @contextlib.asynccontextmanager
+    async def live(self, url: str, token: str) -> AsyncIterator[ResilientNotifier]:
+        """A started notifier, once it is live and has asked for its first resync; stopped
+        when the block ends."""
+        notifier = self.notifier(url, token)
+        notifier.start()
+        try:
+            await self.until(lambda: self.resyncs == 1)
+            yield notifier
+        finally:
+            await notifier.stop()
+
 
 async def test_notifications_arrive_in_order_as_values(
     sandbox: Sandbox, fishjam: FishjamGateway, sandbox_config: SandboxConfig
 ) -> None:
     rec = Recorder()
-    notifier = rec.notifier(sandbox.fishjam_url, sandbox_config.token)
-    notifier.start()
-    try:
-        await rec.until(lambda: rec.resyncs == 1)
+    async with rec.live(sandbox.fishjam_url, sandbox_config.token):
         assert rec.states() == [NotifierState.CONNECTING, NotifierState.LIVE]
         room = await fishjam.create_room(RoomSpec())
         peer, _ = await fishjam.create_peer(room.id)
         await fishjam.delete_peer(room.id, peer.id)
         await fishjam.delete_room(room.id)
         await rec.until(lambda: any(n.kind == "RoomDeleted" for n in rec.notifications))
-    finally:
-        await notifier.stop()
     mine = [n for n in rec.notifications if n.room_id == room.id]
     assert [n.kind for n in mine] == ["RoomCreated", "PeerAdded", "PeerDeleted", "RoomDeleted"]
     assert mine[1].peer_id == peer.id and mine[1].details["peer_type"] == "PEER_TYPE_WEBRTC"
@@ -195,14 +203,9 @@ async def test_reconnect_now_while_live_renews_the_link_and_resyncs(
     sandbox: Sandbox, sandbox_config: SandboxConfig
 ) -> None:
     rec = Recorder()
-    notifier = rec.notifier(sandbox.fishjam_url, sandbox_config.token)
-    notifier.start()
-    try:
-        await rec.until(lambda: rec.resyncs == 1)
+    async with rec.live(sandbox.fishjam_url, sandbox_config.token) as notifier:
         notifier.reconnect_now()
         await rec.until(lambda: rec.resyncs == 2)
-    finally:
-        await notifier.stop()
     assert rec.states()[:4] == [
         NotifierState.CONNECTING,
         NotifierState.LIVE,
@@ -249,15 +252,10 @@ async def test_a_vapi_peer_with_a_bad_call_id_crashes_with_a_reason(
     sandbox: Sandbox, fishjam: FishjamGateway, sandbox_config: SandboxConfig
 ) -> None:
     rec = Recorder()
-    notifier = rec.notifier(sandbox.fishjam_url, sandbox_config.token)
-    notifier.start()
-    try:
-        await rec.until(lambda: rec.resyncs == 1)
+    async with rec.live(sandbox.fishjam_url, sandbox_config.token):
         room = await fishjam.create_room(RoomSpec())
         peer = await fishjam.create_vapi_peer(room.id, sandbox_config.vapi_key, "no-such-call")
         await rec.until(lambda: any(n.kind == "PeerCrashed" for n in rec.notifications))
-    finally:
-        await notifier.stop()
     crashed = next(n for n in rec.notifications if n.kind == "PeerCrashed")
     assert crashed.peer_id == peer.id and crashed.room_id == room.id
     assert crashed.details["reason"]

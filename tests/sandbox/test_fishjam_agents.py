@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import NotificationLog, peak_hz, receive_audio, silence, tone
 from fishjam import AgentOptions, AgentOutputOptions, FishjamClient
 from fishjam.agent import AgentAuthError, OutgoingAudioTrackOptions
 from fishjam.agent.agent import Agent
+from fishjam_helpers import NotificationLog, peak_hz, receive_audio, silence, tone
 
 from voicepanel.sandbox.server import Sandbox
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from aiohttp import ClientSession, WSMsgType
-from conftest import NotificationLog, kind
+from aiohttp import ClientSession, ClientWebSocketResponse, WSMsgType
 from fishjam import AgentOptions, FishjamClient, FishjamNotifier
 from fishjam.agent import OutgoingAudioTrackOptions
 from fishjam.events._protos.fishjam import (
@@ -16,6 +15,7 @@ from fishjam.events._protos.fishjam import (
     ServerMessagePeerType,
     ServerMessageSubscribeRequest,
 )
+from fishjam_helpers import NotificationLog, kind
 
 from voicepanel.sandbox.server import Sandbox
 
@@ -75,6 +75,20 @@ async def _drain(session) -> None:  # type: ignore[no-untyped-def]
         pass
 
 
+async def raw_subscriber(http: ClientSession, sandbox: Sandbox) -> ClientWebSocketResponse:
+    """A bare notifier socket that sent auth and subscribe back to back and read nothing."""
+    ws = await http.ws_connect(sandbox.fishjam_url + "/socket/server/websocket")
+    auth = ServerMessage(auth_request=ServerMessageAuthRequest(token=sandbox.config.token))
+    subscribe = ServerMessage(
+        subscribe_request=ServerMessageSubscribeRequest(
+            ServerMessageEventType.EVENT_TYPE_SERVER_NOTIFICATION
+        )
+    )
+    await ws.send_bytes(bytes(auth))
+    await ws.send_bytes(bytes(subscribe))
+    return ws
+
+
 async def test_a_wrong_management_token_is_refused_as_the_sdk_expects(sandbox: Sandbox) -> None:
     notifier = FishjamNotifier(sandbox.fishjam_url, "not-the-token")
     notifier.on_server_notification(lambda n: None)
@@ -85,16 +99,8 @@ async def test_a_wrong_management_token_is_refused_as_the_sdk_expects(sandbox: S
 async def test_auth_and_subscribe_sent_together_are_both_answered_in_order(
     sandbox: Sandbox, fishjam_client: FishjamClient
 ) -> None:
-    auth = ServerMessage(auth_request=ServerMessageAuthRequest(token=sandbox.config.token))
-    subscribe = ServerMessage(
-        subscribe_request=ServerMessageSubscribeRequest(
-            ServerMessageEventType.EVENT_TYPE_SERVER_NOTIFICATION
-        )
-    )
     async with ClientSession() as http:
-        ws = await http.ws_connect(sandbox.fishjam_url + "/socket/server/websocket")
-        await ws.send_bytes(bytes(auth) + b"")
-        await ws.send_bytes(bytes(subscribe))
+        ws = await raw_subscriber(http, sandbox)
         first = ServerMessage().parse((await ws.receive(timeout=5)).data)
         second = ServerMessage().parse((await ws.receive(timeout=5)).data)
         assert first.is_set("authenticated") and second.is_set("subscribe_response")
@@ -121,16 +127,8 @@ async def test_every_subscribed_client_gets_each_notification(
 async def test_a_client_that_never_reads_does_not_hold_up_the_others(
     sandbox: Sandbox, fishjam_client: FishjamClient, fishjam_notifications: NotificationLog
 ) -> None:
-    auth = ServerMessage(auth_request=ServerMessageAuthRequest(token=sandbox.config.token))
-    subscribe = ServerMessage(
-        subscribe_request=ServerMessageSubscribeRequest(
-            ServerMessageEventType.EVENT_TYPE_SERVER_NOTIFICATION
-        )
-    )
     async with ClientSession() as http:
-        stalled = await http.ws_connect(sandbox.fishjam_url + "/socket/server/websocket")
-        await stalled.send_bytes(bytes(auth))
-        await stalled.send_bytes(bytes(subscribe))
+        stalled = await raw_subscriber(http, sandbox)
         # `stalled` never reads from here on.
         rooms = [await run(fishjam_client.create_room) for _ in range(20)]
         await fishjam_notifications.wait_kind("RoomCreated", room_id=rooms[-1].id)

@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 from aiohttp import ClientSession, TCPConnector, WSMsgType
-from conftest import NotificationLog, receive_audio, tone
 from fishjam import FishjamClient, PeerOptions
 from fishjam.agent import OutgoingAudioTrackOptions
 from fishjam.events._protos.fishjam import AgentRequest, AgentRequestAuthRequest
+from fishjam_helpers import NotificationLog, receive_audio, tone
 
 from voicepanel.sandbox.fishjam.peer_socket import PeerMessage, PeerMessageAuthRequest
 from voicepanel.sandbox.server import Sandbox

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 from aiohttp import WSMsgType, web
-from conftest import NotificationLog, peak_hz, receive_audio, tone
 from fishjam import FishjamClient, FishjamNotifier, PeerOptionsVapi
 from fishjam.agent import OutgoingAudioTrackOptions
+from fishjam_helpers import NotificationLog, peak_hz, receive_audio, tone
 
 from voicepanel.sandbox.fishjam import FishjamSandbox
 

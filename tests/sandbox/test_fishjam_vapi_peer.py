@@ -7,9 +7,9 @@ from typing import Any
 
 import aiohttp
 import numpy as np
-from conftest import NotificationLog, kind, peak_hz, silence, tone
 from fishjam import FishjamClient, PeerOptionsVapi
 from fishjam.agent import OutgoingAudioTrackOptions
+from fishjam_helpers import NotificationLog, kind, peak_hz, silence, tone
 
 from voicepanel.sandbox.server import Sandbox
 from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from conftest import WAIT_S, NotificationLog, kind
 from fishjam import FishjamClient, RoomOptions, decode_server_notifications
 from fishjam.agent import OutgoingAudioTrackOptions
+from fishjam_helpers import WAIT_S, NotificationLog, kind
 
 run = asyncio.to_thread
 

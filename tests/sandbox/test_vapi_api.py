@@ -5,19 +5,16 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from test_vapi_harness import (  # noqa: F401  (fixtures, found by pytest)
-    API_KEY,
-    VapiServer,
-    http_fixture,
-    transport,
-    vapi_fixture,
-    vapi_server_fixture,
-    websocket_call_url,
-)
 from vapi import AsyncVapi, Vapi
 from vapi.core.api_error import ApiError
 from vapi.errors import BadRequestError
 from vapi.types import Assistant, Call
+from vapi_harness import (
+    API_KEY,
+    VapiServer,
+    transport,
+    websocket_call_url,
+)
 
 from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID, GREETER_ASSISTANT_ID
 

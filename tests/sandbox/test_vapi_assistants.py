@@ -7,20 +7,17 @@ import asyncio
 
 import numpy as np
 import pytest
-from test_vapi_harness import (  # noqa: F401  (fixtures, found by pytest)
+from vapi import AsyncVapi
+from vapi_harness import (
     HANGOVER_S,
     RATE,
     CallSocket,
     dominant_hz,
-    http_fixture,
     silence,
     tone,
     transport,
-    vapi_fixture,
-    vapi_server_fixture,
     websocket_call_url,
 )
-from vapi import AsyncVapi
 
 from voicepanel.sandbox.vapi import GREETER_ASSISTANT_ID
 from voicepanel.sandbox.vapi.tones import GREETING_NOTES_HZ, greeting_melody

@@ -7,20 +7,17 @@ import asyncio
 
 import numpy as np
 import pytest
-from test_vapi_harness import (  # noqa: F401  (fixtures, found by pytest)
+from vapi import AsyncVapi
+from vapi_harness import (
     RATE,
     CallSocket,
     dominant_hz,
-    http_fixture,
     silence,
     tone,
     transport,
-    vapi_fixture,
-    vapi_server_fixture,
     voiced_seconds,
     websocket_call_url,
 )
-from vapi import AsyncVapi
 
 from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID
 

@@ -8,7 +8,8 @@ import json
 
 import aiohttp
 import pytest
-from test_vapi_harness import (  # noqa: F401  (fixtures, found by pytest)
+from vapi import AsyncVapi
+from vapi_harness import (
     API_KEY,
     HANGOVER_S,
     RATE,
@@ -16,17 +17,13 @@ from test_vapi_harness import (  # noqa: F401  (fixtures, found by pytest)
     CallSocket,
     VapiServer,
     dominant_hz,
-    http_fixture,
     silence,
     start_vapi_server,
     tone,
     transport,
-    vapi_fixture,
-    vapi_server_fixture,
     voiced_seconds,
     websocket_call_url,
 )
-from vapi import AsyncVapi
 
 from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID, VapiSandbox
 

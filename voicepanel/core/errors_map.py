@@ -31,6 +31,10 @@ REFRESH_HINT = "Refresh the room list."
 RETRY_HINT = "Try again in a moment."
 INVALID_TOKEN_TEXT = "Invalid management token"
 TOKEN_REJECTED = "Fishjam rejected the management token."
+ROOM_FULL = (
+    "The room is full (max peers reached).",
+    "Remove a peer first, or create a room with a higher peer limit.",
+)
 
 
 @dataclass(frozen=True)
@@ -126,9 +130,7 @@ def _network_reason(service: str, url: str, exc: BaseException) -> tuple[str, st
         )
     if isinstance(exc, ws_errors.WebSocketException):
         return f"The live connection to {service}{where} failed.", RETRY_HINT
-    if isinstance(exc, httpx.HTTPError | aiohttp.ClientError):
-        return f"The connection to {service}{where} broke off.", RETRY_HINT
-    if isinstance(exc, ConnectionError):
+    if isinstance(exc, httpx.HTTPError | aiohttp.ClientError | ConnectionError):
         return f"The connection to {service}{where} broke off.", RETRY_HINT
     if isinstance(exc, OSError):
         return f"Could not reach {service}{where}.", hint
@@ -159,22 +161,10 @@ def fishjam_error(exc: BaseException, ctx: FishjamContext) -> VoicePanelError:
             status=None,
             cause=exc,
         )
-    if isinstance(exc, fj_errors.InvalidFishjamCredentialsError | fj_errors.UnauthorizedError):
-        return _make(
-            action,
-            "Fishjam rejected the management token.",
-            FISHJAM_TOKEN_HINT,
-            status=401,
-            cause=exc,
-        )
-    if isinstance(exc, RuntimeError) and INVALID_TOKEN_TEXT.lower() in str(exc).lower():
-        return _make(
-            action,
-            "Fishjam rejected the management token.",
-            FISHJAM_TOKEN_HINT,
-            status=401,
-            cause=exc,
-        )
+    if isinstance(
+        exc, fj_errors.InvalidFishjamCredentialsError | fj_errors.UnauthorizedError
+    ) or is_invalid_token(exc):
+        return _make(action, TOKEN_REJECTED, FISHJAM_TOKEN_HINT, status=401, cause=exc)
     if isinstance(exc, fj_errors.NotFoundError):
         if ctx.peer_id and ctx.room_id:
             reason = f"Peer {ctx.peer_id} is no longer in room {ctx.room_id}."
@@ -194,13 +184,7 @@ def fishjam_error(exc: BaseException, ctx: FishjamContext) -> VoicePanelError:
         )
     if isinstance(exc, fj_errors.ConflictError):
         if ctx.adds_peer:
-            return _make(
-                action,
-                "The room is full (max peers reached).",
-                "Remove a peer first, or create a room with a higher peer limit.",
-                status=409,
-                cause=exc,
-            )
+            return _make(action, *ROOM_FULL, status=409, cause=exc)
         return _make(
             action,
             "Fishjam reported a conflict: " + _sentence(_server_text(exc) or "conflict"),
@@ -211,13 +195,7 @@ def fishjam_error(exc: BaseException, ctx: FishjamContext) -> VoicePanelError:
     if isinstance(exc, fj_errors.ServiceUnavailableError):
         if ctx.adds_peer:
             # Older servers answered 503 for a full room.
-            return _make(
-                action,
-                "The room is full (max peers reached).",
-                "Remove a peer first, or create a room with a higher peer limit.",
-                status=503,
-                cause=exc,
-            )
+            return _make(action, *ROOM_FULL, status=503, cause=exc)
         return _make(
             action, "Fishjam is temporarily unavailable.", RETRY_HINT, status=503, cause=exc
         )
@@ -265,13 +243,7 @@ def fishjam_error(exc: BaseException, ctx: FishjamContext) -> VoicePanelError:
             status=None,
             cause=exc,
         )
-    network = _network_reason("Fishjam", ctx.url, exc)
-    if network is not None:
-        return _make(action, network[0], network[1], status=None, cause=exc)
-    if _is_parse_error(exc):
-        reason, hint = _parse_error("Fishjam", exc)
-        return _make(action, reason, hint, status=None, cause=exc)
-    return _unexpected(action, exc)
+    return _below_the_api("Fishjam", ctx.url, action, exc)
 
 
 def _vapi_body_text(body: Any) -> str:
@@ -348,11 +320,16 @@ def vapi_error(exc: BaseException, ctx: VapiContext) -> VoicePanelError:
             )
         reason, hint = _vapi_status_reason(exc.status, exc.message, ctx)
         return _make(action, reason, hint, status=exc.status, cause=exc)
-    network = _network_reason("VAPI", ctx.url, exc)
+    return _below_the_api("VAPI", ctx.url, action, exc)
+
+
+def _below_the_api(service: str, url: str, action: str, exc: BaseException) -> VoicePanelError:
+    """What is left once no API error matched: the network, an unreadable answer, or a bug."""
+    network = _network_reason(service, url, exc)
     if network is not None:
         return _make(action, network[0], network[1], status=None, cause=exc)
     if _is_parse_error(exc):
-        reason, hint = _parse_error("VAPI", exc)
+        reason, hint = _parse_error(service, exc)
         return _make(action, reason, hint, status=None, cause=exc)
     return _unexpected(action, exc)
 

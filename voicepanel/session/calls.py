@@ -50,7 +50,7 @@ class CallRecord:
 
     @property
     def ended(self) -> bool:
-        return self.call.status == "ended"
+        return self.call.ended
 
     @property
     def live(self) -> bool:

@@ -157,13 +157,6 @@ class SecretStore:
         for name in SecretName:
             self.delete(profile, name)
 
-    def rename_profile(self, old: str, new: str) -> None:
-        for name in SecretName:
-            value = self.get(old, name)
-            if value:
-                self.set(new, name, value)
-            self.delete(old, name)
-
 
 # -- profiles ------------------------------------------------------------------------------
 

@@ -152,10 +152,6 @@ class Workspace:
         """True when calls this panel started are still running (for the quit prompt)."""
         return self.calls.has_live
 
-    @property
-    def is_open(self) -> bool:
-        return self.state is WorkspaceState.OPEN
-
     # -- listening -----------------------------------------------------------------------
 
     def on_notification(self, callback: Callable[[Notification], None]) -> Callable[[], None]:
@@ -193,9 +189,7 @@ class Workspace:
                 self._vapi = VapiGateway(self._vapi_key, vapi_base_url)
                 self.calls.vapi = self._vapi
                 # The VAPI SDK takes seconds to load: do it now, off the loop, not on a click.
-                warm_up = getattr(self._vapi, "warm_up", None)
-                if warm_up is not None:
-                    self._spawn(warm_up(), "load the VAPI SDK")
+                self._spawn(self._vapi.warm_up(), "load the VAPI SDK")
             self._journal = self._open_journal()
             self.tree.replace_all(rooms)
             self._notifier = ResilientNotifier(

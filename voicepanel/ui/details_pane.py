@@ -78,7 +78,7 @@ class DetailsPane(QScrollArea):
         layout.addLayout(form)
         context = context or {}
         if kind == "room":
-            self._room(form, layout, item)
+            self._room(form, item)
         elif kind == "peer":
             self._peer(form, layout, item, context)
         else:
@@ -88,7 +88,7 @@ class DetailsPane(QScrollArea):
 
     # -- one builder per kind -------------------------------------------------------------
 
-    def _room(self, form: QFormLayout, layout: QVBoxLayout, room: Any) -> None:
+    def _room(self, form: QFormLayout, room: Any) -> None:
         config = room.config
         form.addRow("Room id", CopyableId(room.id, "roomId"))
         form.addRow("Type", QLabel(config.room_type.replace("_", " ")))

@@ -7,7 +7,6 @@ converted to the output rate the agent asked for when it was created.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 
@@ -29,13 +28,14 @@ from voicepanel.sandbox.fishjam.fastwire import decode_track_data, encode_track_
 from voicepanel.sandbox.fishjam.outbox import Outbox, Overflow
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
 from voicepanel.sandbox.fishjam.wire import (
-    AUTH_TIMEOUT_S,
     BadFrame,
     Closed,
     Handler,
     SocketRegistry,
-    aborter,
+    first_auth_request,
     parse_frame,
+    serve_client,
+    socket_handler,
 )
 
 log = logging.getLogger(__name__)
@@ -62,37 +62,26 @@ class AgentSocket:
         self._converters: dict[str, RateConverter] = {}
 
     async def run(self) -> None:
-        self._outbox.start()
-        try:
-            peer = await self._authenticate()
-            while True:
-                msg = await self._ws.receive()
-                fast = decode_track_data(msg.data) if msg.type is WSMsgType.BINARY else None
-                if fast is not None:
-                    self._on_track_data(peer, *fast)
-                else:
-                    self._handle(peer, *parse_frame(msg, AgentRequest))
-        except Closed:
-            pass
-        except BadFrame as bad:
-            self._outbox.close(bad.code, bad.reason)
-        except TimeoutError:
-            self._outbox.close(WSCloseCode.POLICY_VIOLATION, "authentication timed out")
-        except Exception:
-            log.exception("agent socket failed")
-            self._outbox.close(WSCloseCode.INTERNAL_ERROR, "internal error")
-        finally:
-            if self._peer is not None:
-                self._state.disconnect(self._peer, self)
-            await self._outbox.stop()
+        await serve_client(self._outbox, self._serve, self._release, log, "agent socket")
+
+    async def _serve(self) -> None:
+        peer = await self._authenticate()
+        while True:
+            msg = await self._ws.receive()
+            fast = decode_track_data(msg.data) if msg.type is WSMsgType.BINARY else None
+            if fast is not None:
+                self._on_track_data(peer, *fast)
+            else:
+                _, request = parse_frame(msg, AgentRequest)
+                self._handle(peer, request)
+
+    def _release(self) -> None:
+        if self._peer is not None:
+            self._state.disconnect(self._peer, self)
 
     async def _authenticate(self) -> Peer:
-        msg = await asyncio.wait_for(self._ws.receive(), AUTH_TIMEOUT_S)
-        name, value = parse_frame(msg, AgentRequest)
-        if name != "auth_request":
-            raise BadFrame(WSCloseCode.POLICY_VIOLATION, "expected auth_request first")
-        assert isinstance(value, AgentRequestAuthRequest)
-        peer = self._state.peer_for_token(value.token)
+        request = await first_auth_request(self._ws, AgentRequest, AgentRequestAuthRequest)
+        peer = self._state.peer_for_token(request.token)
         if peer is None:
             raise BadFrame(WSCloseCode.POLICY_VIOLATION, "invalid token")
         if peer.type is not PeerType.AGENT:
@@ -105,7 +94,7 @@ class AgentSocket:
         self._state.announce_metadata(peer)
         return peer
 
-    def _handle(self, peer: Peer, name: str, value: object) -> None:
+    def _handle(self, peer: Peer, value: object) -> None:
         if peer.deleted:
             raise Closed()
         room = self._state.rooms[peer.room_id]
@@ -183,11 +172,8 @@ class AgentSocket:
 
 
 def agent_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
-    async def handle(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, compress=False)
-        await ws.prepare(request)
-        with sockets.holding(ws, request):
-            await AgentSocket(ws, state, aborter(request)).run()
-        return ws
-
-    return handle
+    return socket_handler(
+        sockets,
+        lambda ws, abort: AgentSocket(ws, state, abort).run(),
+        max_msg_size=MAX_MESSAGE_BYTES,
+    )

@@ -19,7 +19,8 @@ _DATA_IN = 0x12  # AgentRequestTrackData.data = 2
 _DATA_OUT = 0x1A  # AgentResponseTrackData.data = 3
 
 
-def _varint(value: int) -> bytes:
+def varint(value: int) -> bytes:
+    """A protobuf base-128 varint."""
     out = bytearray()
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
@@ -28,7 +29,8 @@ def _varint(value: int) -> bytes:
     return bytes(out)
 
 
-def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
+def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
+    """(value, position after it) of the varint at `pos`; ValueError if it is cut short."""
     value = shift = 0
     while True:
         if pos >= len(buf) or shift > 35:
@@ -48,14 +50,14 @@ def track_data_prefix(peer_id: str, track: ProtoTrack) -> bytes:
 
 def encode_track_data(prefix: bytes, data: bytes) -> bytes:
     """`bytes(AgentResponse(track_data=...))` for a non-empty `data`, without betterproto."""
-    inner_len = len(prefix) + 1 + len(_varint(len(data))) + len(data)
+    inner_len = len(prefix) + 1 + len(varint(len(data))) + len(data)
     return b"".join(
         (
             bytes((_RESPONSE_TRACK_DATA,)),
-            _varint(inner_len),
+            varint(inner_len),
             prefix,
             bytes((_DATA_OUT,)),
-            _varint(len(data)),
+            varint(len(data)),
             data,
         )
     )
@@ -66,7 +68,7 @@ def decode_track_data(frame: bytes) -> tuple[str, bytes] | None:
     try:
         if not frame or frame[0] != _REQUEST_TRACK_DATA:
             return None
-        length, pos = _read_varint(frame, 1)
+        length, pos = read_varint(frame, 1)
         if pos + length != len(frame):
             return None
         track_id, data = "", b""
@@ -74,7 +76,7 @@ def decode_track_data(frame: bytes) -> tuple[str, bytes] | None:
             tag = frame[pos]
             if tag not in (_TRACK_ID, _DATA_IN):
                 return None
-            size, pos = _read_varint(frame, pos + 1)
+            size, pos = read_varint(frame, pos + 1)
             if pos + size > len(frame):
                 return None
             if tag == _TRACK_ID:

@@ -27,11 +27,11 @@ from voicepanel.sandbox.fishjam.state import FishjamState
 from voicepanel.sandbox.fishjam.wire import (
     AUTH_TIMEOUT_S,
     BadFrame,
-    Closed,
     Handler,
     SocketRegistry,
-    aborter,
     parse_frame,
+    serve_client,
+    socket_handler,
 )
 
 log = logging.getLogger(__name__)
@@ -53,22 +53,11 @@ class NotifierSocket:
         self._unsubscribe: Callable[[], None] | None = None
 
     async def run(self) -> None:
-        self._outbox.start()
-        try:
-            await self._serve()
-        except Closed:
-            pass
-        except BadFrame as bad:
-            self._outbox.close(bad.code, bad.reason)
-        except TimeoutError:
-            self._outbox.close(WSCloseCode.POLICY_VIOLATION, "authentication timed out")
-        except Exception:
-            log.exception("notifier socket failed")
-            self._outbox.close(WSCloseCode.INTERNAL_ERROR, "internal error")
-        finally:
-            if self._unsubscribe is not None:
-                self._unsubscribe()
-            await self._outbox.stop()
+        await serve_client(self._outbox, self._serve, self._release, log, "notifier socket")
+
+    def _release(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
 
     async def _serve(self) -> None:
         while True:
@@ -107,11 +96,4 @@ class NotifierSocket:
 
 
 def notifier_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
-    async def handle(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(compress=False)
-        await ws.prepare(request)
-        with sockets.holding(ws, request):
-            await NotifierSocket(ws, state, aborter(request)).run()
-        return ws
-
-    return handle
+    return socket_handler(sockets, lambda ws, abort: NotifierSocket(ws, state, abort).run())

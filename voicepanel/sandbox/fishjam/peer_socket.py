@@ -8,7 +8,6 @@ Media events are read and ignored.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,13 +18,13 @@ from aiohttp import WSCloseCode, web
 from voicepanel.sandbox.fishjam.outbox import Outbox
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
 from voicepanel.sandbox.fishjam.wire import (
-    AUTH_TIMEOUT_S,
     BadFrame,
-    Closed,
     Handler,
     SocketRegistry,
-    aborter,
+    first_auth_request,
     parse_frame,
+    serve_client,
+    socket_handler,
 )
 
 log = logging.getLogger(__name__)
@@ -67,32 +66,20 @@ class PeerSocket:
         self._peer: Peer | None = None
 
     async def run(self) -> None:
-        self._outbox.start()
-        try:
-            await self._authenticate()
-            while True:
-                parse_frame(await self._ws.receive(), PeerMessage)
-        except Closed:
-            pass
-        except BadFrame as bad:
-            self._outbox.close(bad.code, bad.reason)
-        except TimeoutError:
-            self._outbox.close(WSCloseCode.POLICY_VIOLATION, "authentication timed out")
-        except Exception:
-            log.exception("peer socket failed")
-            self._outbox.close(WSCloseCode.INTERNAL_ERROR, "internal error")
-        finally:
-            if self._peer is not None:
-                self._state.disconnect(self._peer, self)
-            await self._outbox.stop()
+        await serve_client(self._outbox, self._serve, self._release, log, "peer socket")
+
+    async def _serve(self) -> None:
+        await self._authenticate()
+        while True:
+            parse_frame(await self._ws.receive(), PeerMessage)
+
+    def _release(self) -> None:
+        if self._peer is not None:
+            self._state.disconnect(self._peer, self)
 
     async def _authenticate(self) -> None:
-        msg = await asyncio.wait_for(self._ws.receive(), AUTH_TIMEOUT_S)
-        name, value = parse_frame(msg, PeerMessage)
-        if name != "auth_request":
-            raise BadFrame(WSCloseCode.POLICY_VIOLATION, "expected auth_request first")
-        assert isinstance(value, PeerMessageAuthRequest)
-        peer = self._state.peer_for_token(value.token)
+        request = await first_auth_request(self._ws, PeerMessage, PeerMessageAuthRequest)
+        peer = self._state.peer_for_token(request.token)
         if peer is None or peer.type is not PeerType.WEBRTC:
             raise BadFrame(WSCloseCode.POLICY_VIOLATION, "invalid token")
         if peer.connection is not None:
@@ -112,11 +99,4 @@ class PeerSocket:
 
 
 def peer_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
-    async def handle(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(compress=False)
-        await ws.prepare(request)
-        with sockets.holding(ws, request):
-            await PeerSocket(ws, state, aborter(request)).run()
-        return ws
-
-    return handle
+    return socket_handler(sockets, lambda ws, abort: PeerSocket(ws, state, abort).run())

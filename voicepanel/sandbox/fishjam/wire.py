@@ -1,17 +1,23 @@
-"""Reading protobuf frames off a WebSocket, and the close codes used when a client misbehaves."""
+"""What the three sandbox WebSockets share: reading protobuf frames, the first auth request,
+the close code for each way a client misbehaves, and serving one client from upgrade to close.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import betterproto
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
+from voicepanel.sandbox.fishjam.outbox import Outbox
+
 M = TypeVar("M", bound=betterproto.Message)
+A = TypeVar("A", bound=betterproto.Message)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # How long a fresh socket may take to authenticate before it is dropped.
@@ -45,6 +51,49 @@ def parse_frame(msg: WSMessage, message_type: type[M]) -> tuple[str, betterproto
     if not name or value is None:
         raise BadFrame(WSCloseCode.POLICY_VIOLATION, "unrecognised message")
     return name, value
+
+
+async def first_auth_request(
+    ws: web.WebSocketResponse, message_type: type[M], request_type: type[A]
+) -> A:
+    """The `auth_request` a peer's socket must send first, within AUTH_TIMEOUT_S."""
+    msg = await asyncio.wait_for(ws.receive(), AUTH_TIMEOUT_S)
+    name, value = parse_frame(msg, message_type)
+    if name != "auth_request":
+        raise BadFrame(WSCloseCode.POLICY_VIOLATION, "expected auth_request first")
+    assert isinstance(value, request_type)
+    return value
+
+
+async def serve_client(
+    outbox: Outbox,
+    serve: Callable[[], Awaitable[None]],
+    release: Callable[[], None],
+    log: logging.Logger,
+    name: str,
+) -> None:
+    """Run `serve` over a started outbox until the client leaves, then `release` what the
+    client held and give a queued close its grace.
+
+    How `serve` ends picks the close: a client that left needs none; a bad frame closes with
+    its own code and reason; a missed auth deadline (TimeoutError) is a policy violation;
+    anything else is the sandbox's own bug, logged, and closes with "internal error".
+    """
+    outbox.start()
+    try:
+        await serve()
+    except Closed:
+        pass
+    except BadFrame as bad:
+        outbox.close(bad.code, bad.reason)
+    except TimeoutError:
+        outbox.close(WSCloseCode.POLICY_VIOLATION, "authentication timed out")
+    except Exception:
+        log.exception("%s failed", name)
+        outbox.close(WSCloseCode.INTERNAL_ERROR, "internal error")
+    finally:
+        release()
+        await outbox.stop()
 
 
 def aborter(request: web.Request) -> Callable[[], None]:
@@ -88,3 +137,21 @@ class SocketRegistry:
         if closes:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.gather(*closes, return_exceptions=True), 2.0)
+
+
+def socket_handler(
+    sockets: SocketRegistry,
+    run: Callable[[web.WebSocketResponse, Callable[[], None]], Awaitable[None]],
+    **options: Any,
+) -> Handler:
+    """An aiohttp handler that upgrades to an uncompressed WebSocket (`options` go to
+    `WebSocketResponse`) and awaits `run(ws, abort)` while `sockets` holds it."""
+
+    async def handle(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(compress=False, **options)
+        await ws.prepare(request)
+        with sockets.holding(ws, request):
+            await run(ws, aborter(request))
+        return ws
+
+    return handle

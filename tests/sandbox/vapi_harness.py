@@ -1,20 +1,17 @@
 """Shared pieces for the VAPI sandbox tests: a VapiSandbox on a bare aiohttp app on a free
-port, the real SDK clients pointed at it, and a transport client that records what the
-call sends back. It holds no tests; the test_vapi_* modules import its fixtures by their
-`*_fixture` names.
+port, the real SDK clients pointed at it, test audio, and a transport client that records
+what the call sends back. The fixtures built on it live in conftest.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import numpy as np
-import pytest
 from aiohttp import WSMsgType, web
 from vapi import AsyncVapi
 
@@ -75,27 +72,6 @@ async def start_vapi_server(sandbox: VapiSandbox) -> tuple[VapiServer, web.AppRu
     return VapiServer(sandbox, f"http://127.0.0.1:{port}/vapi"), runner
 
 
-@pytest.fixture(name="vapi_server")
-async def vapi_server_fixture() -> AsyncIterator[VapiServer]:
-    server, runner = await start_vapi_server(VapiSandbox(API_KEY, reply_delay_s=REPLY_DELAY_S))
-    try:
-        yield server
-    finally:
-        await server.sandbox.close()
-        await runner.cleanup()
-
-
-@pytest.fixture(name="vapi")
-def vapi_fixture(vapi_server: VapiServer) -> AsyncVapi:
-    return vapi_server.client()
-
-
-@pytest.fixture(name="http")
-async def http_fixture() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 def websocket_call_url(call: Any) -> str:
     return call.transport.model_extra["websocketCallUrl"]
 
@@ -124,9 +100,6 @@ class CallSocket:
                 self.audio.append((now, message.data))
             self._news.set()
         self._news.set()
-
-    def of_type(self, kind: str) -> list[dict[str, Any]]:
-        return [e for _, e in self.events if e["type"] == kind]
 
     async def wait_event(self, kind: str, timeout: float = 3.0, **fields: Any) -> dict[str, Any]:
         """The first event of `kind` whose fields match, waiting for it if needed."""
