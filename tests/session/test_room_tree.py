@@ -64,6 +64,16 @@ def test_room_created_adds_a_room_whose_config_is_not_known_yet() -> None:
     assert tree.rooms["r2"].config_known and tree.rooms["r2"].config.max_peers == 4
 
 
+def test_a_late_config_read_keeps_the_peers_notifications_added_meanwhile() -> None:
+    tree, _ = tree_with_room()
+    tree.apply(note("RoomCreated", "r2"))
+    tree.apply(note("PeerAdded", "r2", "p1", peer_type="PEER_TYPE_AGENT"))
+    tree.fill_config("r2", CONFIG)  # read from REST before p1 existed
+    room = tree.rooms["r2"]
+    assert room.config_known and room.config.max_peers == 4
+    assert "p1" in room.peers
+
+
 def test_deleting_a_room_removes_it_from_the_tree() -> None:
     tree, changes = tree_with_room()
     tree.apply(note("RoomDeleted"))

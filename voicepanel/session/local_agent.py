@@ -4,10 +4,9 @@ The microphone (or a WAV file) goes into the room as a PCM16 track; every other 
 audio is jitter-buffered, mixed and played on the speaker; what the speaker plays is
 removed from the microphone again (echo control), so the room never hears itself; levels,
 jitter counters, echo status and per-turn voice-to-voice latency are reported through
-plain callbacks. Everything here
-runs on the asyncio loop; the audio devices' callbacks only touch ring buffers
-(core/audio). A missing or failing device never takes the agent out of the room: it keeps
-receiving and recovers when a device is chosen again.
+plain callbacks. Everything here runs on the asyncio loop; the audio devices' callbacks
+only touch ring buffers (core/audio). A missing or failing device never takes the agent
+out of the room: it keeps receiving and recovers when a device is chosen again.
 """
 
 from __future__ import annotations

@@ -327,12 +327,14 @@ async def _check_fishjam(fishjam_id: str, token: str) -> tuple[bool, str]:
         return False, "No Fishjam ID: enter it from the Fishjam dashboard."
     if not token:
         return False, "No management token: paste it from the Fishjam dashboard."
+    gateway = FishjamGateway(fishjam_id, token)
     try:
-        gateway = FishjamGateway(fishjam_id, token)
         await gateway.check_credentials()
         rooms = await gateway.list_rooms()
     except VoicePanelError as exc:
         return False, _error_text(exc)
+    finally:
+        await gateway.close()
     return True, f"Fishjam answers and accepts the token ({_plural(len(rooms), 'room')} now)."
 
 

@@ -191,6 +191,16 @@ class RoomTree:
         self.rooms[room.id] = self._room_view(room, self.rooms.get(room.id))
         self._emit(TreeChange(ChangeKind.ROOM, room_id=room.id))
 
+    def fill_config(self, room_id: str, config: RoomConfigInfo) -> None:
+        """Gives a room first seen in a RoomCreated its configuration. Only the config: the
+        REST read may be older than the peers notifications have added since."""
+        room = self.rooms.get(room_id)
+        if room is None or room.config_known:
+            return
+        room.config = config
+        room.config_known = True
+        self._emit(TreeChange(ChangeKind.ROOM, room_id=room_id))
+
     def upsert_peer(self, room_id: str, peer: PeerInfo) -> None:
         """Adds or refreshes a peer the panel just created; ignored if the room is gone."""
         room = self.rooms.get(room_id)

@@ -297,9 +297,10 @@ class Workspace:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
-        if self._vapi is not None:
-            with contextlib.suppress(Exception):
-                await self._vapi.close()
+        for gateway in (self._vapi, self._fishjam):
+            if gateway is not None:
+                with contextlib.suppress(Exception):
+                    await gateway.close()
         if self._journal is not None:
             self._journal.close()
         if self.sandbox is not None and self._owns_sandbox:
@@ -357,8 +358,7 @@ class Workspace:
                 log.warning("Could not read the new rooms: %s", exc)
             return
         for room in rooms:
-            if room.id in self.tree.rooms:
-                self.tree.upsert_room(room)
+            self.tree.fill_config(room.id, room.config)
 
     def _handle_status(self, status: NotifierStatus) -> None:
         self.notifier_status = status

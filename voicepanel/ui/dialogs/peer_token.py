@@ -66,7 +66,7 @@ class PeerTokenDialog(QDialog):
         self.copy_button.clicked.connect(self.copy)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setObjectName("refreshToken")
-        self.refresh_button.setToolTip("Issue a new token; the old one stops working")
+        self.refresh_button.setToolTip("Issue a new token for this peer")
         self.refresh_button.setEnabled(refresh is not None)
         self.refresh_button.clicked.connect(self.refresh)
         row = QHBoxLayout()
@@ -112,4 +112,4 @@ class PeerTokenDialog(QDialog):
             return
         self.token_edit.setText(token)
         self.token_edit.setCursorPosition(0)
-        self.status.setText("New token issued; the old one no longer works.")
+        self.status.setText("New token issued: give this one to the peer.")
