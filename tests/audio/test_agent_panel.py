@@ -1,8 +1,10 @@
 """The agent window, offscreen: meters follow the agent's levels at the timer's pace,
-peers get strips, Space is push-to-talk, failures show as message and hint."""
+peers get strips, Space is push-to-talk, failures show as message and hint, and the echo
+box shows the mode, the echo removed, the mic held back and the leak warning."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -10,6 +12,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
+from voicepanel.core.audio.echo import (  # noqa: E402
+    EchoCancellationUnavailable,
+    EchoMode,
+    EchoStages,
+    EchoState,
+    EchoStatus,
+)
 from voicepanel.core.audio.latency import Turn  # noqa: E402
 from voicepanel.core.audio.meters import Level  # noqa: E402
 from voicepanel.core.errors import VoicePanelError  # noqa: E402
@@ -90,3 +99,95 @@ def test_errors_show_message_and_hint_and_turns_fill_the_table(panel, qtbot) -> 
     assert panel.latency_table.item(1, 1).text() == "600"
     assert "median 650 ms" in panel.latency_summary.text()
     assert panel.latency_chart.latencies_ms == pytest.approx([700, 600])
+
+
+def _echo(**changes) -> EchoStatus:
+    status = EchoStatus(
+        mode=EchoMode.CANCEL,
+        requested=EchoMode.CANCEL,
+        canceller=EchoState.ACTIVE,
+        stages=EchoStages(),
+        erle_db=45.2,
+        echo_leaking=False,
+        held_back=False,
+        suggest_headset=False,
+        stream_delay_ms=140,
+        problem=None,
+    )
+    return dataclasses.replace(status, **changes)
+
+
+def _push_echo(panel, status: EchoStatus) -> None:
+    panel.agent.on_levels.emit(AgentLevels(Level(-60.0, -57.0), True, (), status))
+
+
+def test_the_echo_mode_and_how_much_echo_is_removed_are_shown(panel, qtbot) -> None:
+    box = panel.echo_box
+    assert box.mode_combo.currentText() == "Cancel"  # the default
+    assert [box.mode_combo.itemText(i) for i in range(3)] == ["Cancel", "Half-duplex", "Off"]
+    _push_echo(panel, _echo())
+    qtbot.waitUntil(
+        lambda: box.status_label.text() == "Echo cancellation on: 45 dB removed", timeout=1000
+    )
+    assert box.held_label.isHidden() and box.leak.isHidden()
+
+    _push_echo(panel, _echo(mode=EchoMode.HALF_DUPLEX, erle_db=None, held_back=True))
+    qtbot.waitUntil(lambda: box.held_label.isVisible(), timeout=1000)
+    assert "Mic held back" in box.held_label.text()
+    assert box.status_label.text() == "Half-duplex: microphone held back"
+
+
+def test_choosing_echo_settings_reaches_the_agent_and_is_remembered(panel, qtbot, tmp_path) -> None:
+    agent, box = panel.agent, panel.echo_box
+    box.mode_combo.setCurrentIndex(box.mode_combo.findText("Off"))
+    assert agent.echo.requested is EchoMode.OFF
+    box.advanced_button.setChecked(True)
+    assert box.ns_box.isVisible() and box.ns_box.isChecked() and not box.agc_box.isChecked()
+    box.ns_box.setChecked(False)
+    box.agc_box.setChecked(True)
+    assert not agent.echo.canceller.stages.ns and agent.echo.canceller.stages.agc
+
+    # The next window (the next run) starts with the same choices.
+    settings = QSettings(str(tmp_path / "panel.ini"), QSettings.Format.IniFormat)
+    again = LocalAgent(NoServer(), "room-2")  # type: ignore[arg-type]
+    other = AgentPanel(again, settings=settings)
+    qtbot.addWidget(other)
+    assert other.echo_box.mode_combo.currentText() == "Off"
+    assert again.echo.requested is EchoMode.OFF
+    assert not other.echo_box.ns_box.isChecked() and other.echo_box.agc_box.isChecked()
+    assert not again.echo.canceller.stages.ns and again.echo.canceller.stages.agc
+
+
+def test_a_leaking_echo_warns_and_offers_half_duplex_and_a_headset(panel, qtbot) -> None:
+    box = panel.echo_box
+    _push_echo(panel, _echo(erle_db=4.0, echo_leaking=True, suggest_headset=True))
+    qtbot.waitUntil(lambda: box.leak.isVisible(), timeout=1000)
+    assert "The room can hear its own voice" in box.leak_label.text()
+    assert box.headset_label.isVisible()
+    assert box.headset_label.text() == (
+        "Your output looks like built-in speakers: a headset stops the echo."
+    )
+    qtbot.mouseClick(box.half_duplex_button, Qt.MouseButton.LeftButton)
+    assert panel.agent.echo.requested is EchoMode.HALF_DUPLEX
+    assert box.mode_combo.currentText() == "Half-duplex"
+    _push_echo(panel, _echo(erle_db=30.0))
+    qtbot.waitUntil(lambda: box.leak.isHidden(), timeout=1000)
+
+
+def test_unavailable_cancellation_is_told_once_without_blocking(panel, qtbot) -> None:
+    problem = EchoCancellationUnavailable(
+        "Echo cancellation is unavailable (the 'livekit' package could not be loaded).",
+        "Use a headset, or turn on half-duplex.",
+    )
+    status = _echo(
+        mode=EchoMode.HALF_DUPLEX, canceller=EchoState.UNAVAILABLE, erle_db=None, problem=problem
+    )
+    _push_echo(panel, status)
+    qtbot.waitUntil(lambda: panel.banner.isVisible(), timeout=1000)
+    assert "Echo cancellation is unavailable" in panel.banner.text
+    assert "Half-duplex is on instead" in panel.banner.text
+    assert panel.echo_box.status_label.text() == "Half-duplex"
+    panel.banner.hide()
+    _push_echo(panel, status)
+    qtbot.wait(100)
+    assert panel.banner.isHidden()  # told once, not at 30 Hz

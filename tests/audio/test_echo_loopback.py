@@ -89,7 +89,9 @@ def play_and_record(far: np.ndarray) -> Take:
         if cursor["in"] >= len(recorded):
             done.set()
 
-    kwargs = {"samplerate": RATE, "channels": 1, "dtype": "float32", "latency": "high"}
+    # A fixed 200 ms, not "high": after other tests have kept the null sinks busy, "high"
+    # asks for ~35 ms, which underflows on a loaded machine and garbles the recording.
+    kwargs = {"samplerate": RATE, "channels": 1, "dtype": "float32", "latency": 0.2}
     capture = sd.InputStream(device="pulse", callback=on_input, **kwargs)
     playback = sd.OutputStream(device="pulse", callback=on_output, **kwargs)
     with capture, playback:

@@ -1,8 +1,10 @@
 """The local agent in a room with the sandbox's Echo assistant, through a real sound server
 that behaves like a room: a PulseAudio loopback carries what the agent plays (null sink
 ``spk``) back into its microphone (null sink ``mic``), 60 ms late and 20 dB down. The
-user's voice is a WAV file of tone bursts played into ``mic`` too, so the microphone
-hears the user and the echo together, as in a real room.
+user's voice is a WAV file of tone bursts (voiced: harmonics and breath; pure sines for
+the barge-in test) played into ``mic`` too, so the microphone hears the user and the echo
+together, as in a real room. (The agent's own "WAV as microphone" would bypass the
+microphone, and with it the echo.)
 
 Without echo control the assistant hears its own reply through the microphone and
 answers it (an extra turn per reply; the second echo is 20 dB quieter again and falls
@@ -15,6 +17,8 @@ What the microphone heard and what the agent sent are taken at the uplink's filt
 sample-aligned; what the speaker played comes from the agent's far-end tap. The echo's
 delay is found by cross-correlation, so "while only the assistant speaks" is the far
 end's activity moved to the microphone's timeline. Energies and counts; no wall clock.
+Two device-free checks close the file: the canceller keeps hearing the microphone while
+a WAV file is sent instead, and frames are dated with what echo control holds back.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 from audio_signals import peak_frequency, silence, tone
-from room_helpers import wait_for
 
+from voicepanel.core.audio.device_io import Captured
 from voicepanel.core.audio.echo import EchoMode, EchoStatus, estimate_echo_delay
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
@@ -44,8 +48,8 @@ ROOM_ATTENUATION = 0.1  # linear: -20 dB from the speaker to the microphone
 USER_LEVEL = 0.5
 FADE_S = 0.02
 FAR_ACTIVE_DB = -50.0
-ECHO_TAIL_FRAMES = 4
-HOLD_FRAMES = 15  # half-duplex's hold time (300 ms) in frames  # the room's tail and the pulse loopback's jitter, in 20 ms frames
+ECHO_TAIL_FRAMES = 4  # the room's tail and the pulse loopback's jitter, in 20 ms frames
+HOLD_FRAMES = 15  # half-duplex's hold time (300 ms) in frames
 
 
 @pytest.fixture
@@ -140,9 +144,7 @@ def user_voice(
     pieces = []
     fade = np.sin(np.linspace(0.0, np.pi / 2, int(FADE_S * RATE))) ** 2
     for before, seconds, pitch in bursts:
-        burst = (
-            voiced_burst(seconds, pitch) if voiced else tone(pitch, seconds, RATE, USER_LEVEL)
-        )
+        burst = voiced_burst(seconds, pitch) if voiced else tone(pitch, seconds, RATE, USER_LEVEL)
         # A voice does not start or stop with a click.
         burst[: len(fade)] *= fade
         burst[len(burst) - len(fade) :] *= fade[::-1]
@@ -185,6 +187,8 @@ async def converse(
                 if await vapi_connected():
                     break
                 await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the Echo assistant never joined the room")
             await asyncio.sleep(0.5)  # both streams running before the user speaks
 
             # Taps on the agent's own hooks: the microphone before echo control and what
@@ -209,23 +213,19 @@ async def converse(
             player = pulse.play_into_mic(voice, RATE, tmp_path)
             await asyncio.to_thread(player.wait, 30)
             await asyncio.sleep(settle_s)
-            # The assistant has answered every utterance it heard (its replies finished).
-            turns: dict[str, int] = {}
-
-            async def quiet() -> bool:
+            # Until the assistant has answered every utterance it heard and nothing new
+            # came for 1.5 s (an echo of its last reply would have been heard by then).
+            last: tuple[int, int] | None = None
+            steady = 0
+            for _ in range(60):
                 info = await vapi.get_call(call.id)
                 roles = [m.get("role") for m in info.messages]
-                seen = {"user": roles.count("user"), "bot": roles.count("bot")}
-                settled = seen == turns and seen["user"] == seen["bot"]
-                turns.clear()
-                turns.update(seen)
-                return settled
-
-            for _ in range(40):
-                if await quiet():
+                seen = (roles.count("user"), roles.count("bot"))
+                steady = steady + 1 if seen == last and seen[0] == seen[1] else 0
+                last = seen
+                if steady >= 3:
                     break
                 await asyncio.sleep(0.5)
-            info = await vapi.get_call(call.id)
             local.uplink.microphone_filter = echo_filter
             local.far_end_tap = None
         finally:
@@ -258,8 +258,8 @@ async def test_cancellation_keeps_the_assistant_from_hearing_itself(
     # echo control off) is over before the user speaks again.
     voice = user_voice((0.3, 0.4, 140.0), (3.3, 0.4, 180.0))
 
-    off = await converse(pulse, sandbox, tmp_path, EchoMode.OFF, voice, settle_s=2.7)
-    cancel = await converse(pulse, sandbox, tmp_path, EchoMode.CANCEL, voice, settle_s=1.5)
+    off = await converse(pulse, sandbox, tmp_path, EchoMode.OFF, voice, settle_s=2.0)
+    cancel = await converse(pulse, sandbox, tmp_path, EchoMode.CANCEL, voice, settle_s=1.0)
 
     results = {}
     for name, take in (("off", off), ("cancel", cancel)):
@@ -343,3 +343,32 @@ async def test_half_duplex_holds_the_mic_while_the_assistant_speaks_but_not_a_ba
     assert float(np.median(sent_db[barge_in])) > -15.0
     assert take.user_turns == 2 and take.assistant_turns == 2, take.assistant_said
     assert "interrupted" in take.assistant_said[0]
+
+
+class NoServer:
+    async def create_agent(self, room_id, sample_rate=16000, subscribe_mode="auto"):
+        raise VoicePanelError("Could not join.", "Not in this test.")
+
+    async def delete_peer(self, room_id, peer_id):
+        return None
+
+
+def test_echo_control_hears_the_microphone_while_a_file_stands_in_for_it() -> None:
+    """The file is sent; the microphone still goes through the canceller, so it stays in
+    step with the speaker and need not learn the room again when the file ends."""
+    local = LocalAgent(NoServer(), "room-1", RATE)  # type: ignore[arg-type]
+    local.uplink.play_file(np.full(3 * FRAME, 0.3, np.float32), loop=False)
+    before = local.echo.canceller.frames_processed
+    frames = local.uplink.pull(Captured(tone(440, 0.06, RATE), end_time=5.0), now=5.0)
+    assert frames and all(f.samples[0] == pytest.approx(0.3) for f in frames)
+    assert local.echo.canceller.frames_processed == before + 6  # 60 ms in 10 ms frames
+
+
+def test_microphone_frames_are_dated_with_what_echo_control_holds_back() -> None:
+    local = LocalAgent(NoServer(), "room-1", RATE)  # type: ignore[arg-type]
+    local.set_echo_mode(EchoMode.OFF)
+    # 50 ms: two whole frames out, 10 ms held by echo control, none by the framer.
+    frames = local.uplink.pull(Captured(tone(440, 0.05, RATE), end_time=10.0), now=10.0)
+    assert local.echo.pending_samples == 160 and local.uplink.pending == 160
+    assert [f.at for f in frames] == pytest.approx([10.0 - 0.01 - 0.04, 10.0 - 0.01 - 0.02])
+    assert np.allclose(frames[0].samples, tone(440, 0.02, RATE))

@@ -1,5 +1,6 @@
 """The "Agent in room X" window: join a room as a local agent, pick devices, watch levels,
-steer the microphone, play a WAV as the microphone, record, and read the latency per turn.
+steer the microphone, choose how echo is kept out of the room, play a WAV as the
+microphone, record, and read the latency per turn.
 
 All state lives in session.LocalAgent; this window only shows it (through AgentBridge,
 ~30 Hz) and forwards what the person does. Failures appear in the window's banner as a
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from voicepanel.core.audio.devices import DeviceKind
+from voicepanel.core.audio.echo import EchoMode
 from voicepanel.core.audio.latency import summarize
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.session.local_agent import (
@@ -46,6 +48,7 @@ from voicepanel.session.local_agent import (
     LocalAgent,
 )
 from voicepanel.ui.agent_bridge import AgentBridge
+from voicepanel.ui.agent_echo_box import EchoBox
 from voicepanel.ui.agent_latency_chart import LatencyChart
 from voicepanel.ui.agent_peer_strip import PeerStripWidget
 from voicepanel.ui.async_qt import run_dialog
@@ -107,6 +110,9 @@ class AgentPanel(QWidget):
         layout.addLayout(self._build_header())
         layout.addWidget(self._build_devices())
         layout.addWidget(self._build_local())
+        self.echo_box = EchoBox(agent, self._settings)
+        self.echo_box.problem.connect(self._show_echo_problem)
+        layout.addWidget(self.echo_box)
         layout.addWidget(self._build_peers())
         layout.addWidget(self._build_latency())
 
@@ -412,6 +418,8 @@ class AgentPanel(QWidget):
 
     def _show_levels(self, levels: AgentLevels) -> None:
         self.input_meter.set_level(levels.input.rms_dbfs, levels.input.peak_dbfs)
+        if levels.echo is not None:
+            self.echo_box.show_status(levels.echo)
         self.talk_label.setText("● sending" if levels.transmitting else "○ not sending")
         present = {strip.peer_id for strip in levels.peers}
         for gone in [p for p in self._strips if p not in present]:
@@ -448,6 +456,15 @@ class AgentPanel(QWidget):
         for error in errors:
             log_failure(error)
         self.banner.show_error(errors[-1])
+
+    def _show_echo_problem(self, problem: VoicePanelError) -> None:
+        # Once, and not in the way: the call goes on (in half-duplex, if cancelling was
+        # what the person asked for).
+        log_failure(problem)
+        hint = problem.hint
+        if self.agent.echo.requested is EchoMode.CANCEL:
+            hint += " Half-duplex is on instead."
+        self.banner.show_message(problem.message, hint, tone=Tone.WARN, timeout_ms=15000)
 
     def _show_devices(self, devices: DeviceStatus) -> None:
         missing = []
