@@ -45,7 +45,7 @@ class PeerTokenDialog(QDialog):
         layout.addWidget(self.banner)
         intro = QLabel(
             "Give this token to the client that joins as this peer. Anyone holding it can "
-            "join the room as this peer until it is refreshed or the peer is deleted."
+            "join the room as this peer, so share it only with that client."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
