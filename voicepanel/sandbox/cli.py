@@ -49,7 +49,8 @@ async def serve(config: SandboxConfig) -> int:
     except OSError as exc:
         print(
             f"voicepanel-sandbox: cannot listen on {config.host}:{config.port}: "
-            f"{exc.strerror or exc}",
+            f"{exc.strerror or exc}. Is another sandbox running there? "
+            "Stop it, or choose another port with --port.",
             file=sys.stderr,
         )
         return EXIT_CANNOT_LISTEN
