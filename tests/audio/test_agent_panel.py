@@ -12,6 +12,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
+from voicepanel.core.audio.devices import (  # noqa: E402
+    AudioAvailability,
+    AudioDevice,
+    DeviceInventory,
+    DeviceKind,
+)
 from voicepanel.core.audio.echo import (  # noqa: E402
     EchoCancellationUnavailable,
     EchoMode,
@@ -191,3 +197,17 @@ def test_unavailable_cancellation_is_told_once_without_blocking(panel, qtbot) ->
     _push_echo(panel, status)
     qtbot.wait(100)
     assert panel.banner.isHidden()  # told once, not at 30 Hz
+
+
+def test_with_nothing_remembered_the_pickers_show_the_system_defaults(panel) -> None:
+    mic = AudioDevice(0, "Headset mic", "ALSA", 1, 0, 48000, is_default_input=True)
+    other = AudioDevice(1, "Line in", "ALSA", 2, 0, 44100)
+    speaker = AudioDevice(2, "Speakers", "ALSA", 0, 2, 48000, is_default_output=True)
+    inventory = DeviceInventory(AudioAvailability.READY, (other, mic), (speaker,))
+    panel._fill_devices(inventory)
+    assert panel.input_combo.currentData() == mic.key
+    assert panel.output_combo.currentData() == speaker.key
+
+    panel._settings.setValue(panel._setting_name(DeviceKind.INPUT), "")  # chose "(none)"
+    panel._fill_devices(inventory)
+    assert panel.input_combo.currentText() == "(none)"

@@ -297,10 +297,12 @@ class AgentPanel(QWidget):
                 for device in pool:
                     combo.addItem(device.label(kind), device.key)
                 saved = self._saved_key(kind)
-                chosen = inventory.find(kind, saved or None) if saved != NO_DEVICE else None
                 if saved == NO_DEVICE and self._settings.contains(self._setting_name(kind)):
-                    combo.setCurrentIndex(0)
-                elif chosen is not None:
+                    combo.setCurrentIndex(0)  # the user chose "(none)" last time
+                    continue
+                # Nothing remembered yet: show the system default the agent opens.
+                chosen = inventory.find(kind, saved or None)
+                if chosen is not None:
                     combo.setCurrentIndex(max(0, combo.findData(chosen.key)))
         finally:
             self._filling_devices = False
