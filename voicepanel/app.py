@@ -13,6 +13,7 @@ import contextlib
 import logging
 import logging.handlers
 import os
+import signal
 import sys
 import threading
 import time
@@ -57,13 +58,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def setup_logging(folder: Path) -> Path:
-    """A rotating log file in the user's log folder; every line passes the redactor."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOG_FILE
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
-    )
+def setup_logging(folder: Path) -> Path | None:
+    """A rotating log file in the user's log folder; every line passes the redactor.
+
+    A folder that cannot be written (full disk, no permission) must not stop the app: the
+    log then goes to standard error, and None is returned."""
+    path: Path | None = folder / LOG_FILE
+    handler: logging.Handler
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            folder / LOG_FILE, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+        )
+    except OSError as error:
+        print(
+            f"VoicePanel cannot write its log in {folder} ({error}); logging here.", file=sys.stderr
+        )
+        handler = logging.StreamHandler()
+        path = None
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
     )
@@ -236,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     profile, notice = choose_profile(args, window)
     window.show()
     window.show_welcome_once()
+    # SIGTERM (logout, `kill`) quits like the window's Quit, so calls and agents are ended.
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
     if os.environ.get(EXIT_WHEN_SHOWN_ENV):
         from PySide6.QtCore import QTimer
 
