@@ -40,9 +40,11 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
     captured: asyncio.Queue[tuple[float, np.ndarray]] = asyncio.Queue()
     lock = threading.Lock()
     peers: dict[str, bytearray] = {}
-    arrivals: dict[str, list[list[float]]] = {}  # peer -> [[bytes before this chunk, t]]
+    # peer -> [[bytes before this chunk, t, seconds of audio queued ahead of it]]
+    arrivals: dict[str, list[list[float]]] = {}
     uplink: list[float] = []
     downlink: list[float] = []
+    downlink_buffered: list[float] = []
     underruns = [0]
     playing: set[str] = set()
 
@@ -66,7 +68,9 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
                     del buf[:n]
                     marks = arrivals[peer_id]
                     while marks and marks[0][0] < n:
-                        downlink.append(now - marks.pop(0)[1])
+                        _, arrived, ahead = marks.pop(0)
+                        downlink.append(now - arrived)
+                        downlink_buffered.append(ahead)
                     for mark in marks:
                         mark[0] -= n
         outdata[:, 0] = np.clip(mix, -1, 1)
@@ -79,13 +83,13 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
                 t = time.perf_counter()
                 with lock:
                     buf = peers.setdefault(msg.peer_id, bytearray())
-                    arrivals.setdefault(msg.peer_id, []).append([len(buf), t])
+                    arrivals.setdefault(msg.peer_id, []).append([len(buf), t, len(buf) / 2 / RATE])
                     buf += msg.data
                     if len(buf) > RATE * 2:  # keep at most a second
                         drop = len(buf) - RATE
                         del buf[:drop]
                         arrivals[msg.peer_id] = [
-                            [m[0] - drop, m[1]] for m in arrivals[msg.peer_id] if m[0] >= drop
+                            [m[0] - drop, m[1], m[2]] for m in arrivals[msg.peer_id] if m[0] >= drop
                         ]
 
         receiver = asyncio.create_task(receive())
@@ -103,7 +107,9 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
                 if cpu0 is None and time.perf_counter() - start > WARMUP_S:
                     cpu0, wall0 = cpu_seconds(), time.perf_counter()
                     uplink.clear()
-                    downlink.clear()
+                    with lock:
+                        downlink.clear()
+                        downlink_buffered.clear()
                     underruns[0] = 0
                 try:
                     t_cb, block = await asyncio.wait_for(captured.get(), 0.1)
@@ -120,6 +126,7 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
         "cpu_pct": 100 * cpu,
         "uplink_s": uplink,
         "downlink_s": downlink,
+        "downlink_buffered_s": downlink_buffered,
         "underruns": underruns[0],
     }
 

@@ -1,7 +1,9 @@
 """Local agent audio, side by side in one run (figures for docs/benchmarks.md):
 
-1. the delay the app adds between a PortAudio callback and the WebSocket send (uplink),
-   and between a WebSocket receive and the output callback that plays it (downlink);
+1. the delay between a PortAudio callback and the WebSocket send (uplink), and between a
+   WebSocket receive and the output callback that plays it (downlink): the total, the
+   part that is deliberate buffering (audio queued ahead of the frame in a jitter buffer
+   or the speaker's ring, there to prevent gaps), and what the app adds beyond it;
 2. voice-to-voice latency against the sandbox Echo's configured reply delay;
 3. CPU (% of one core, /proc/self/stat) for duplex audio with four remote peers talking,
 
@@ -98,30 +100,49 @@ async def world(peers: int) -> None:
 # -- app: VoicePanel's LocalAgent with the timing probe ------------------------------------
 
 
-async def app(url: str, token: str, room: str, seconds: float) -> dict[str, Any]:
+async def app(
+    url: str, token: str, room: str, seconds: float, lead_frames: float | None = None
+) -> dict[str, Any]:
     from voicepanel.core.audio.probe import PipelineProbe
     from voicepanel.core.fishjam_gateway import FishjamGateway
     from voicepanel.session.local_agent import LocalAgent
 
     agent = LocalAgent(FishjamGateway(url, token), room)
+    if lead_frames is not None:
+        agent.devices.lead_s = lead_frames * agent.frame_s
     await agent.join()
     agent.load_devices()
     assert agent.set_input_device(None) and agent.set_output_device(None)
     await asyncio.sleep(WARMUP_S)
-    before = {s.peer_id: s.underruns for s in agent.levels().peers}
+    before = {s.peer_id: (s.underruns, s.overruns) for s in agent.levels().peers}
+    playback = agent.devices.playback
+    assert playback is not None
+    dry0 = playback.underrun_blocks
     agent.probe = probe = PipelineProbe()
+    targets: list[float] = []
     cpu0, wall0 = cpu_seconds(), time.perf_counter()
-    await asyncio.sleep(seconds - WARMUP_S)
+    end = time.perf_counter() + seconds - WARMUP_S
+    while time.perf_counter() < end:
+        await asyncio.sleep(0.1)
+        targets += [s.target_ms for s in agent.levels().peers]
     cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
     strips = agent.levels().peers
+    speaker_dry = playback.underrun_blocks - dry0
     await agent.leave()
     return {
         "cpu_pct": 100 * cpu,
         "uplink_s": probe.uplink_s,
         "downlink_s": probe.downlink_s,
+        "downlink_buffered_s": probe.downlink_buffered_s,
         "peers": len(strips),
-        "underruns": sum(s.underruns - before.get(s.peer_id, 0) for s in strips),
-        "overruns": sum(s.overruns for s in strips),
+        "underruns": sum(s.underruns - before.get(s.peer_id, (0, 0))[0] for s in strips),
+        # After the warm-up, like the underruns: joining fills the buffers with a burst.
+        "overruns": sum(s.overruns - before.get(s.peer_id, (0, 0))[1] for s in strips),
+        "speaker_dry_blocks": speaker_dry,
+        "jitter_target_ms": [min(targets), statistics.mean(targets), max(targets)]
+        if targets
+        else None,
+        "speaker_lead_ms": agent.devices.lead_s * 1000,
     }
 
 
@@ -180,7 +201,9 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000, q)) if values else float("nan")
 
 
-def orchestrate(seconds: float, turns: int) -> None:
+def orchestrate(
+    seconds: float, turns: int, lead_frames: float | None = None, bare: bool = True
+) -> None:
     sys.path.insert(0, str(HERE))
     from audio_pulse import start_pulse
 
@@ -216,9 +239,16 @@ def orchestrate(seconds: float, turns: int) -> None:
             "--seconds",
             str(seconds),
         ]
-        app_result = child([__file__, "app", *common], env)
-        bare_result = child([str(HERE / "audio_bare_agent.py"), *common], env)
-        echo_result = child([__file__, "echo", "--turns", str(turns)], env)
+        lead = [] if lead_frames is None else ["--lead-frames", str(lead_frames)]
+        app_result = child([__file__, "app", *common, *lead], env)
+        bare_result = (
+            child([str(HERE / "audio_bare_agent.py"), *common], env)
+            if bare
+            else {"cpu_pct": float("nan"), "uplink_s": [], "downlink_s": []}
+        )
+        echo_result = (
+            child([__file__, "echo", "--turns", str(turns)], env) if turns else {"latencies_s": []}
+        )
     finally:
         if mic is not None:
             mic.terminate()
@@ -238,23 +268,46 @@ def report(
 ) -> None:
     print(
         f"Duplex audio, {PEERS} remote peers talking, {seconds:.0f} s "
-        f"({WARMUP_S:.0f} s warm-up excluded), room 16 kHz, devices 44.1 kHz (PulseAudio)"
+        f"({WARMUP_S:.0f} s warm-up excluded), room 16 kHz, null sinks at 44.1 kHz (PulseAudio)"
     )
     print()
-    print("| | VoicePanel LocalAgent | bare SDK + sounddevice |")
+    for side in (app_r, bare_r):
+        total, buffered = side["downlink_s"], side.get("downlink_buffered_s", [])
+        side["downlink_added_s"] = [t - b for t, b in zip(total, buffered, strict=False)]
+    print("| p50 / p99 ms | VoicePanel LocalAgent | bare SDK + sounddevice |")
     print("|---|---|---|")
     for label, key in (
-        ("callback -> send (uplink)", "uplink_s"),
-        ("receive -> output callback (downlink)", "downlink_s"),
+        ("uplink, callback -> send (no buffering: all of it is added)", "uplink_s"),
+        ("downlink total, receive -> output callback", "downlink_s"),
+        ("  of which deliberate buffering (audio queued ahead)", "downlink_buffered_s"),
+        ("  of which added beyond buffering (total - buffering)", "downlink_added_s"),
     ):
-        a, b = app_r[key], bare_r[key]
+        a, b = app_r.get(key, []), bare_r.get(key, [])
         print(
-            f"| {label}, p50 / p99 ms | {pct(a, 50):.1f} / {pct(a, 99):.1f} "
+            f"| {label} | {pct(a, 50):.1f} / {pct(a, 99):.1f} "
             f"| {pct(b, 50):.1f} / {pct(b, 99):.1f} |"
         )
     print(f"| CPU, % of one core | {app_r['cpu_pct']:.1f} | {bare_r['cpu_pct']:.1f} |")
-    print(f"| underruns, all peers (gaps heard) | {app_r['underruns']} | {bare_r['underruns']} |")
-    print(f"| jitter overruns (oldest audio dropped) | {app_r['overruns']} | not counted |")
+    print(
+        f"| underruns, all peers (gaps heard) | {app_r['underruns']} "
+        f"| {bare_r.get('underruns', '-')} |"
+    )
+    print(
+        f"| speaker ring ran dry (blocks of 20 ms) | {app_r['speaker_dry_blocks']} "
+        "| (counted in underruns) |"
+    )
+    print(
+        f"| jitter overruns (oldest audio dropped) | {app_r['overruns']} "
+        "| not counted (keeps up to 1 s) |"
+    )
+    targets = app_r.get("jitter_target_ms")
+    if targets:
+        print()
+        print(
+            f"LocalAgent buffering settings: jitter target per peer min {targets[0]:.0f} / "
+            f"mean {targets[1]:.0f} / max {targets[2]:.0f} ms over the run, speaker lead "
+            f"{app_r['speaker_lead_ms']:.0f} ms (the ring holds lead - 20 ms to lead)"
+        )
     print()
     load, cores = os.getloadavg()[0], os.cpu_count() or 0
     print(f"Load average (1 min) at the end of the run: {load:.2f} on {cores} cores")
@@ -280,15 +333,17 @@ def main() -> None:
     parser.add_argument("--url")
     parser.add_argument("--token")
     parser.add_argument("--room")
+    parser.add_argument("--lead-frames", type=float, default=None, help="speaker lead to try")
+    parser.add_argument("--no-bare", action="store_true", help="the app side only")
     a = parser.parse_args()
     if a.role == "world":
         asyncio.run(world(a.peers))
     elif a.role == "app":
-        print(json.dumps(asyncio.run(app(a.url, a.token, a.room, a.seconds))))
+        print(json.dumps(asyncio.run(app(a.url, a.token, a.room, a.seconds, a.lead_frames))))
     elif a.role == "echo":
         print(json.dumps(asyncio.run(echo(a.turns))))
     else:
-        orchestrate(a.seconds, a.turns)
+        orchestrate(a.seconds, a.turns, a.lead_frames, not a.no_bare)
 
 
 if __name__ == "__main__":

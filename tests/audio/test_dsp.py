@@ -73,8 +73,18 @@ def test_ring_buffer_drops_the_newest_when_full_and_zero_fills_when_dry() -> Non
     assert list(ring.read()) == [0, 1, 2, 3, 4]
 
 
-def test_jitter_buffer_waits_for_its_target_then_plays_in_order() -> None:
+def test_jitter_buffer_starts_at_one_frame_and_plays_as_soon_as_it_is_there() -> None:
     jb = JitterBuffer(JitterConfig(frame_size=320), 16000)
+    assert jb.stats().target_ms == 20.0
+    assert jb.pull() is None and jb.state is JitterState.IDLE
+    jb.push(np.full(320, 0.1, np.float32), 1.0)
+    frame = jb.pull()
+    assert frame is not None and frame[0] == pytest.approx(0.1)
+    assert jb.last_frame_arrival == 1.0 and jb.last_frame_queued_s == 0.0
+
+
+def test_jitter_buffer_waits_for_its_target_then_plays_in_order() -> None:
+    jb = JitterBuffer(JitterConfig(frame_size=320, min_target_frames=2), 16000)
     jb.push(np.full(320, 0.1, np.float32), 1.0)
     assert jb.pull() is None and jb.state is JitterState.BUFFERING
     jb.push(np.full(320, 0.2, np.float32), 2.0)
@@ -82,12 +92,15 @@ def test_jitter_buffer_waits_for_its_target_then_plays_in_order() -> None:
     assert first is not None and first[0] == pytest.approx(0.1)
     assert jb.last_frame_arrival == 1.0
     second = jb.pull()
+    # The second frame waited behind the first: 20 ms queued ahead of it by design.
+    assert jb.last_frame_arrival == 2.0 and jb.last_frame_queued_s == pytest.approx(0.02)
     assert second is not None and second[0] == pytest.approx(0.2)
     assert jb.stats().underruns == 0
 
 
 def test_jitter_buffer_counts_an_underrun_when_audio_comes_back_late() -> None:
-    jb = JitterBuffer(JitterConfig(frame_size=320), 16000)
+    cfg = JitterConfig(frame_size=320)
+    jb = JitterBuffer(cfg, 16000)
     for _ in range(2):
         jb.push(np.full(320, 0.1, np.float32))
     assert jb.pull() is not None and jb.pull() is not None
@@ -95,7 +108,27 @@ def test_jitter_buffer_counts_an_underrun_when_audio_comes_back_late() -> None:
     assert jb.state is JitterState.STARVED
     jb.push(np.full(320, 0.1, np.float32))  # the late packet
     assert jb.underruns == 1
-    assert jb.target_frames == 3  # adapts
+    assert jb.target_frames == cfg.min_target_frames + 1  # adapts
+
+
+def test_jitter_target_grows_on_underruns_and_shrinks_after_a_calm_spell() -> None:
+    cfg = JitterConfig(frame_size=320, calm_frames_to_shrink=50)
+    jb = JitterBuffer(cfg, 16000)
+    for late in range(2):  # runs dry twice, each time followed by a late packet
+        for _ in range(jb.target_frames):
+            jb.push(np.full(320, 0.1, np.float32))
+        while jb.pull() is not None:
+            pass
+        assert jb.state is JitterState.STARVED
+        jb.push(np.full(320, 0.1, np.float32))
+        assert jb.underruns == late + 1
+    assert jb.stats().target_ms == 60.0
+    for _ in range(2):
+        jb.push(np.full(320, 0.1, np.float32))
+    for _ in range(2 * cfg.calm_frames_to_shrink + 5):  # steady: one in, one out
+        jb.push(np.full(320, 0.1, np.float32))
+        assert jb.pull() is not None
+    assert jb.target_frames == cfg.min_target_frames
 
 
 def test_jitter_buffer_does_not_count_the_end_of_a_talk_spurt_as_an_underrun() -> None:

@@ -52,6 +52,9 @@ async def test_the_virtual_microphone_reaches_another_agent_in_the_room(
                 )
                 raise
             await asyncio.sleep(0.3)
+            # The capture callback woke the loop for its blocks (no polling needed).
+            cap = local.devices.capture
+            assert cap is not None and cap.waker is not None and cap.waker.wakeups > 10
         finally:
             await local.leave()
     audio = heard.audio(pid)

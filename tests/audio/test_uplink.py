@@ -75,3 +75,36 @@ def test_a_file_stands_in_for_the_microphone() -> None:
     up.play_file(np.full(320, 0.3, np.float32), loop=False)
     frames = up.pull(Captured(tone(440, 0.02, 16000), 5.0), 5.0)
     assert len(frames) == 1 and frames[0].samples[0] == pytest.approx(0.3)
+
+
+async def test_the_waker_wakes_the_loop_once_per_drain_from_another_thread() -> None:
+    """What a PortAudio callback does after each block: one byte on a socket pair, at most
+    one in flight, which the loop sees through add_reader."""
+    import asyncio
+    import threading
+
+    from voicepanel.core.audio.streams import Waker
+
+    loop = asyncio.get_running_loop()
+    waker = Waker()
+    woke = asyncio.Event()
+
+    def on_wake() -> None:
+        waker.drain()
+        woke.set()
+
+    loop.add_reader(waker.fileno(), on_wake)
+    try:
+        callback = threading.Thread(target=lambda: [waker.notify() for _ in range(5)])
+        callback.start()
+        callback.join()
+        await asyncio.wait_for(woke.wait(), 2)
+        assert waker.wakeups == 1  # five blocks, one byte: the loop had not drained yet
+        woke.clear()
+        threading.Thread(target=waker.notify).start()
+        await asyncio.wait_for(woke.wait(), 2)
+        assert waker.wakeups == 2
+    finally:
+        loop.remove_reader(waker.fileno())
+        waker.close()
+    waker.notify()  # after close: silently nothing, as in a callback racing a close

@@ -5,7 +5,9 @@ audio is jitter-buffered, mixed and played on the speaker; what the speaker play
 removed from the microphone again (echo control), so the room never hears itself; levels,
 jitter counters, echo status and per-turn voice-to-voice latency are reported through
 plain callbacks. Everything here runs on the asyncio loop; the audio devices' callbacks
-only touch ring buffers (core/audio). A missing or failing device never takes the agent
+only touch ring buffers (core/audio) and wake the loop with one byte on a socket pair
+(``Waker``), so a captured frame is sent, and the speaker topped up, as soon as a block
+completes rather than at the next poll. A missing or failing device never takes the agent
 out of the room: it keeps receiving and recovers when a device is chosen again.
 """
 
@@ -39,6 +41,7 @@ from voicepanel.core.audio.probe import PipelineProbe
 from voicepanel.core.audio.recording import CallRecording
 from voicepanel.core.audio.ringbuffer import Samples
 from voicepanel.core.audio.room_mix import PeerSnapshot, RoomMix
+from voicepanel.core.audio.streams import Waker
 from voicepanel.core.audio.uplink import Uplink
 from voicepanel.core.audio.wav import read_wav_at
 from voicepanel.core.errors import VoicePanelError
@@ -47,6 +50,11 @@ from voicepanel.session.observable import Callbacks
 log = logging.getLogger(__name__)
 
 TICK_S = 0.01
+"""Timer tick while the devices cannot pace the loop (no microphone or no speaker, or a
+file playing): the file and the speakerless clock are paced by it."""
+IDLE_TICK_S = 0.05
+"""With both devices open their callbacks wake the loop every block; the timer is only a
+safety net (a stalled device still gets noticed)."""
 LEVELS_EVERY_S = 1 / 30
 DEVICE_CHECK_EVERY_S = 0.5
 
@@ -161,6 +169,9 @@ class LocalAgent:
         self._input_key: str | None = None
         self._unavailable_reported = False
         self._output_key: str | None = None
+        self._waker: Waker | None = None
+        self._wake = asyncio.Event()
+        self._peer_late = False
 
     # -- observable state ----------------------------------------------------------------
 
@@ -217,6 +228,7 @@ class LocalAgent:
             raise
         self._register_close_hook()
         if self._ticker is None or self._ticker.done():
+            self._start_waker()
             self._ticker = asyncio.create_task(self._tick_loop(), name="local-agent-audio")
 
     async def rejoin(self, timeout_s: float = 15.0) -> None:
@@ -244,6 +256,7 @@ class LocalAgent:
                 await ticker
         self.stop_recording()
         self.devices.close()
+        self._stop_waker()
         agent, self._agent = self._agent, None
         if agent is not None:
             try:
@@ -303,6 +316,8 @@ class LocalAgent:
                     track_id = getattr(track, "id", "") if track is not None else ""
                     if self.room.receive(message.peer_id, track_id, data, arrived):
                         self._peer_appeared(message.peer_id)
+                    if self._peer_late:
+                        self._wake.set()  # the frame the speaker was waiting for
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # any socket failure is a drop, with its reason
@@ -519,6 +534,51 @@ class LocalAgent:
 
     # -- the audio loop ------------------------------------------------------------------
 
+    def _start_waker(self) -> None:
+        if self._waker is not None:
+            return
+        waker = Waker()
+        try:
+            asyncio.get_running_loop().add_reader(waker.fileno(), self._on_wake)
+        except (NotImplementedError, RuntimeError):
+            # A loop without add_reader (Windows' proactor): the timer paces the audio.
+            waker.close()
+            return
+        self._waker = waker
+        self.devices.waker = waker
+        for stream in (self.devices.capture, self.devices.playback):
+            if stream is not None:
+                stream.waker = waker
+
+    def _stop_waker(self) -> None:
+        waker, self._waker = self._waker, None
+        self.devices.waker = None
+        if waker is None:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().remove_reader(waker.fileno())
+        waker.close()
+
+    def _on_wake(self) -> None:
+        if self._waker is not None:
+            self._waker.drain()
+        self._wake.set()
+
+    async def _wait_for_wake(self) -> None:
+        """Until a device callback completes a block (or a late peer frame arrives), or
+        the timer runs out."""
+        paced = (
+            self._waker is not None
+            and self.devices.capture is not None
+            and self.devices.playback is not None
+            and self.uplink.file is None
+        )
+        if not self._wake.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(IDLE_TICK_S if paced else TICK_S):
+                    await self._wake.wait()
+        self._wake.clear()
+
     async def _tick_loop(self) -> None:
         next_levels = next_check = next_failure_log = time.perf_counter()
         while True:
@@ -544,7 +604,7 @@ class LocalAgent:
                 if time.perf_counter() >= next_failure_log:
                     next_failure_log = time.perf_counter() + 5.0
                     log.exception("Local agent audio tick failed")
-            await asyncio.sleep(TICK_S)
+            await self._wait_for_wake()
 
     def _check_devices(self) -> None:
         lost = self.devices.check()
@@ -585,6 +645,7 @@ class LocalAgent:
                     self.probe.sent(capture.stamps, position)
 
     def _play_room(self) -> None:
+        self._peer_late = False
         playback = self.devices.playback
         if self.probe is not None and playback is not None:
             self.probe.resolve(playback.stamps)
@@ -595,12 +656,17 @@ class LocalAgent:
                 and self.devices.output_queued_s() >= self.frame_s
             ):
                 # A peer's next frame is late but the speaker still has audio queued: let
-                # that queue shrink for now rather than play a gap.
+                # that queue shrink for now rather than play a gap; its arrival wakes us.
+                self._peer_late = True
                 break
             mixed = self.room.next_frame()
             heard_at = time.perf_counter() + self.devices.output_delay_s()
             if self.probe is not None and playback is not None:
-                self.probe.mixed(playback.ring.written, mixed.oldest_arrival)
+                self.probe.mixed(
+                    playback.ring.written,
+                    mixed.oldest_arrival,
+                    mixed.queued_s + playback.ring.available / playback.rate,
+                )
             self.devices.write_output(mixed.mix)
             if playback is not None:
                 # Silence too: the canceller counts speaker and microphone frames in step.

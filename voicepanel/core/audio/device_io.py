@@ -11,7 +11,7 @@ import numpy as np
 from voicepanel.core.audio.devices import AudioDevice, DeviceKind
 from voicepanel.core.audio.resample import Resampler
 from voicepanel.core.audio.ringbuffer import Samples
-from voicepanel.core.audio.streams import CaptureStream, PlaybackStream
+from voicepanel.core.audio.streams import CaptureStream, PlaybackStream, Waker
 from voicepanel.core.errors import VoicePanelError
 
 STALL_SECONDS = 1.5
@@ -32,11 +32,35 @@ class Captured:
     device_rate: int = 0
 
 
+STREAM_QUALITY = "LQ"
+"""Streams are opened at the room's rate when the device takes it (a sound server such as
+PulseAudio or PipeWire resamples, as for any app); otherwise at the device's own rate,
+resampled here. soxr quality of those resamplers: soxr's HQ and MQ filters work in blocks:
+fed 20 ms at a time they return nothing for one or two calls, then 40-50 ms at once, which
+held a third of the microphone's frames for one more callback (+20 ms) and handed the
+speaker ~50 ms bursts. LQ returns each block's worth per call (but nothing once in ~50
+calls, 20 ms late for that frame); its price is a passband that ends earlier: -0.3 dB at
+6 kHz and -13 dB at 7 kHz in a 16 kHz room (9 / 10 kHz in a 24 kHz one), alias rejection
+still above 130 dB. WAV files keep HQ."""
+
+SPEAKER_LEAD_FRAMES = 2.0
+"""The speaker's ring is topped up to this many 20 ms frames each time its callback takes
+one (the callback wakes the loop): right before a callback it holds the lead, right after
+one frame less, so the lead less one frame is the slack for a late loop (or a late peer
+frame, see ``LocalAgent``). 2 frames ran without a dry block, idle and with two busy loops,
+on PulseAudio with latency='high'; 1 frame let late peer frames become underruns
+(docs/benchmarks.md). 3 were used when the loop polled every 10 ms."""
+
+
 class DeviceAudio:
-    def __init__(self, room_rate: int, frame_ms: int = 20, lead_frames: int = 3) -> None:
+    def __init__(
+        self, room_rate: int, frame_ms: int = 20, lead_frames: float = SPEAKER_LEAD_FRAMES
+    ) -> None:
         self.room_rate = room_rate
         self.frame_s = frame_ms / 1000.0
         self.lead_s = lead_frames * self.frame_s
+        self.waker: Waker | None = None
+        """Handed to the streams opened from now on: their callbacks wake the loop."""
         self.capture: CaptureStream | None = None
         self.playback: PlaybackStream | None = None
         self._in_resampler: Resampler | None = None
@@ -48,19 +72,22 @@ class DeviceAudio:
 
     def open_input(self, device: AudioDevice) -> None:
         self.close_input()
-        stream = CaptureStream(device)
+        stream = CaptureStream(device, rate=self.room_rate)
+        stream.waker = self.waker
         stream.start()
         self.capture = stream
-        self._in_resampler = Resampler(stream.rate, self.room_rate)
+        self._in_resampler = Resampler(stream.rate, self.room_rate, STREAM_QUALITY)
 
     def open_output(self, device: AudioDevice) -> None:
         self.close_output()
-        stream = PlaybackStream(device)
+        stream = PlaybackStream(device, rate=self.room_rate)
+        stream.open()  # the rate it got decides how much the lead is in samples
         # Prime with the lead so the first callbacks do not start dry.
         stream.ring.write(np.zeros(int(stream.rate * self.lead_s), dtype=np.float32))
+        stream.waker = self.waker
         stream.start()
         self.playback = stream
-        self._out_resampler = Resampler(self.room_rate, stream.rate)
+        self._out_resampler = Resampler(self.room_rate, stream.rate, STREAM_QUALITY)
 
     def close_input(self) -> None:
         if self.capture is not None:
@@ -128,7 +155,9 @@ class DeviceAudio:
         if stream is not None:
             queued_s = stream.ring.available / stream.rate
             missing = self.lead_s - queued_s
-            return max(0, int(np.ceil(missing / self.frame_s - 1e-9)))
+            # A resampler's output wanders by a few samples per frame: a quarter frame short
+            # of the lead is near enough (rounding up would add a whole frame of delay).
+            return max(0, int(np.ceil(missing / self.frame_s - 0.25)))
         now = time.perf_counter() if now is None else now
         if self._clock_start is None:
             self._clock_start = now

@@ -26,14 +26,19 @@ class JitterState(Enum):
 @dataclass(frozen=True)
 class JitterConfig:
     frame_size: int
-    min_target_frames: int = 2
+    min_target_frames: int = 1
+    """Start (and floor) at one frame, 20 ms: each underrun adds a frame, each calm spell
+    takes one away. The speaker's lead also lets a late frame be waited for (LocalAgent)."""
     max_target_frames: int = 10
     overrun_margin_frames: int = 6
     """Depth above target at which the oldest audio is dropped back to the target."""
     starve_grace_frames: int = 25
     """Dry frames (500 ms) after which a gap counts as the end of a talk spurt."""
-    excess_frames: int = 2
-    """Depth above target that, held for ``excess_hold_frames``, makes it drop a frame."""
+    excess_frames: int = 1
+    """Spare depth (whole frames above the target) that, found before every pull for
+    ``excess_hold_frames`` pulls in a row, is dropped at once: arrivals and the speaker run
+    at the same rate, so audio left over from a burst would otherwise stay late for the
+    whole call."""
     excess_hold_frames: int = 50
     """1 s: a burst after a stall is absorbed, then latency converges back to the target."""
     calm_frames_to_shrink: int = 500
@@ -66,8 +71,12 @@ class JitterBuffer:
         self._calm = 0
         self._starved = 0
         self._excess_run = 0
-        self._arrivals: deque[tuple[int, float]] = deque()
+        self._least_depth = 0
+        self._arrivals: deque[tuple[int, float, int]] = deque()
         self.last_frame_arrival: float | None = None
+        self.last_frame_queued_s = 0.0
+        """Audio that was queued ahead of ``last_frame_arrival``'s chunk when it arrived:
+        the wait this buffer imposed on it by design (benchmarks)."""
 
     @property
     def target_frames(self) -> int:
@@ -98,8 +107,9 @@ class JitterBuffer:
             if excess > skipped:
                 samples = samples[excess - skipped :]
             self._forget_arrivals(self._ring.consumed)
+        ahead = self._ring.available
         self._ring.write(samples)
-        self._arrivals.append((self._ring.written, arrived_at))
+        self._arrivals.append((self._ring.written, arrived_at, ahead))
 
     def pull(self) -> Samples | None:
         """The next frame, or None when this peer has nothing to play right now."""
@@ -114,19 +124,24 @@ class JitterBuffer:
             return None
         if self.state is not JitterState.PLAYING:
             return None
-        if self._ring.available > (self._target + self.config.excess_frames) * fs:
+        depth = self._ring.available
+        if depth >= (self._target + self.config.excess_frames) * fs:
+            self._least_depth = depth if self._excess_run == 0 else min(self._least_depth, depth)
             self._excess_run += 1
             if self._excess_run >= self.config.excess_hold_frames:
-                # Audio that arrived in a burst would otherwise stay late for the whole call.
-                self._ring.skip(fs)
+                # The spare audio was never needed for a whole window: drop it in one go
+                # (one skip, not one per frame) so latency converges back to the target.
+                spare = (self._least_depth - self._target * fs) // fs * fs
+                self._ring.skip(spare)
                 self.overruns += 1
-                self.dropped_samples += fs
+                self.dropped_samples += spare
                 self._excess_run = 0
         else:
             self._excess_run = 0
         frame = np.zeros(fs, dtype=np.float32)
         got = self._ring.read_into(frame)
-        self.last_frame_arrival = self._arrival_of(self._ring.consumed)
+        self.last_frame_arrival, ahead = self._arrival_of(self._ring.consumed)
+        self.last_frame_queued_s = ahead / self.rate
         if got < fs:
             self.state = JitterState.STARVED
             self._starved = 0
@@ -156,12 +171,13 @@ class JitterBuffer:
             state=self.state,
         )
 
-    def _arrival_of(self, position: int) -> float | None:
-        """Arrival time of the chunk that held the sample just before ``position``."""
-        found = None
-        for end, at in self._arrivals:
+    def _arrival_of(self, position: int) -> tuple[float | None, int]:
+        """Arrival time of the chunk that held the sample just before ``position``, and
+        how much audio was queued ahead of it then."""
+        found: tuple[float | None, int] = (None, 0)
+        for end, at, ahead in self._arrivals:
             if end >= position:
-                found = at
+                found = (at, ahead)
                 break
         self._forget_arrivals(position)
         return found

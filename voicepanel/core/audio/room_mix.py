@@ -28,6 +28,8 @@ class MixedFrame:
     """Each peer's frame before gain, for its recording stem (only peers that played)."""
     oldest_arrival: float | None
     """When the oldest audio in this frame came off the socket (perf_counter)."""
+    queued_s: float = 0.0
+    """Audio queued ahead of that oldest chunk in its jitter buffer when it arrived."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class RoomMix:
     def next_frame(self) -> MixedFrame:
         frames: dict[str, Samples] = {}
         oldest: float | None = None
+        queued = 0.0
         for peer_id, peer in self.peers.items():
             frame = peer.jitter.pull()
             if frame is None:
@@ -90,7 +93,8 @@ class RoomMix:
             arrival = peer.jitter.last_frame_arrival
             if arrival is not None and (oldest is None or arrival < oldest):
                 oldest = arrival
-        return MixedFrame(self.mixer.mix(frames), frames, oldest)
+                queued = peer.jitter.last_frame_queued_s
+        return MixedFrame(self.mixer.mix(frames), frames, oldest, queued)
 
     def snapshot(self) -> list[PeerSnapshot]:
         """Levels since the previous snapshot and the counters, for the ~30 Hz UI push."""
