@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import wave
 from pathlib import Path
 
@@ -29,11 +28,12 @@ RATE = 16000
 
 
 def _bursts_wav(path: Path, count: int = 3) -> None:
-    """Voiced bursts (a 220 Hz tone with harmonics), 0.6 s each, 2.2 s apart."""
+    """Voiced bursts (a 220 Hz tone with harmonics), 0.6 s each, 2.2 s apart; the file
+    ends with the last burst, so the last reply comes after the player has finished."""
     t = np.arange(int(0.6 * RATE)) / RATE
     voiced = sum(np.sin(2 * np.pi * 220 * k * t) / k for k in (1, 2, 3)) * 0.25
     gap = np.zeros(int(2.2 * RATE))
-    pcm = np.concatenate([np.concatenate([voiced, gap]) for _ in range(count)])
+    pcm = np.concatenate([voiced, *(np.concatenate([gap, voiced]) for _ in range(count - 1))])
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
@@ -65,10 +65,11 @@ async def take(out: Path, pulse: Pulse) -> None:
     wav = Path(tempfile.mkdtemp()) / "user.wav"
     _bursts_wav(wav)
     player = subprocess.Popen(["paplay", "--device=mic", str(wav)], env=pulse.env)
-    deadline = time.monotonic() + 15
-    while player.poll() is None and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(1.6)  # the last reply
+    # A turn is counted at the first sound of the reply: grab a moment into the last one,
+    # so the assistant's meter is moving.
+    await _until(lambda: len(panel.agent.turns) >= 3, 20)
+    await asyncio.sleep(0.25)
+    player.wait(timeout=5)
     await _settle()
     panel.grab().save(str(out / "agent-panel.png"))
     print(out / "agent-panel.png")
