@@ -205,7 +205,7 @@ def orchestrate(
     seconds: float, turns: int, lead_frames: float | None = None, bare: bool = True
 ) -> None:
     sys.path.insert(0, str(HERE))
-    from audio_pulse import start_pulse
+    from audio_pulse import start_pulse, stop_daemon
 
     pulse = start_pulse()
     env = dict(pulse.env)
@@ -222,7 +222,7 @@ def orchestrate(
         )
         assert world_proc.stdout is not None
         info = json.loads(world_proc.stdout.readline())
-        wav = pulse.runtime / "mic.wav"
+        wav = pulse.runtime_dir / "mic.wav"
         with wave.open(str(wav), "wb") as w:
             w.setnchannels(1)
             w.setsampwidth(2)
@@ -259,7 +259,7 @@ def orchestrate(
                 world_proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 world_proc.kill()
-        pulse.stop()
+        stop_daemon(pulse)
     report(app_result, bare_result, echo_result, seconds)
 
 

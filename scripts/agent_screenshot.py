@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.audio_pulse import Pulse, start_pulse  # noqa: E402
+from benchmarks.audio_pulse import PulseRig, start_pulse, stop_daemon  # noqa: E402
 from scripts.screenshots import SIZE, _isolate, _settle, _until  # noqa: E402
 
 RATE = 16000
@@ -41,7 +41,7 @@ def _bursts_wav(path: Path, count: int = 3) -> None:
         out.writeframes((pcm * 32767).astype("<i2").tobytes())
 
 
-async def take(out: Path, pulse: Pulse) -> None:
+async def take(out: Path, pulse: PulseRig) -> None:
     from voicepanel.app import build_window
     from voicepanel.core.fishjam_gateway import RoomSpec
     from voicepanel.session.profiles import SANDBOX_PROFILE
@@ -100,7 +100,7 @@ def main() -> int:
         with loop:
             loop.run_until_complete(take(args.out, pulse))
     finally:
-        pulse.stop()
+        stop_daemon(pulse)
     return 0
 
 
