@@ -10,6 +10,7 @@ silent source (shared/notes/audio-on-a-silent-machine.md).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -17,6 +18,8 @@ import subprocess
 import tempfile
 import time
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +65,27 @@ class PulseRig:
         if done.returncode != 0:
             raise RuntimeError(f"pactl {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout.strip()
+
+    @contextmanager
+    def room_echo(self, latency_ms: int, volume: float) -> Iterator[None]:
+        """What the speaker plays reaches the microphone, delayed and attenuated (linear
+        ``volume``), as in a room; removed afterwards so other tests keep a dry mic."""
+        module = self.pactl(
+            "load-module",
+            "module-loopback",
+            "source=spk.monitor",
+            "sink=mic",
+            f"latency_msec={latency_ms}",
+            "source_dont_move=true",
+            "sink_dont_move=true",
+        )
+        try:
+            inputs = json.loads(self.pactl("--format=json", "list", "sink-inputs"))
+            (loopback,) = [i for i in inputs if str(i.get("owner_module")) == module]
+            self.pactl("set-sink-input-volume", str(loopback["index"]), str(volume))
+            yield
+        finally:
+            self.pactl("unload-module", module)
 
     def record_speaker(self, path: Path, rate: int = 16000) -> SpeakerRecording:
         cmd = [

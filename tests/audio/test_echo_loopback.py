@@ -11,7 +11,6 @@ latencies, as in the agent.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,22 +38,8 @@ LEAD_S, SPEECH_S, TAIL_S = 1.0, 6.0, 0.8
 def room(pulse) -> Iterator[None]:
     """spk.monitor -> mic, delayed and attenuated; removed afterwards so the other audio
     tests keep a dry microphone."""
-    module = pulse.pactl(
-        "load-module",
-        "module-loopback",
-        "source=spk.monitor",
-        "sink=mic",
-        "latency_msec=60",
-        "source_dont_move=true",
-        "sink_dont_move=true",
-    )
-    try:
-        inputs = json.loads(pulse.pactl("--format=json", "list", "sink-inputs"))
-        (loopback,) = [i for i in inputs if str(i.get("owner_module")) == module]
-        pulse.pactl("set-sink-input-volume", str(loopback["index"]), str(ROOM_ATTENUATION))
+    with pulse.room_echo(60, ROOM_ATTENUATION):
         yield
-    finally:
-        pulse.pactl("unload-module", module)
 
 
 @dataclass

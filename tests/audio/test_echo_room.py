@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -56,22 +55,8 @@ HOLD_FRAMES = 15  # half-duplex's hold time (300 ms) in frames
 def room_echo(pulse) -> Iterator[None]:
     """spk.monitor -> mic, delayed and attenuated; removed at the end of the test so the
     other audio tests keep a dry microphone."""
-    module = pulse.pactl(
-        "load-module",
-        "module-loopback",
-        "source=spk.monitor",
-        "sink=mic",
-        f"latency_msec={LOOPBACK_MS}",
-        "source_dont_move=true",
-        "sink_dont_move=true",
-    )
-    try:
-        inputs = json.loads(pulse.pactl("--format=json", "list", "sink-inputs"))
-        (loopback,) = [i for i in inputs if str(i.get("owner_module")) == module]
-        pulse.pactl("set-sink-input-volume", str(loopback["index"]), str(ROOM_ATTENUATION))
+    with pulse.room_echo(LOOPBACK_MS, ROOM_ATTENUATION):
         yield
-    finally:
-        pulse.pactl("unload-module", module)
 
 
 @dataclass

@@ -107,6 +107,21 @@ class _DeviceStream:
                 pass  # e.g. a hardware device at its fixed rate: we resample instead
         self._open_at(sd, self.device.default_rate)
 
+    stream_class: str  # sounddevice's InputStream or OutputStream
+    _callback: Any  # each kind's PortAudio callback
+
+    def _open(self, sd: Any, channels: int) -> Any:
+        # latency="high": "low" was unstable on PulseAudio here (shared/notes).
+        return getattr(sd, self.stream_class)(
+            device=self.device.index,
+            samplerate=self.rate,
+            blocksize=self.blocksize,
+            channels=channels,
+            dtype="float32",
+            latency="high",
+            callback=self._callback,
+        )
+
     def _open_at(self, sd: Any, rate: int) -> None:
         self.rate = rate
         self.blocksize = block_size(rate, self.block_ms)
@@ -156,9 +171,6 @@ class _DeviceStream:
     def _channels(self) -> int:
         return 1
 
-    def _open(self, sd: Any, channels: int) -> Any:
-        raise NotImplementedError
-
     def _error(self, exc: BaseException) -> VoicePanelError:
         what = "microphone" if self.kind is DeviceKind.INPUT else "speaker"
         return VoicePanelError(
@@ -174,16 +186,7 @@ class CaptureStream(_DeviceStream):
 
     kind = DeviceKind.INPUT
 
-    def _open(self, sd: Any, channels: int) -> Any:
-        return sd.InputStream(
-            device=self.device.index,
-            samplerate=self.rate,
-            blocksize=self.blocksize,
-            channels=channels,
-            dtype="float32",
-            latency="high",
-            callback=self._callback,
-        )
+    stream_class = "InputStream"
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         if status.input_overflow:
@@ -209,16 +212,7 @@ class PlaybackStream(_DeviceStream):
         super().__init__(device, block_ms, rate)
         self.underrun_blocks = 0
 
-    def _open(self, sd: Any, channels: int) -> Any:
-        return sd.OutputStream(
-            device=self.device.index,
-            samplerate=self.rate,
-            blocksize=self.blocksize,
-            channels=channels,
-            dtype="float32",
-            latency="high",
-            callback=self._callback,
-        )
+    stream_class = "OutputStream"
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         if status.output_underflow:
