@@ -1,5 +1,6 @@
 """Exports notifications for a bug report, as JSON Lines or CSV, with every field passed
-through the redactor so no secret leaves the machine in a file."""
+through the redactor so no secret leaves the machine in a file. The ``source`` column tells
+server notifications from the panel's own records (gaps) and synthetic re-read records."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from voicepanel.core.notifications import Notification
 from voicepanel.core.redact import Redactor
 
-COLUMNS = ("time", "kind", "room_id", "peer_id", "track_id", "details")
+COLUMNS = ("time", "kind", "room_id", "peer_id", "track_id", "details", "source")
 
 
 def iso_time(timestamp: float) -> str:
@@ -43,6 +44,7 @@ def _row(n: Notification, redactor: Redactor) -> dict[str, Any]:
         "peer_id": _redacted(n.peer_id, redactor),
         "track_id": _redacted(n.track_id, redactor),
         "details": _redacted(n.details, redactor),
+        "source": str(n.source),
     }
 
 

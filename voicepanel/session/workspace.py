@@ -2,8 +2,10 @@
 tree, the notification journal and the call book, and offers the panel's actions on them.
 
 Every notification is journaled first (so nothing shown is ever lost), then applied to the
-tree, then handed to listeners. Whatever the workspace creates (VAPI calls, agents) it
-cleans up on close, so nothing keeps running or billing after the panel quits.
+tree, then handed to listeners. Gaps in the stream are journaled too (JournalContinuity):
+the link dropping and coming back, and what the re-read after it found changed.
+Whatever the workspace creates (VAPI calls, agents) it cleans up on close, so nothing
+keeps running or billing after the panel quits.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from voicepanel.core.notifier import NotifierState, NotifierStatus, ResilientNot
 from voicepanel.core.redact import REDACTOR, Redactor
 from voicepanel.core.vapi_gateway import AssistantInfo, CallInfo, VapiGateway
 from voicepanel.session.calls import NOT_STARTED, CallBook, CallRecord
+from voicepanel.session.continuity import JournalContinuity
 from voicepanel.session.journal import NotificationJournal
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.paths import data_dir as default_data_dir
 from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
-from voicepanel.session.state import RoomTree
+from voicepanel.session.state import RoomTree, TreeDifference
 
 if TYPE_CHECKING:
     from fishjam.agent import Agent
@@ -110,6 +113,7 @@ class Workspace:
         self._settled = asyncio.Event()  # the notifier is LIVE, or FAILED for good
 
         self._notifications: Callbacks[Notification] = Callbacks("notification")
+        self._continuity = JournalContinuity(self._record)
         self._statuses: Callbacks[NotifierStatus] = Callbacks("notifier status")
         self._close_hooks: list[CloseHook] = []
         self._agents: dict[str, Agent] = {}  # peer id -> agent this workspace created
@@ -197,7 +201,7 @@ class Workspace:
                 token,
                 on_notification=self._handle_notification,
                 on_status=self._handle_status,
-                on_resync=self.resync,
+                on_resync=self._resync_after_connect,
             )
             self._notifier.start()
         except BaseException:
@@ -325,12 +329,21 @@ class Workspace:
         if not task.cancelled() and task.exception() is not None:
             log.error("%s failed", task.get_name(), exc_info=task.exception())
 
-    def _handle_notification(self, n: Notification) -> None:
+    def _journal_append(self, n: Notification) -> None:
         if self._journal is not None:
             try:
                 self._journal.append(n)
             except OSError:
                 log.exception("Could not write the notification journal")
+
+    def _record(self, n: Notification) -> None:
+        """A record of the panel's own (a gap, a re-read's finding): journaled and shown,
+        not applied to the tree (the re-read already did)."""
+        self._journal_append(n)
+        self._notifications.emit(n)
+
+    def _handle_notification(self, n: Notification) -> None:
+        self._journal_append(n)
         self.tree.apply(n)
         room = self.tree.rooms.get(n.room_id or "")
         if n.kind == "RoomCreated" and room is not None and not room.config_known:
@@ -362,20 +375,27 @@ class Workspace:
 
     def _handle_status(self, status: NotifierStatus) -> None:
         self.notifier_status = status
+        self._continuity.status(status)
         if status.state in (NotifierState.LIVE, NotifierState.FAILED):
             self._settled.set()
         else:
             self._settled.clear()
         self._statuses.emit(status)
 
-    async def resync(self) -> None:
-        """Re-reads every room from REST (the notifier calls it after each connect)."""
+    async def resync(self) -> list[TreeDifference]:
+        """Re-reads every room from REST; returns what differed from the tree. Raises
+        VoicePanelError when the read fails."""
+        return self.tree.replace_all(await self.fishjam.list_rooms())
+
+    async def _resync_after_connect(self) -> None:
+        """The notifier is subscribed: re-read, and journal what changed unseen."""
         try:
-            rooms = await self.fishjam.list_rooms()
+            differences = await self.resync()
         except VoicePanelError as exc:
             log.warning("Could not re-read the rooms: %s", exc)
+            self._continuity.resynced(None, exc.message)
             return
-        self.tree.replace_all(rooms)
+        self._continuity.resynced(differences)
 
     def reconnect_notifier(self) -> None:
         """Skips the notifier's back-off wait and tries again now."""
