@@ -4,8 +4,9 @@ tree, the notification journal and the call book, and offers the panel's actions
 Every notification is journaled first (so nothing shown is ever lost), then applied to the
 tree, then handed to listeners. Gaps in the stream are journaled too (JournalContinuity):
 the link dropping and coming back, and what the re-read after it found changed.
-Whatever the workspace creates (VAPI calls, agents) it cleans up on close, so nothing
-keeps running or billing after the panel quits.
+Whatever the workspace creates (VAPI calls, agents) it writes in the StartedLedger before
+creating it, and cleans up on close, so nothing keeps running or billing after the panel
+quits; after a crash, ``recovery`` finds what an earlier run left running.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from voicepanel.core.vapi_gateway import AssistantInfo, CallInfo, VapiGateway
 from voicepanel.session.calls import NOT_STARTED, CallBook, CallRecord
 from voicepanel.session.continuity import JournalContinuity
 from voicepanel.session.journal import NotificationJournal
+from voicepanel.session.ledger import Settled, StartedKind, StartedLedger
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.paths import data_dir as default_data_dir
 from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
+from voicepanel.session.recovery import LeftoverRecovery
 from voicepanel.session.state import RoomTree, TreeDifference
 
 if TYPE_CHECKING:
@@ -109,6 +112,9 @@ class Workspace:
         self.tree = RoomTree()
         self._journal: NotificationJournal | None = None
         self.calls = CallBook(poll_interval_s=call_poll_interval_s)
+        self.ledger = StartedLedger(self.data_dir / "ledger", profile.name)
+        self.calls.on_change(self._call_changed)
+        self.recovery: LeftoverRecovery | None = None  # once open
         self.notifier_status = NotifierStatus(NotifierState.CONNECTING)
         self._settled = asyncio.Event()  # the notifier is LIVE, or FAILED for good
 
@@ -195,6 +201,9 @@ class Workspace:
                 # The VAPI SDK takes seconds to load: do it now, off the loop, not on a click.
                 self._spawn(self._vapi.warm_up(), "load the VAPI SDK")
             self._journal = self._open_journal()
+            self.recovery = LeftoverRecovery(
+                self.ledger.folder, self.profile.name, self._fishjam, self._vapi
+            )
             self.tree.replace_all(rooms)
             self._notifier = ResilientNotifier(
                 fishjam_id,
@@ -280,10 +289,17 @@ class Workspace:
                 if record.room_id and record.peer_id:
                     with contextlib.suppress(VoicePanelError):
                         await self.fishjam.delete_peer(record.room_id, record.peer_id)
+        elif not end_calls:
+            for record in self.calls.live:  # the person chose to leave them running
+                self._settle(record.id, Settled.KEPT)
         for peer_id, agent in list(self._agents.items()):
             with contextlib.suppress(Exception):
                 await self.fishjam.delete_peer(agent.room_id, peer_id)
+                self._settle(peer_id, Settled.ENDED)
         self._agents.clear()
+        for entry in self.ledger.open_entries:
+            log.warning("May still be running after closing: %s", entry.describe())
+        self.ledger.close()
         await self._release()
         self.state = WorkspaceState.CLOSED
 
@@ -413,6 +429,7 @@ class Workspace:
         await self.fishjam.delete_room(room_id)
         for peer_id in [p for p, a in self._agents.items() if a.room_id == room_id]:
             del self._agents[peer_id]
+            self._settle(peer_id, Settled.ENDED)
         self.tree.remove_room(room_id)
 
     async def get_room(self, room_id: str) -> RoomInfo:
@@ -430,7 +447,8 @@ class Workspace:
 
     async def delete_peer(self, room_id: str, peer_id: str) -> None:
         await self.fishjam.delete_peer(room_id, peer_id)
-        self._agents.pop(peer_id, None)
+        if self._agents.pop(peer_id, None) is not None:
+            self._settle(peer_id, Settled.ENDED)
         self.tree.remove_peer(room_id, peer_id)
 
     async def refresh_peer_token(self, room_id: str, peer_id: str) -> str:
@@ -446,7 +464,13 @@ class Workspace:
         self, room_id: str, sample_rate: int = 16000, subscribe_mode: str = "auto"
     ) -> Agent:
         """An agent peer (not yet connected); deleted when the workspace closes."""
-        agent = await self.fishjam.create_agent(room_id, sample_rate, subscribe_mode)
+        key = self._ledger_starting(StartedKind.AGENT, room_id)
+        try:
+            agent = await self.fishjam.create_agent(room_id, sample_rate, subscribe_mode)
+        except BaseException:
+            self._settle_key(key, Settled.ABANDONED)
+            raise
+        self._ledger_started(key, agent.id)
         self._agents[agent.id] = agent
         return agent
 
@@ -472,7 +496,13 @@ class Workspace:
                 "Pick a saved assistant or describe one, not both.",
             )
         vapi = self.vapi
-        call: CallInfo = await vapi.create_call(assistant_id=assistant_id, assistant=assistant)
+        key = self._ledger_starting(StartedKind.CALL, room_id)
+        try:
+            call: CallInfo = await vapi.create_call(assistant_id=assistant_id, assistant=assistant)
+        except BaseException:
+            self._settle_key(key, Settled.ABANDONED)
+            raise
+        self._ledger_started(key, call.id)
         try:
             peer = await self.fishjam.create_vapi_peer(
                 room_id,
@@ -483,6 +513,7 @@ class Workspace:
             )
         except BaseException as exc:
             note = await self._abandon_call(call)
+            self._settle_key(key, Settled.ABANDONED)
             if isinstance(exc, VoicePanelError):
                 raise VoicePanelError(
                     exc.message,
@@ -491,8 +522,41 @@ class Workspace:
                     cause=exc.__cause__ or exc,
                 ) from exc
             raise
+        self._ledger_started(key, call.id, peer.id)
         self.tree.upsert_peer(room_id, peer)
         return self.calls.add(call, room_id, peer.id)
+
+    # -- the ledger of what it started ---------------------------------------------------
+
+    def _ledger_starting(self, kind: StartedKind, room_id: str) -> str | None:
+        try:
+            return self.ledger.starting(kind, room_id)
+        except OSError as exc:
+            # Starting anyway: refusing would cost the person their call, and the close
+            # still ends it; only recovery after a crash cannot find it.
+            log.error("Could not write the ledger of started calls and agents: %s", exc)
+            return None
+
+    def _ledger_started(self, key: str | None, object_id: str, peer_id: str | None = None) -> None:
+        if key is not None:
+            try:
+                self.ledger.started(key, object_id, peer_id)
+            except OSError as exc:
+                log.error("Could not write the ledger of started calls and agents: %s", exc)
+
+    def _settle_key(self, key: str | None, how: Settled) -> None:
+        if key is not None:
+            try:
+                self.ledger.settle(key, how)
+            except OSError as exc:
+                log.error("Could not write the ledger of started calls and agents: %s", exc)
+
+    def _settle(self, object_id: str, how: Settled) -> None:
+        self._settle_key(self.ledger.find(object_id), how)
+
+    def _call_changed(self, record: CallRecord) -> None:
+        if record.ended:
+            self._settle(record.id, Settled.ENDED)
 
     async def _abandon_call(self, call: CallInfo) -> str:
         """Ends a call whose peer could not be added; says what became of it."""
