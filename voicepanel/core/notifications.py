@@ -44,6 +44,7 @@ class PanelKind(StrEnum):
 
     NOTIFIER_DISCONNECTED = "NotifierDisconnected"  # details: from_state, to_state, reason
     NOTIFIER_CONNECTED = "NotifierConnected"  # details: from_state, to_state, reason, gap
+    ROOMS_RE_READ = "RoomsReRead"  # details: resync ("ok" or why not), differences (counts)
 
 
 class ResyncKind(StrEnum):

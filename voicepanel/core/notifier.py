@@ -82,8 +82,13 @@ class _RoomyNotifier(fishjam.FishjamNotifier):
     and one track with megabytes of metadata must not cost every panel its notifications.
     The body is the SDK's ``connect`` (fishjam-server-sdk 0.31) with that one argument."""
 
+    def __init__(self, fishjam_id: str, management_token: str, max_frame_bytes: int) -> None:
+        super().__init__(fishjam_id, management_token)
+        self._max_frame_bytes = max_frame_bytes
+
     async def connect(self) -> None:
-        async with ws_client.connect(self._fishjam_url, max_size=MAX_FRAME_BYTES) as websocket:
+        url, limit = self._fishjam_url, self._max_frame_bytes
+        async with ws_client.connect(url, max_size=limit) as websocket:
             try:
                 self._websocket = websocket
                 await self._authenticate()
@@ -97,6 +102,10 @@ class _RoomyNotifier(fishjam.FishjamNotifier):
                 await self._receive_loop()
             finally:
                 self._websocket = None  # type: ignore[assignment]
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**20:g} MiB" if count >= 2**20 else f"{count / 1024:g} KiB"
 
 
 def refused_frame(error: BaseException) -> bool:
@@ -123,6 +132,7 @@ class ResilientNotifier:
         max_backoff_s: float = MAX_BACKOFF_S,
         stable_after_s: float = STABLE_AFTER_S,
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
     ) -> None:
         REDACTOR.add(management_token)
         self._fishjam_id = fishjam_id
@@ -134,6 +144,7 @@ class ResilientNotifier:
         self._max_backoff_s = max(max_backoff_s, initial_backoff_s)
         self._stable_after_s = stable_after_s
         self._connect_timeout_s = connect_timeout_s
+        self._max_frame_bytes = max_frame_bytes
         self.status = NotifierStatus(NotifierState.STOPPED)
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
@@ -194,7 +205,7 @@ class ResilientNotifier:
             message = readable.message
             if refused_frame(error):
                 message = (
-                    f"Fishjam sent a notification larger than {MAX_FRAME_BYTES // 2**20} MiB;"
+                    f"Fishjam sent a notification larger than {_size(self._max_frame_bytes)};"
                     " it was refused, and notifications may be missing until the re-read."
                 )
             if _is_permanent(error):
@@ -234,7 +245,7 @@ class ResilientNotifier:
 
     async def _attempt(self) -> None:
         """One connection, from a fresh SDK notifier; returns or raises when it ends."""
-        notifier = _RoomyNotifier(self._fishjam_id, self._token)
+        notifier = _RoomyNotifier(self._fishjam_id, self._token, self._max_frame_bytes)
         self._live = False
         notifier.on_server_notification(self._deliver)
         connection = asyncio.create_task(notifier.connect(), name="fishjam-notifier-connect")

@@ -39,25 +39,20 @@ class JournalContinuity:
         self._gap_started: float | None = None  # when the link last dropped
         self._gap_reason: str | None = None
         self._state = NotifierState.CONNECTING
-        self._awaiting_resync = False
-
-    @property
-    def in_gap(self) -> bool:
-        """The link dropped and the re-read after the reconnect has not finished yet."""
-        return self._gap_started is not None
+        self._re_read_pending = False
 
     def status(self, status: NotifierStatus) -> None:
         """Call on every notifier status, in order."""
         previous, self._state = self._state, status.state
+        now = self._clock()
         if status.state is NotifierState.LIVE:
             self._live = True
-            self._awaiting_resync = True
+            self._connected(previous, now)
             return
         if not self._live:
             return
         self._live = False
-        self._awaiting_resync = False
-        now = self._clock()
+        self._re_read_pending = False
         if self._gap_started is None:
             self._gap_started = now
         reason = status.reason or _LEFT_BECAUSE.get(status.state, "The connection ended.")
@@ -65,52 +60,69 @@ class JournalContinuity:
         summary = f"Live notifications stopped: {reason}"
         if status.state is not NotifierState.STOPPED:
             summary += " Until they are back, notifications may be missing."
-        self._record(
-            Notification(
-                now,
-                PanelKind.NOTIFIER_DISCONNECTED,
-                details={
-                    "from_state": previous.value,
-                    "to_state": status.state.value,
-                    "reason": reason,
-                    "summary": summary,
-                },
-                source=RecordSource.PANEL,
-            )
+        self._panel(
+            now,
+            PanelKind.NOTIFIER_DISCONNECTED,
+            from_state=previous.value,
+            to_state=status.state.value,
+            reason=reason,
+            summary=summary,
         )
+
+    def _connected(self, previous: NotifierState, now: float) -> None:
+        self._re_read_pending = True
+        details: dict[str, object] = {
+            "from_state": previous.value,
+            "to_state": NotifierState.LIVE.value,
+            "reason": "Subscribed to server notifications.",
+        }
+        if self._gap_started is None:
+            details["summary"] = "Live notifications started."
+        else:
+            gap_s = now - self._gap_started
+            details |= {
+                "gap_started_at": self._gap_started,
+                "gap_s": round(gap_s, 3),
+                "gap_reason": self._gap_reason,
+                "summary": f"Gap in live notifications from {_clock_text(self._gap_started)}"
+                f" to {_clock_text(now)} ({gap_s:.1f} s): notifications sent then may be"
+                " missing. Re-reading every room…",
+            }
+        self._panel(now, PanelKind.NOTIFIER_CONNECTED, **details)
 
     def resynced(
         self, differences: list[TreeDifference] | None, failure: str | None = None
     ) -> None:
         """Call after the re-read that follows a connect: ``differences`` is what it found
         (None when the read failed, with ``failure`` saying why)."""
-        if not self._awaiting_resync:
+        if not self._re_read_pending:
             return
-        self._awaiting_resync = False
+        self._re_read_pending = False
+        after_gap = self._gap_started is not None
+        if differences is not None:
+            self._gap_started = None  # filled; a failed re-read leaves the gap open
+        if not after_gap and differences == []:
+            return  # the first connect, and nothing changed since the workspace opened
         now = self._clock()
-        gap_started, self._gap_started = self._gap_started, None
-        details: dict[str, object] = {
-            "from_state": NotifierState.CONNECTING.value,
-            "to_state": NotifierState.LIVE.value,
-            "reason": "Subscribed to server notifications and re-read every room.",
-        }
-        if gap_started is not None:
-            gap_s = round(now - gap_started, 3)
-            details["gap_started_at"] = gap_started
-            details["gap_s"] = gap_s
-            details["gap_reason"] = self._gap_reason
         if differences is None:
-            details["resync"] = f"failed: {failure or 'unknown error'}"
-        else:
-            details["resync"] = "ok"
-            details["differences"] = _counts(differences)
-        details["summary"] = _summary(gap_started, now, differences, failure)
-        self._record(
-            Notification(
-                now, PanelKind.NOTIFIER_CONNECTED, details=details, source=RecordSource.PANEL
+            self._panel(
+                now,
+                PanelKind.ROOMS_RE_READ,
+                resync=f"failed: {failure or 'unknown error'}",
+                summary=f"The re-read of the rooms failed ({failure}); press Refresh.",
             )
+            return
+        counts = _counts(differences)
+        found = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "no change"
+        self._panel(
+            now,
+            PanelKind.ROOMS_RE_READ,
+            resync="ok",
+            differences=counts,
+            summary=f"The re-read found: {found}"
+            + (" (journaled as re-read records)." if differences else "."),
         )
-        for difference in differences or []:
+        for difference in differences:
             self._record(
                 Notification(
                     now,
@@ -123,30 +135,12 @@ class JournalContinuity:
                 )
             )
 
+    def _panel(self, now: float, kind: PanelKind, **details: object) -> None:
+        self._record(Notification(now, kind, details=details, source=RecordSource.PANEL))
+
 
 def _counts(differences: list[TreeDifference]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for difference in differences:
         counts[difference.kind] = counts.get(difference.kind, 0) + 1
     return counts
-
-
-def _summary(
-    gap_started: float | None,
-    now: float,
-    differences: list[TreeDifference] | None,
-    failure: str | None,
-) -> str:
-    if gap_started is None:
-        head = "Live notifications started."
-    else:
-        head = (
-            f"Gap in live notifications from {_clock_text(gap_started)} to {_clock_text(now)}"
-            f" ({now - gap_started:.1f} s): notifications sent then may be missing."
-        )
-    if differences is None:
-        return f"{head} The re-read failed ({failure}); press Refresh to see the rooms."
-    if not differences:
-        return head if gap_started is None else f"{head} The re-read found no change."
-    found = ", ".join(f"{n} {kind}" for kind, n in _counts(differences).items())
-    return f"{head} The re-read found: {found} (journaled as re-read records)."
