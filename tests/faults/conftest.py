@@ -26,3 +26,12 @@ def keyring_file(tmp_path: Path, sandbox_process: SandboxProcess) -> Path:
     path = tmp_path / "keyring.json"
     write_profile(sandbox_process, path)
     return path
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tally import TALLY
+
+    if TALLY:
+        terminalreporter.section("fault-injection counts")
+        for name, count in sorted(TALLY.items()):
+            terminalreporter.write_line(f"{name}: {count}")
