@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fishjam import FishjamClient
+from tally import TALLY
 
 from voicepanel.session.profiles import Profile, ProfileKind, ProfileStore, SecretName
 
@@ -192,3 +193,16 @@ class AppProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+
+
+def assert_no_secret_in_files_under(folder: Path) -> int:
+    """Scans every file under ``folder``; returns how many were read."""
+    scanned = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            scanned += 1
+            for secret in SECRETS:
+                assert secret.encode() not in data, f"{secret[:6]}… found in {path}"
+    TALLY["files scanned for secrets"] += scanned
+    return scanned

@@ -5,11 +5,13 @@ so the sandbox outlives the app and says what is still running afterwards."""
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from pathlib import Path
 
-from app_process import PROFILE, AppProcess, SandboxProcess
+from app_process import PROFILE, AppProcess, SandboxProcess, assert_no_secret_in_files_under
+from tally import TALLY
 
 CALLS, AGENTS = 3, 2
 
@@ -40,6 +42,8 @@ def test_sigterm_ends_every_call_and_agent_and_exits_within_ten_seconds(
     assert sandbox_process.agent_peers() == []
     assert not Path(started["ledger"]).exists()  # everything in it ended, so it went
     assert not [line for line in app.err if "Traceback" in line], "".join(app.err)
+    assert_no_secret_in_files_under(Path(os.environ["HOME"]))
+    TALLY["app SIGTERMs"] += 1
 
 
 def test_after_sigkill_the_next_start_lists_all_five_and_ends_them_on_end_all(
@@ -64,3 +68,5 @@ def test_after_sigkill_the_next_start_lists_all_five_and_ends_them_on_end_all(
         again.kill()
     assert sandbox_process.live_calls() == []
     assert sandbox_process.agent_peers() == []
+    assert_no_secret_in_files_under(Path(os.environ["HOME"]))
+    TALLY["leftovers ended after a SIGKILL"] += CALLS + AGENTS
