@@ -71,6 +71,7 @@ def _new_sandbox(port: int) -> Sandbox:
 CloseHook = Callable[[], Awaitable[None]]
 
 LIVE_WAIT_S = 5.0  # how long open() waits for the notifier before carrying on without it
+RESYNC_READS = 3  # a re-read overtaken by a change is read again, at most this many times
 
 
 class WorkspaceState(Enum):
@@ -110,6 +111,8 @@ class Workspace:
         self._vapi_key = ""
         self._notifier: ResilientNotifier | None = None
         self.tree = RoomTree()
+        self._tree_writes = 0  # counts tree changes, so a re-read can tell it was overtaken
+        self.tree.subscribe(self._count_tree_write)
         self._journal: NotificationJournal | None = None
         self.calls = CallBook(poll_interval_s=call_poll_interval_s)
         self.ledger = StartedLedger(self.data_dir / "ledger", profile.name)
@@ -398,10 +401,22 @@ class Workspace:
             self._settled.clear()
         self._statuses.emit(status)
 
+    def _count_tree_write(self, _change: object) -> None:
+        self._tree_writes += 1
+
     async def resync(self) -> list[TreeDifference]:
         """Re-reads every room from REST; returns what differed from the tree. Raises
-        VoicePanelError when the read fails."""
-        return self.tree.replace_all(await self.fishjam.list_rooms())
+        VoicePanelError when the read fails.
+
+        A read that the tree changed during (the panel created a room, a notification
+        arrived) may predate that change, and replacing the tree with it would drop the room
+        and journal it as vanished: such a read is taken again."""
+        for _ in range(RESYNC_READS):
+            before = self._tree_writes
+            rooms = await self.fishjam.list_rooms()
+            if self._tree_writes == before:
+                break
+        return self.tree.replace_all(rooms)
 
     async def _resync_after_connect(self) -> None:
         """The notifier is subscribed: re-read, and journal what changed unseen."""
