@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.errors import VoicePanelError, failure_of
 from voicepanel.core.vapi_gateway import CallInfo, VapiGateway
 from voicepanel.session.observable import Callbacks
 
@@ -266,15 +266,11 @@ class CallBook:
             *(self.end(r.id, start_wait_s, why="quitting") for r in live),
             return_exceptions=True,
         )
-        errors: list[VoicePanelError] = []
-        for record, result in zip(live, results, strict=True):
-            if isinstance(result, VoicePanelError):
-                errors.append(result)
-            elif isinstance(result, BaseException):
-                if isinstance(result, asyncio.CancelledError):
-                    raise result
-                log.error("Ending call %s failed", record.id, exc_info=result)
-                errors.append(VoicePanelError("Could not end a call.", cause=result))
+        failures = [
+            failure_of(result, f"end call {record.id}")
+            for record, result in zip(live, results, strict=True)
+        ]
+        errors = [failure for failure in failures if failure is not None]
         ended = [
             r for r, res in zip(live, results, strict=True) if not isinstance(res, BaseException)
         ]

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.errors import VoicePanelError, failure_of
 from voicepanel.core.fishjam_gateway import FishjamGateway
 from voicepanel.core.vapi_gateway import CallInfo, VapiGateway
 from voicepanel.session.ledger import Settled, StartedEntry, StartedKind, leftovers, settle_leftover
@@ -105,15 +105,11 @@ class LeftoverRecovery:
         results = await asyncio.gather(*(self._end(f) for f in found), return_exceptions=True)
         errors: list[VoicePanelError] = []
         for leftover, result in zip(found, results, strict=True):
-            if isinstance(result, VoicePanelError):
-                errors.append(result)
-            elif isinstance(result, BaseException):
-                if isinstance(result, asyncio.CancelledError):
-                    raise result
-                log.error("Ending %s failed", leftover.description, exc_info=result)
-                errors.append(VoicePanelError(f"Could not end {leftover.description}."))
-            else:
+            failure = failure_of(result, f"end {leftover.description}")
+            if failure is None:
                 settle_leftover(leftover.entry, Settled.ENDED)
+            else:
+                errors.append(failure)
         return errors
 
     async def _end(self, leftover: Leftover) -> None:
