@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from voicepanel.core.notifications import Notification
+from voicepanel.core.notifications import Notification, RecordSource
 from voicepanel.core.redact import Redactor
 
 COLUMNS = ("time", "kind", "room_id", "peer_id", "track_id", "details", "source")
@@ -44,7 +44,8 @@ def _row(n: Notification, redactor: Redactor) -> dict[str, Any]:
         "peer_id": _redacted(n.peer_id, redactor),
         "track_id": _redacted(n.track_id, redactor),
         "details": _redacted(n.details, redactor),
-        "source": str(n.source),
+        # A record type that does not say its source is one of VAPI's event records.
+        "source": str(getattr(n, "source", RecordSource.VAPI)),
     }
 
 
