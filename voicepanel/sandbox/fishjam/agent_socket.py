@@ -25,6 +25,7 @@ from fishjam.events._protos.fishjam.notifications import TrackEncoding, TrackTyp
 
 from voicepanel.sandbox.fishjam.audio import RateConverter
 from voicepanel.sandbox.fishjam.fastwire import decode_track_data, encode_track_data
+from voicepanel.sandbox.fishjam.notifications import MAX_METADATA_BYTES
 from voicepanel.sandbox.fishjam.outbox import Outbox, Overflow
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
 from voicepanel.sandbox.fishjam.wire import (
@@ -126,6 +127,14 @@ class AgentSocket:
             raise BadFrame(WSCloseCode.POLICY_VIOLATION, f"add_track: track {track.id} exists")
         if track.type != TrackType.TRACK_TYPE_AUDIO:
             raise BadFrame(WSCloseCode.POLICY_VIOLATION, "add_track: only audio tracks")
+        size = len(track.metadata.encode())
+        if size > MAX_METADATA_BYTES:
+            # Every notifier client and webhook would get it: refuse it here, for this
+            # agent alone, rather than let it disrupt notifications for everyone.
+            raise BadFrame(
+                WSCloseCode.POLICY_VIOLATION,
+                f"add_track: track metadata is {size} bytes; the limit is {MAX_METADATA_BYTES}",
+            )
         if codec.encoding not in PCM16_ENCODINGS:
             raise BadFrame(
                 WSCloseCode.POLICY_VIOLATION, "add_track: unsupported encoding, use PCM16"

@@ -2,8 +2,9 @@
 
 Real clients negotiate WebRTC media over this socket; the sandbox speaks no WebRTC, so no
 media flows for WebRTC peers. It only accepts the peer token (`PeerMessage.auth_request`
--> `authenticated`), which marks the peer connected, and marks it disconnected on close.
-Media events are read and ignored.
+-> `authenticated`), which marks the peer connected (PeerConnected, then PeerMetadataUpdated
+with the peer's metadata), and marks it disconnected on close. Media events are read and
+ignored.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class PeerSocket:
         self._outbox.send(bytes(PeerMessage(authenticated=PeerMessageAuthenticated())))
         self._peer = peer
         self._state.connect(peer, self)
+        self._state.announce_metadata(peer)
 
     def deliver(self, track: Track, frame: bytes) -> None:
         pass  # no media reaches WebRTC peers in the sandbox
