@@ -1,6 +1,7 @@
 """The agent WebSocket (`/socket/agent/websocket`): an agent peer's audio in and out.
 
-In: auth, add/remove track, track data (queued for real-time playout), interrupt. Out:
+In: auth, add/remove track (PCM16 at 16, 24 or 48 kHz; Opus is not supported), track data
+(queued for real-time playout), interrupt. Out:
 `authenticated`, then one `track_data` per 20 ms frame of every track the agent hears,
 converted to the output rate the agent asked for when it was created.
 """
@@ -41,7 +42,7 @@ from voicepanel.sandbox.fishjam.wire import (
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATES = (16000, 24000)
+SAMPLE_RATES = (16000, 24000, 48000)
 CHANNELS = (1, 2)
 PCM16_ENCODINGS = (TrackEncoding.TRACK_ENCODING_UNSPECIFIED, TrackEncoding.TRACK_ENCODING_PCM16)
 # Frames an agent may have waiting (all tracks together); beyond that the oldest go, so an
@@ -142,7 +143,7 @@ class AgentSocket:
         if codec.sample_rate not in SAMPLE_RATES:
             raise BadFrame(
                 WSCloseCode.POLICY_VIOLATION,
-                f"add_track: sample rate {codec.sample_rate} not supported (16000 or 24000)",
+                f"add_track: sample rate {codec.sample_rate} not supported (16000, 24000 or 48000)",
             )
         if codec.channels not in CHANNELS:
             raise BadFrame(
