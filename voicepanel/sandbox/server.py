@@ -69,16 +69,23 @@ class Sandbox:
     def vapi_base_url(self) -> str:
         return self.fishjam_url + VAPI_PREFIX
 
-    async def start(self) -> None:
-        """Listen; raises OSError when the port cannot be bound (e.g. already in use)."""
-        if self._runner is not None:
-            return
+    def build_app(self) -> web.Application:
+        """The aiohttp application with every route; `start()` serves it."""
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         self.fishjam.add_routes(app)
         self.vapi.add_routes(app, prefix=VAPI_PREFIX)
         ignore_empty_segments(app)
+        return app
+
+    async def start(self) -> None:
+        """Listen; raises OSError when the port cannot be bound (e.g. already in use)."""
+        if self._runner is not None:
+            return
         runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S
+            self.build_app(),
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_S,
         )
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, self.config.port)
