@@ -9,7 +9,6 @@ converted to the output rate the agent asked for when it was created.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from fishjam.events._protos.fishjam import (
@@ -25,6 +24,7 @@ from fishjam.events._protos.fishjam import (
 from fishjam.events._protos.fishjam.notifications import TrackEncoding, TrackType
 
 from voicepanel.sandbox.fishjam.audio import RateConverter
+from voicepanel.sandbox.fishjam.direct_frames import DirectFrames
 from voicepanel.sandbox.fishjam.fastwire import decode_track_data, encode_track_data
 from voicepanel.sandbox.fishjam.notifications import MAX_METADATA_BYTES
 from voicepanel.sandbox.fishjam.outbox import Outbox, Overflow
@@ -55,11 +55,13 @@ class AgentSocket:
     """One agent's connection; the state reaches it as the peer's `PeerConnection`."""
 
     def __init__(
-        self, ws: web.WebSocketResponse, state: FishjamState, abort: Callable[[], None]
+        self, ws: web.WebSocketResponse, state: FishjamState, direct: DirectFrames
     ) -> None:
         self._ws = ws
         self._state = state
-        self._outbox = Outbox(ws, "agent socket", MAX_QUEUED_FRAMES, abort, Overflow.DROP_OLDEST)
+        self._outbox = Outbox(
+            ws, "agent socket", MAX_QUEUED_FRAMES, direct.abort, Overflow.DROP_OLDEST, direct
+        )
         self._peer: Peer | None = None
         self._converters: dict[str, RateConverter] = {}
 
@@ -184,6 +186,6 @@ class AgentSocket:
 def agent_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
     return socket_handler(
         sockets,
-        lambda ws, abort: AgentSocket(ws, state, abort).run(),
+        lambda ws, direct: AgentSocket(ws, state, direct).run(),
         max_msg_size=MAX_MESSAGE_BYTES,
     )

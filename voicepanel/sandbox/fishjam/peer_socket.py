@@ -10,12 +10,12 @@ ignored.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import betterproto
 from aiohttp import WSCloseCode, web
 
+from voicepanel.sandbox.fishjam.direct_frames import DirectFrames
 from voicepanel.sandbox.fishjam.outbox import Outbox
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
 from voicepanel.sandbox.fishjam.wire import (
@@ -59,11 +59,11 @@ class PeerSocket:
     """One WebRTC peer's signalling socket, minus the signalling."""
 
     def __init__(
-        self, ws: web.WebSocketResponse, state: FishjamState, abort: Callable[[], None]
+        self, ws: web.WebSocketResponse, state: FishjamState, direct: DirectFrames
     ) -> None:
         self._ws = ws
         self._state = state
-        self._outbox = Outbox(ws, "peer socket", 100, abort)
+        self._outbox = Outbox(ws, "peer socket", 100, direct.abort, direct=direct)
         self._peer: Peer | None = None
 
     async def run(self) -> None:
@@ -101,4 +101,4 @@ class PeerSocket:
 
 
 def peer_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
-    return socket_handler(sockets, lambda ws, abort: PeerSocket(ws, state, abort).run())
+    return socket_handler(sockets, lambda ws, direct: PeerSocket(ws, state, direct).run())

@@ -2,8 +2,9 @@
 
 Agents send audio as fast as they like; each track's timer releases one 20 ms frame when it
 is due. Due times advance by exactly the audio released (absolute monotonic deadlines, so
-the rate never drifts); a frame that arrives after its track ran dry goes out at once.
-Tracks are timed independently, so a paced sender's frame waits for nobody else's.
+the rate never drifts); a frame that arrives when it is due (its track ran dry) goes out
+within the call that brought it, with no timer in between. Tracks are timed independently,
+so a paced sender's frame waits for nobody else's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ log = logging.getLogger(__name__)
 MAX_QUEUED_S = 600.0
 # How far behind its schedule a track may run before the schedule moves instead: one frame.
 JITTER_ALLOWANCE_S = 0.02
+# A frame that arrives this close before its due time goes out at once rather than on a
+# timer: asyncio's timers fire up to a millisecond late anyway (epoll counts whole
+# milliseconds), and the schedule itself does not move, so the rate stays exact.
+EARLY_ALLOWANCE_S = 0.001
 
 FrameSink = Callable[[str, bytes], None]
 
@@ -81,7 +86,10 @@ class TrackPlayer:
     def push(self, pcm: bytes) -> None:
         self._queue.push(pcm)
         if self._queue and self._timer is None:
-            self._timer = self._loop.call_at(max(self._loop.time(), self._next_due), self._emit)
+            if self._next_due <= self._loop.time() + EARLY_ALLOWANCE_S:
+                self._emit()
+            else:
+                self._timer = self._loop.call_at(self._next_due, self._emit)
 
     def stop(self) -> None:
         if self._timer is not None:
