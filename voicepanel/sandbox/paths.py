@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
-from aiohttp.abc import AbstractMatchInfo
-from aiohttp.web_urldispatcher import AbstractResource, UrlDispatcher
 from yarl import URL
 
 
@@ -27,7 +25,7 @@ def has_empty_segments(path: str) -> bool:
     return "//" in path or (len(path) > 1 and path.endswith("/"))
 
 
-class EmptySegmentsIgnored(AbstractResource):
+class EmptySegmentsIgnored(web.AbstractResource):
     """A catch-all resource, consulted after every real route failed to match: a path with
     empty segments is resolved again without them, against the same router.
 
@@ -35,7 +33,7 @@ class EmptySegmentsIgnored(AbstractResource):
     well-formed paths never reach it and pay nothing.
     """
 
-    def __init__(self, router: UrlDispatcher) -> None:
+    def __init__(self, router: web.UrlDispatcher) -> None:
         super().__init__()
         self._router = router
 
@@ -46,7 +44,9 @@ class EmptySegmentsIgnored(AbstractResource):
     def url_for(self, **kwargs: str) -> URL:
         return URL.build(path="/")
 
-    async def resolve(self, request: web.Request) -> tuple[AbstractMatchInfo | None, set[str]]:
+    async def resolve(
+        self, request: web.Request
+    ) -> tuple[web.UrlMappingMatchInfo | None, set[str]]:
         raw_path = request.rel_url.raw_path
         if not has_empty_segments(raw_path):
             return None, set()

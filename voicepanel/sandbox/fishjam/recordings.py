@@ -60,7 +60,7 @@ class RecordingsRest:
     def __init__(self, state: FishjamState) -> None:
         self._state = state
         self._recordings: dict[str, Recording] = {}
-        self._finalizing: set[asyncio.TimerHandle] = set()
+        self._finalizing: dict[str, asyncio.TimerHandle] = {}
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/recordings", self.create)
@@ -70,7 +70,7 @@ class RecordingsRest:
         app.router.add_delete("/recordings/{recording_id}", self.delete)
 
     def close(self) -> None:
-        for handle in self._finalizing:
+        for handle in self._finalizing.values():
             handle.cancel()
         self._finalizing.clear()
 
@@ -114,8 +114,7 @@ class RecordingsRest:
         if recording.status == "active" and not recording.stopping:
             recording.stopping = True
             loop = asyncio.get_running_loop()
-            handle = loop.call_later(FINALIZE_S, lambda: self._finish(recording, handle))
-            self._finalizing.add(handle)
+            self._finalizing[recording.id] = loop.call_later(FINALIZE_S, self._finish, recording)
         return data_response(recording.json())
 
     async def delete(self, request: web.Request) -> web.Response:
@@ -134,8 +133,8 @@ class RecordingsRest:
             raise NotFound(f"Recording {recording_id} does not exist")
         return recording
 
-    def _finish(self, recording: Recording, handle: asyncio.TimerHandle) -> None:
-        self._finalizing.discard(handle)
+    def _finish(self, recording: Recording) -> None:
+        self._finalizing.pop(recording.id, None)
         recording.status = "finished"
         self._announce(recording)
 
