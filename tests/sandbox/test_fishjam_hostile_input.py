@@ -9,6 +9,7 @@ answer, or an exception it logged.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections import Counter
@@ -125,3 +126,17 @@ def test_hostile_requests_to_every_route_get_4xx_never_5xx(
     assert server_errors == []
     assert crashes == [] and logged == []
     assert len(routes_hit) == len(FISHJAM_ROUTES)
+
+
+async def test_an_authorization_header_that_is_not_text_is_unauthorized(sandbox: Sandbox) -> None:
+    host, port = sandbox.fishjam_url.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"GET /room HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\r\n"
+        b"Connection: close\r\n\r\n"
+    )
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 401 ")
+    assert b'"errors"' in answer

@@ -24,20 +24,14 @@ from typing import Any
 
 import pytest
 
+from voicepanel.sandbox.fishjam.rest_input import ROOM_TYPES
+
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 PROGRAM = JS_DIR / "fishjam_sdk_conformance.js"
 SDK = JS_DIR / "node_modules" / "@fishjam-cloud" / "js-server-sdk"
 TOKEN = "js-sdk-management-token"
 SECRET = "js-sdk-webhook-secret"
 
-ROOM_TYPES = [
-    "conference",
-    "audio_only",
-    "livestream",
-    "full_feature",
-    "broadcaster",
-    "audio_only_livestream",
-]
 OPERATIONS = [
     *(f"rooms.create.{room_type}" for room_type in ROOM_TYPES),
     "rooms.create.with_options",

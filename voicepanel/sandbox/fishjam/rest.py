@@ -69,7 +69,7 @@ def authorized(request: web.Request, management_token: str) -> bool:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(
-        token.strip().encode(), management_token.encode()
+        token.strip().encode(errors="surrogateescape"), management_token.encode()
     )
 
 
