@@ -104,7 +104,7 @@ def builtin_assistants(timing: Timing) -> dict[str, dict[str, Any]]:
             "description": "Looks up an order's status by its number.",
             "parameters": {
                 "type": "object",
-                "properties": {"orderNumber": {"type": "string", "default": "1234"}},
+                "properties": {"orderNumber": {"type": "string"}},
                 "required": ["orderNumber"],
             },
         },
@@ -139,6 +139,7 @@ def builtin_assistants(timing: Timing) -> dict[str, dict[str, Any]]:
             behavior="scripted",
             firstMessage="Order desk. Say anything and I will look up your order.",
             model={"provider": "openai", "model": "gpt-4o-mini", "tools": [order_tool]},
+            tool_arguments={"lookup_order": {"orderNumber": "1234"}},
         ),
     ]
     return {a["id"]: a for a in assistants}
@@ -153,6 +154,7 @@ def _saved(
     speaks_first: bool = True,
     lines: list[str] | None = None,
     keywords: dict[str, str] | None = None,
+    tool_arguments: dict[str, Any] | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
     sandbox: dict[str, Any] = {"behavior": behavior}
@@ -160,6 +162,8 @@ def _saved(
         sandbox["lines"] = lines
     if keywords:
         sandbox["keywords"] = keywords
+    if tool_arguments:
+        sandbox["toolArguments"] = tool_arguments
     return {
         "id": assistant_id,
         "orgId": ORG_ID,

@@ -13,8 +13,10 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from voicepanel.vapi_schema import assistant_problems, unknown_call_fields
+
 from .assistants import AssistantProfile, Timing, read_profile
-from .errors import bad_request
+from .errors import bad_request, invalid
 from .server_url import ServerSettings, server_settings
 
 DEFAULT_SAMPLE_RATE = 16000
@@ -42,6 +44,7 @@ class CallRequest:
 def parse_call_request(body: Any, saved: dict[str, dict[str, Any]], timing: Timing) -> CallRequest:
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
+    _check_schema(body)
     for key in _UNSUPPORTED_TARGETS:
         if body.get(key) is not None:
             raise bad_request(f"{key} is not supported by the sandbox: use assistantId/assistant.")
@@ -87,6 +90,16 @@ def parse_call_request(body: Any, saved: dict[str, dict[str, Any]], timing: Timi
         name=name,
         assistant_overrides=overrides,
     )
+
+
+def _check_schema(body: dict[str, Any]) -> None:
+    """Refuse what VAPI's published schema refuses, with VAPI's messages."""
+    problems = [f"property {key} should not exist" for key in unknown_call_fields(body)]
+    for key in ("assistant", "assistantOverrides"):
+        if body.get(key) is not None:
+            problems += assistant_problems(body[key], key)
+    if problems:
+        raise invalid(problems)
 
 
 def _apply_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

@@ -4,8 +4,8 @@ A sandbox assistant calls every `function` tool in its `model.tools` on each use
 one `tool-calls` message, with the arguments it states:
 
     metadata.sandbox.toolArguments[<tool name>]   an object, used as given; else
-    the tool's function.parameters.properties: each property's `default`, else the
-    first of its `examples`, else its `example`, else the first of its `enum`.
+    the first value of each property's `enum` in function.parameters (VAPI's schema for
+    parameters has no default or example, so other properties are left out).
 
 The receiver answers `{"results": [{"toolCallId", "result" | "error"}]}` (or `{"error"}`)
 within the server's timeout; the assistant then says what each tool answered. A tool with
@@ -136,15 +136,7 @@ def _stated_arguments(parameters: Any) -> dict[str, Any]:
         return {}
     stated: dict[str, Any] = {}
     for name, schema in properties.items():
-        if not isinstance(schema, dict):
-            continue
-        if "default" in schema:
-            stated[name] = schema["default"]
-        elif isinstance(schema.get("examples"), list) and schema["examples"]:
-            stated[name] = schema["examples"][0]
-        elif "example" in schema:
-            stated[name] = schema["example"]
-        elif isinstance(schema.get("enum"), list) and schema["enum"]:
+        if isinstance(schema, dict) and isinstance(schema.get("enum"), list) and schema["enum"]:
             stated[name] = schema["enum"][0]
     return stated
 
