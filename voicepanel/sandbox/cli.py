@@ -33,11 +33,19 @@ def parse_args(argv: list[str] | None) -> SandboxConfig:
         "--reply-delay-ms",
         type=int,
         default=int(defaults.reply_delay_s * 1000),
-        help="how long the Echo assistant waits before replying",
+        help="how long assistants wait before replying (VAPI's startSpeakingPlan.waitSeconds)",
+    )
+    parser.add_argument(
+        "--end-of-turn-ms",
+        type=int,
+        default=int(defaults.end_of_turn_s * 1000),
+        help="the quiet after which an assistant takes the user's turn as ended",
     )
     args = parser.parse_args(argv)
-    if args.reply_delay_ms < 0:
-        parser.error("--reply-delay-ms must not be negative")
+    if not 0 <= args.reply_delay_ms <= 10_000:
+        parser.error("--reply-delay-ms must be from 0 to 10000")
+    if not 20 <= args.end_of_turn_ms <= 10_000:
+        parser.error("--end-of-turn-ms must be from 20 to 10000")
     if args.webhook_secret == "":
         parser.error("--webhook-secret must not be empty")
     return SandboxConfig(
@@ -46,6 +54,7 @@ def parse_args(argv: list[str] | None) -> SandboxConfig:
         token=args.token,
         vapi_key=args.vapi_key,
         reply_delay_s=args.reply_delay_ms / 1000,
+        end_of_turn_s=args.end_of_turn_ms / 1000,
         webhook_secret=args.webhook_secret or new_webhook_secret(),
     )
 

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from voicepanel.sandbox.fishjam import FishjamSandbox
 from voicepanel.sandbox.paths import ignore_empty_segments
-from voicepanel.sandbox.vapi import VapiSandbox
+from voicepanel.sandbox.vapi import DEFAULT_END_OF_TURN_S, DEFAULT_REPLY_DELAY_S, VapiSandbox
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,10 @@ class SandboxConfig:
     port: int = 5002  # 0 = any free port
     token: str = "sandbox-management-token"
     vapi_key: str = "sandbox-vapi-key"
-    reply_delay_s: float = 0.4  # the Echo assistant's reply delay
+    # Assistants' defaults where they set none: VAPI's startSpeakingPlan.waitSeconds and
+    # transcriptionEndpointingPlan.onNoPunctuationSeconds (see docs/sandbox.md).
+    reply_delay_s: float = DEFAULT_REPLY_DELAY_S
+    end_of_turn_s: float = DEFAULT_END_OF_TURN_S
     # Signs every webhook delivery (x-fishjam-signature-256); random unless given.
     webhook_secret: str = field(default_factory=new_webhook_secret)
 
@@ -47,7 +50,9 @@ class Sandbox:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.fishjam = FishjamSandbox(config.token, config.webhook_secret, vapi_prefix=VAPI_PREFIX)
-        self.vapi = VapiSandbox(config.vapi_key, config.reply_delay_s)
+        self.vapi = VapiSandbox(
+            config.vapi_key, config.reply_delay_s, end_of_turn_s=config.end_of_turn_s
+        )
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
