@@ -279,7 +279,17 @@ def install_quit_signals(app: QApplication, quit_unattended: Callable[[str], Non
     app.commitDataRequest.connect(lambda _manager: once("the desktop session is ending"))
 
 
+COMMANDS = ("run", "load")
+"""``voicepanel run`` and ``voicepanel load``: scenarios with no window (voicepanel/scenarios)."""
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:
+        # Before anything imports Qt: these run with no display, on CI machines.
+        from voicepanel.scenarios.commands import run_command
+
+        return run_command(argv[0], argv[1:])
     args = parse_args(argv)
     log_path = setup_logging(log_dir())
     log.info("VoicePanel %s starting; log at %s", __version__, log_path)
