@@ -22,6 +22,12 @@ from voicepanel.core.audio.vad import EnergyVad, VadConfig, VadEventKind
 from voicepanel.session.observable import Callbacks
 
 
+REPLY_PAUSE_S = 0.8
+"""A pause longer than this ends a reply: speech has shorter ones (commas, breaths), and an
+assistant that repeats a turn keeps the turn's pauses, which were shorter than its end of
+turn."""
+
+
 class ListenedAgent(Protocol):
     """What the ears use of a LocalAgent."""
 
@@ -102,9 +108,28 @@ class Ears:
         """The first sound heard that began at or after ``start``."""
         return next((s for s in self.spans if s.start >= start), None)
 
-    def span_at(self, moment: float) -> HeardSpan | None:
-        """The sound heard around ``moment`` (a reply start the agent reported)."""
-        for span in self.spans:
-            if span.start - 0.1 <= moment and (span.end is None or moment <= span.end + 0.1):
-                return span
-        return self.span_after(moment - 0.1)
+    def reply_at(self, moment: float) -> HeardSpan | None:
+        """The reply heard from ``moment`` (a reply start): the sound around it and what
+        follows with pauses shorter than ``REPLY_PAUSE_S``, as one span. Its end is None
+        while it may still go on (the last sound has not ended, or ended too recently)."""
+        first = next(
+            (
+                i
+                for i, s in enumerate(self.spans)
+                if s.start - 0.1 <= moment and (s.end is None or moment <= s.end + 0.1)
+            ),
+            None,
+        )
+        if first is None:
+            first = next((i for i, s in enumerate(self.spans) if s.start >= moment - 0.1), None)
+        if first is None:
+            return None
+        last = self.spans[first]
+        for span in self.spans[first + 1 :]:
+            if last.end is None or span.start - last.end > REPLY_PAUSE_S:
+                break
+            last = span
+        end = last.end
+        if end is not None and last is self.spans[-1] and time.perf_counter() - end < REPLY_PAUSE_S:
+            end = None
+        return HeardSpan(self.spans[first].start, end)

@@ -26,7 +26,7 @@ from voicepanel.core.audio.audio_file import write_wav
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.notifications import Notification
 from voicepanel.scenarios.checks import Measured, score
-from voicepanel.scenarios.ears import Ears
+from voicepanel.scenarios.ears import Ears, HeardSpan
 from voicepanel.scenarios.model import CallEnding, Responder, Scenario, ScenarioTurn, TurnKind
 from voicepanel.scenarios.results import (
     Line,
@@ -155,6 +155,7 @@ class _Run:
         self.notes: list[str] = []
         self.ended_reason: str | None = None
         self._unhook: list[Callable[[], None]] = []
+        self._ending_done = False
 
     # -- the run --------------------------------------------------------------------------
 
@@ -260,15 +261,32 @@ class _Run:
         else:
             await self._stay_silent(state)
         next_barges = following is not None and following.barge_in_after_ms is not None
-        if state.reply_start is not None and not next_barges:
-            span = self.ears.span_at(state.reply_start)
-            if span is not None:
-                await self.ears.wait_for(lambda: span.end is not None, MAX_REPLY_S)
+        if next_barges:
+            return  # scored once the turn that cuts in on its reply is over
+        await self._finish(state)
+        if turn.barge_in_after_ms is not None and len(self.states) > 1:
+            await self._finish(self.states[-2])
+            self._report(self.states[-2])
         if turn.expect.ended_reason is not None:
+            if following is None:
+                await self._end_call()
             await self._wait_call_ended(self.scenario.end_timeout_s)
-        if state.reply_start is not None and not next_barges:
-            await self._wait_transcript(state)
-        state.result = self._score(state, final=False)
+        self._report(state)
+
+    async def _finish(self, state: _TurnState) -> None:
+        """Waits for the turn's reply to end and its transcript to arrive."""
+        ears = self.ears
+        assert ears is not None
+        start = state.reply_start
+        if start is None:
+            return
+        await ears.wait_for(
+            lambda: (ears.reply_at(start) or HeardSpan(0, 0)).end is not None, MAX_REPLY_S
+        )
+        await self._wait_transcript(state)
+
+    def _report(self, state: _TurnState) -> None:
+        state.result = self._score(state)
         listener = self.runner.on_turn
         if listener is not None:
             listener(self._result(""), state.result)
@@ -381,8 +399,9 @@ class _Run:
 
     async def _end_call(self) -> None:
         call_id = self.call_id
-        if call_id is None:
+        if call_id is None or self._ending_done:
             return
+        self._ending_done = True
         ending = self.scenario.end
         record = self.workspace.calls.get(call_id)
         if record is not None and not record.ended:
@@ -474,11 +493,11 @@ class _Run:
             if start <= call.received_at - offset < end
         )
 
-    def _score(self, state: _TurnState, final: bool) -> TurnResult:
+    def _score(self, state: _TurnState) -> TurnResult:
         assert self.ears is not None
         reply: Span | None = None
         if state.reply_start is not None:
-            span = self.ears.span_at(state.reply_start)
+            span = self.ears.reply_at(state.reply_start)
             end = span.end if span is not None else None
             reply = Span(
                 self.clock.from_perf(state.reply_start),
@@ -525,7 +544,7 @@ class _Run:
         )
         turns: tuple[TurnResult, ...] = ()
         if self.ears is not None:
-            turns = tuple(self._score(s, final) for s in self.states)
+            turns = tuple(self._score(s) for s in self.states)
         if error:
             outcome = Outcome.ERROR
         else:
