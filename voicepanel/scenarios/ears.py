@@ -21,7 +21,6 @@ from voicepanel.core.audio.ringbuffer import Samples
 from voicepanel.core.audio.vad import EnergyVad, VadConfig, VadEventKind
 from voicepanel.session.observable import Callbacks
 
-
 REPLY_PAUSE_S = 0.8
 """A pause longer than this ends a reply: speech has shorter ones (commas, breaths), and an
 assistant that repeats a turn keeps the turn's pauses, which were shorter than its end of

@@ -130,13 +130,20 @@ class ScenarioRunner:
         self.on_turn = on_turn
         self.record = record
 
-    async def run(self, scenario: Scenario, repeat: int = 1) -> RunResult:
-        return await _Run(self, scenario, repeat).play()
+    async def run(
+        self, scenario: Scenario, repeat: int = 1, *, responders: bool = True
+    ) -> RunResult:
+        """Plays ``scenario`` once (``repeat`` numbers the run); with ``responders``, its
+        tool responders are put in force while it runs (a load test sets them once)."""
+        return await _Run(self, scenario, repeat, responders).play()
 
 
 class _Run:
-    def __init__(self, runner: ScenarioRunner, scenario: Scenario, repeat: int) -> None:
+    def __init__(
+        self, runner: ScenarioRunner, scenario: Scenario, repeat: int, responders: bool
+    ) -> None:
         self.runner = runner
+        self.responders = scenario.responders if responders else ()
         self.workspace = runner.workspace
         self.scenario = scenario
         self.repeat = repeat
@@ -161,7 +168,7 @@ class _Run:
 
     async def play(self) -> RunResult:
         error = ""
-        restore = use_responders(self.workspace.live, self.scenario.responders)
+        restore = use_responders(self.workspace.live, self.responders)
         try:
             await self._set_up()
             for index, turn in enumerate(self.scenario.turns):
