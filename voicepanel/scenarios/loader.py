@@ -321,7 +321,7 @@ class _Reader:
         inner = tuple(p for p in (found.group(1).split(".") if found else []) if p)
         unknown = re.search(r"property (\S+) should not exist", first)
         if unknown:
-            inner = (*inner, unknown.group(1))
+            inner = (*inner[: -1 if inner[-1:] == ("property",) else None], unknown.group(1))
         raise self.fail((*key, *inner), f"VAPI would refuse this assistant: {first}.")
 
     def folder_path(self, name: str) -> Path:

@@ -45,13 +45,15 @@ def envelope(samples: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]
 def waveform_svg(waves: Sequence[Wave], turns: Sequence[TurnResult], duration_s: float) -> str:
     """Both sides, one lane each, on the run's time axis; each turn's utterance and reply
     shaded, and its start marked with its number."""
-    span = max(duration_s, max((w.offset_s + w.samples.size / w.rate for w in waves), default=0))
-    span = max(span, 0.1)
+    end = max(duration_s, max((w.offset_s + w.samples.size / w.rate for w in waves), default=0))
+    # From a second before the first turn: set-up time (loading, joining) is not drawn.
+    origin = max(0.0, min((t.started_at for t in turns), default=0.0) - 1.0)
+    span = max(end - origin, 0.1)
     plot = WIDTH - PAD_LEFT - 10
     height = LANE * max(len(waves), 1) + 40
 
     def x(t: float) -> float:
-        return PAD_LEFT + plot * min(max(t, 0.0), span) / span
+        return PAD_LEFT + plot * min(max(t - origin, 0.0), span) / span
 
     parts = [
         f'<svg class="waveform" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
@@ -74,10 +76,12 @@ def waveform_svg(waves: Sequence[Wave], turns: Sequence[TurnResult], duration_s:
         )
     for lane, wave in enumerate(waves):
         middle = 20 + lane * LANE + LANE / 2
-        start = x(wave.offset_s)
-        end = x(wave.offset_s + wave.samples.size / wave.rate)
-        columns = max(1, int(end - start))
-        low, high = envelope(wave.samples, columns)
+        skip = int(max(0.0, origin - wave.offset_s) * wave.rate)
+        samples = wave.samples[skip:]
+        start = x(wave.offset_s + skip / wave.rate)
+        stop = x(wave.offset_s + wave.samples.size / wave.rate)
+        columns = max(1, int(stop - start))
+        low, high = envelope(samples, columns)
         scale = LANE / 2 - 4
         top = " ".join(f"{start + i:.1f},{middle - high[i] * scale:.1f}" for i in range(columns))
         bottom = " ".join(
@@ -90,7 +94,7 @@ def waveform_svg(waves: Sequence[Wave], turns: Sequence[TurnResult], duration_s:
             f'<polygon class="wave wave-{escape(wave.label)}" points="{top} {bottom}" fill="{color}"'
             f' stroke="{color}" stroke-width="0.5"/>'
         )
-    parts.append(_time_axis(span, height, x))
+    parts.append(_time_axis(origin, span, height, x))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -107,11 +111,11 @@ def _band(left: float, right: float, height: int, fill: str, kind: str) -> str:
     )
 
 
-def _time_axis(span: float, height: int, x) -> str:  # noqa: ANN001 - the scale function
-    step = next(s for s in (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300) if span / s <= 12)
+def _time_axis(origin: float, span: float, height: int, x) -> str:  # noqa: ANN001 - the scale
+    step = next(s for s in (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600) if span / s <= 12)
     ticks = []
-    t = 0.0
-    while t <= span + 1e-9:
+    t = step * int(origin / step + 0.999)
+    while t <= origin + span + 1e-9:
         ticks.append(
             f'<text x="{x(t):.1f}" y="{height - 4}" font-size="10" fill="#6b7280"'
             f' text-anchor="middle">{t:g} s</text>'

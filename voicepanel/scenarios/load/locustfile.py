@@ -37,6 +37,8 @@ from voicepanel.scenarios.loader import load_scenario
 from voicepanel.scenarios.model import Scenario
 
 log = logging.getLogger(__name__)
+# A line per HTTP request of every conversation would bury Locust's own output.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 POLL_S = 0.05
 
