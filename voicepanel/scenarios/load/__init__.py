@@ -3,9 +3,8 @@ call, as Locust users. Locust schedules the users, runs distributed (``--master`
 ``--worker``), serves its web UI and writes its CSV; each scored turn is a Locust request
 event, so all of that works unchanged.
 
-Locust's users are gevent greenlets; the conversations are asyncio (sockets, audio loop).
-The two meet in ``engine``: one real thread per process runs the asyncio side, and each
-user hands it a conversation and waits for the result cooperatively. Locust is loaded
-without gevent's monkey-patching (``voicepanel load`` sets LOCUST_SKIP_MONKEY_PATCH) so
-asyncio keeps the real sockets and threads.
+Locust's users are gevent greenlets in a monkey-patched process; the conversations are
+asyncio (sockets, the audio loop). Each Locust process that runs users therefore hands its
+conversations to one engine process of plain asyncio (``engine``) and waits for the scored
+results cooperatively (``locustfile``).
 """

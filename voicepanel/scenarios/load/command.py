@@ -11,7 +11,6 @@ the master.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,8 +81,6 @@ def main(argv: list[str]) -> int:
             print(f"voicepanel load: could not start the sandbox ({exc}).", file=sys.stderr)
             return EXIT_WRONG
         print(f"voicepanel load: sandbox at {sandbox_url}", flush=True)
-    # gevent must not patch the sockets and threads the conversations' asyncio side uses.
-    os.environ["LOCUST_SKIP_MONKEY_PATCH"] = "1"
     locust_argv = [
         "locust",
         "-f",

@@ -1,23 +1,32 @@
-"""ConversationEngine: one asyncio loop on a thread of its own, with one workspace, where a
-process's Locust users run their conversations side by side.
+"""The conversation engine: a process of its own where a Locust process's users run their
+conversations side by side, on one asyncio loop with one workspace.
 
-``start(scenario)`` may be called from any thread (a user's greenlet); it returns a
-concurrent Future of the ``RunResult``. The workspace is opened on first use and closed by
-``close()``. Nothing in here knows of gevent or Locust.
+Locust runs users as gevent greenlets and monkey-patches the standard library for them;
+the conversations are asyncio (Fishjam and VAPI sockets, the local agents' audio loop),
+which wants the real sockets and threads. So each Locust process that runs users starts
+one engine (``python -m voicepanel.scenarios.load.engine``) and talks to it in JSON lines:
+a request ``{"id": 7}`` on its standard input starts one conversation of the scenario; the
+answer ``{"id": 7, "events": [...]}`` on its standard output carries the scored
+conversation as Locust request events (``scoring``). End of input closes the workspace
+(ending its calls) and the process.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import concurrent.futures
-import itertools
+import contextlib
+import json
 import logging
+import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.scenarios.load.scoring import conversation_events, to_wire
+from voicepanel.scenarios.loader import ScenarioFileError, load_scenario
 from voicepanel.scenarios.model import Scenario
 from voicepanel.scenarios.results import Outcome, RunResult
 from voicepanel.scenarios.runner import ScenarioRunner, use_responders
@@ -29,73 +38,87 @@ log = logging.getLogger(__name__)
 OPEN_TIMEOUT_S = 60.0
 
 
-class ConversationEngine:
-    def __init__(
-        self, profile: str | None, sandbox_url: str | None = None, folder: Path | None = None
-    ) -> None:
+class ConversationHost:
+    """Opens the workspace on first use and keeps it for every conversation after."""
+
+    def __init__(self, scenario: Scenario, profile: str | None, sandbox_url: str | None) -> None:
+        self.scenario = scenario
         self.profile = profile
         self.sandbox_url = sandbox_url
-        self.folder = folder or Path(tempfile.mkdtemp(prefix="voicepanel-load-"))
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._main, name="voicepanel-load", daemon=True)
-        self._thread.start()
+        self.folder = Path(tempfile.mkdtemp(prefix="voicepanel-load-"))
         self._workspace: Workspace | None = None
-        self._opening: asyncio.Future[Workspace] | None = None
-        self._restores: list = []
-        self._numbers = itertools.count(1)
-        self.started = 0
-        self.finished = 0
-        self.cpu_s = 0.0  # CPU time of this process while conversations ran (for benchmarks)
+        self._opening: asyncio.Task[Workspace] | None = None
+        self._restore = lambda: None
 
-    def _main(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
-
-    def start(self, scenario: Scenario) -> concurrent.futures.Future[RunResult]:
-        self.started += 1
-        return asyncio.run_coroutine_threadsafe(self._converse(scenario), self.loop)
-
-    async def _converse(self, scenario: Scenario) -> RunResult:
-        number = next(self._numbers)
+    async def converse(self, number: int) -> RunResult:
+        started = time.time()
         try:
-            workspace = await self._open(scenario)
+            workspace = await self._open()
         except VoicePanelError as exc:
-            self.finished += 1
-            return RunResult(
-                scenario, time.time(), 0.0, Outcome.ERROR, error=str(exc), repeat=number
-            )
+            return RunResult(self.scenario, started, 0.0, Outcome.ERROR, error=str(exc))
         runner = ScenarioRunner(workspace, self.folder, record=False)
-        result = await runner.run(scenario, number, responders=False)
-        self.finished += 1
-        return result
+        return await runner.run(self.scenario, number, responders=False)
 
-    async def _open(self, scenario: Scenario) -> Workspace:
-        """The workspace, opened once for every user of this process; the scenario's
-        responders stay in force for all of them."""
+    async def _open(self) -> Workspace:
         if self._opening is None:
-            self._opening = asyncio.ensure_future(self._open_once(scenario))
+            self._opening = asyncio.ensure_future(self._open_once())
         return await asyncio.shield(self._opening)
 
-    async def _open_once(self, scenario: Scenario) -> Workspace:
+    async def _open_once(self) -> Workspace:
         workspace = await asyncio.wait_for(
             open_workspace(self.profile, self.sandbox_url), OPEN_TIMEOUT_S
         )
         self._workspace = workspace
-        self._restores.append(use_responders(workspace.live, scenario.responders))
+        # Every user runs the same scenario: its responders stay in force throughout.
+        self._restore = use_responders(workspace.live, self.scenario.responders)
         return workspace
 
-    def close(self, timeout_s: float = 30.0) -> None:
-        """Ends the calls and closes the workspace, then stops the thread."""
-        future = asyncio.run_coroutine_threadsafe(self._close(), self.loop)
-        try:
-            future.result(timeout_s)
-        except (concurrent.futures.TimeoutError, Exception):  # noqa: BLE001 - quitting anyway
-            log.warning("The load engine's workspace did not close cleanly", exc_info=True)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5)
-
-    async def _close(self) -> None:
-        for restore in self._restores:
-            restore()
+    async def close(self) -> None:
+        self._restore()
         if self._workspace is not None:
             await self._workspace.close()
+
+
+async def serve(host: ConversationHost) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def one(request_id: Any) -> None:
+        began = time.perf_counter()
+        result = await host.converse(int(request_id))
+        waited_ms = (time.perf_counter() - began) * 1000
+        events = [to_wire(e) for e in conversation_events(result, waited_ms)]
+        sys.stdout.write(json.dumps({"id": request_id, "events": events}) + "\n")
+        sys.stdout.flush()
+
+    while line := await reader.readline():
+        with contextlib.suppress(ValueError, KeyError):
+            task = asyncio.ensure_future(one(json.loads(line)["id"]))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
+    await host.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m voicepanel.scenarios.load.engine")
+    parser.add_argument("scenario", type=Path)
+    parser.add_argument("--profile", default="")
+    parser.add_argument("--sandbox-url", default="")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="engine %(levelname)s %(name)s: %(message)s")
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioFileError as exc:
+        print(f"voicepanel load: {exc}", file=sys.stderr)
+        return 2
+    host = ConversationHost(scenario, args.profile or None, args.sandbox_url or None)
+    asyncio.run(serve(host))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

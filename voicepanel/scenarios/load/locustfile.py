@@ -1,46 +1,46 @@
 """The Locust side of ``voicepanel load``: a scenario as a Locust user.
 
-Each user runs the scenario over and over (a conversation in its own room, with its own
-call) through this process's ConversationEngine, and reports every scored turn as a Locust
-request event: type ``turn``, named after the turn, its response time the reply latency
-heard at the local agent, failed with the expectation that did not hold. Each
-conversation is one ``conversation`` event; set-up failures and Fishjam or VAPI errors are
-``error`` events named after their source. Locust's stats, failures table, CSV, web UI and
-master/worker distribution therefore need nothing of VoicePanel's.
-
-Run it through ``voicepanel load`` (which loads Locust without monkey-patching); Locust's
-own ``locust -f`` works too with ``LOCUST_SKIP_MONKEY_PATCH=1`` set.
+Each user runs the scenario over and over, a conversation in its own room with its own
+call, and reports every scored turn as a Locust request event: type ``turn``, named after
+the turn, its response time the reply latency heard at the local agent, failed with the
+expectation that did not hold. Each conversation is one ``conversation`` event; set-up
+failures and Fishjam or VAPI errors are ``error`` events named after their source.
+Locust's stats, failures table, CSV, web UI and master/worker distribution therefore work
+unchanged. The conversations themselves run in this process's engine (``engine``), a child
+process of plain asyncio, out of gevent's way.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import gevent
-from gevent import GreenletExit
+from gevent import GreenletExit, spawn, subprocess
+from gevent.event import AsyncResult
 from locust import User, events, task
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from voicepanel.scenarios.load.engine import ConversationEngine
-from voicepanel.scenarios.load.scoring import CONVERSATION, ConversationFailed, conversation_events
+from voicepanel.scenarios.load.scoring import (
+    CONVERSATION,
+    ConversationFailed,
+    ServiceError,
+    from_wire,
+)
 from voicepanel.scenarios.load.summary import (
     CUT_SHORT,
     load_report_html,
     summarize,
     terminal_table,
 )
-from voicepanel.scenarios.loader import load_scenario
-from voicepanel.scenarios.model import Scenario
 
 log = logging.getLogger(__name__)
-# A line per HTTP request of every conversation would bury Locust's own output.
-logging.getLogger("httpx").setLevel(logging.WARNING)
-
-POLL_S = 0.05
+ENGINE_QUIT_S = 60.0
 
 
 @events.init_command_line_parser.add_listener
@@ -52,41 +52,82 @@ def _options(parser: Any) -> None:
     group.add_argument("--vp-report", default="", help="folder for the HTML load report")
 
 
-class _Shared:
-    engine: ConversationEngine | None = None
-    scenario: Scenario | None = None
+class EngineClient:
+    """The engine process of this Locust process, and the answers it owes."""
 
-
-def _engine(environment: Environment) -> tuple[ConversationEngine, Scenario]:
-    if _Shared.engine is None or _Shared.scenario is None:
-        options = environment.parsed_options
-        _Shared.scenario = load_scenario(options.scenario)
-        _Shared.engine = ConversationEngine(
-            options.profile_name or None, options.sandbox_url or None
+    def __init__(self, scenario: str, profile: str, sandbox_url: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voicepanel.scenarios.load.engine", scenario]
+            + ["--profile", profile, "--sandbox-url", sandbox_url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-    return _Shared.engine, _Shared.scenario
+        self._waiting: dict[int, AsyncResult] = {}
+        self._ids = itertools.count(1)
+        self._reader = spawn(self._read)
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            try:
+                answer = json.loads(line)
+                waiting = self._waiting.pop(answer["id"])
+            except (ValueError, KeyError):
+                continue
+            waiting.set(answer["events"])
+        for waiting in self._waiting.values():
+            waiting.set_exception(ServiceError("the conversation engine stopped"))
+
+    def converse(self) -> list[dict[str, Any]]:
+        """One conversation, scored; blocks this greenlet only."""
+        request = next(self._ids)
+        result = AsyncResult()
+        self._waiting[request] = result
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"id": request}) + "\n")
+        self.process.stdin.flush()
+        return [from_wire(e) for e in result.get()]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(ENGINE_QUIT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class _Shared:
+    engine: EngineClient | None = None
+
+
+def _engine(environment: Environment) -> EngineClient:
+    if _Shared.engine is None:
+        options = environment.parsed_options
+        _Shared.engine = EngineClient(
+            options.scenario, options.profile_name or "", options.sandbox_url or ""
+        )
+    return _Shared.engine
 
 
 @events.quitting.add_listener
-def _close(environment: Environment, **_kwargs: Any) -> None:
+def _quit(environment: Environment, **_kwargs: Any) -> None:
     if _Shared.engine is not None:
         _Shared.engine.close()
         _Shared.engine = None
     if isinstance(environment.runner, WorkerRunner):
         return  # the master reports everyone's figures
     options = environment.parsed_options
-    users = int(getattr(options, "num_users", 0) or 0)
-    summary = summarize(environment.stats, users)
+    summary = summarize(environment.stats, int(getattr(options, "num_users", 0) or 0))
     print(terminal_table(summary), flush=True)
     folder = getattr(options, "vp_report", "")
     if folder:
         path = Path(folder) / "load-report.html"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(
-                load_report_html(summary, Path(options.scenario), str(options.run_time or "")),
-                encoding="utf-8",
-            )
+            html = load_report_html(summary, Path(options.scenario), str(options.run_time or ""))
+            path.write_text(html, encoding="utf-8")
             print(f"Load report: {path}", flush=True)
         except OSError as exc:
             log.error("Could not write the load report in %s: %s", folder, exc)
@@ -100,24 +141,21 @@ class ScenarioUser(User):
 
     @task
     def converse(self) -> None:
-        engine, scenario = _engine(self.environment)
+        engine = _engine(self.environment)
         started = time.perf_counter()
-        future = engine.start(scenario)
         try:
-            while not future.done():
-                gevent.sleep(POLL_S)  # cooperative: other users and Locust's own work go on
+            scored = engine.converse()
         except GreenletExit:
-            # Locust stopped this user mid-conversation (past --stop-timeout): say so, so
-            # no conversation goes uncounted.
+            # Locust stopped this user mid-conversation (past --stop-timeout): counted, so
+            # no conversation goes missing from the figures.
             self.environment.events.request.fire(
                 request_type=CONVERSATION,
-                name=scenario.name,
+                name=Path(self.environment.parsed_options.scenario).stem,
                 response_time=(time.perf_counter() - started) * 1000,
                 response_length=0,
                 exception=ConversationFailed(CUT_SHORT),
                 context={},
             )
             raise
-        result = future.result()
-        for event in conversation_events(result, (time.perf_counter() - started) * 1000):
+        for event in scored:
             self.environment.events.request.fire(**event)

@@ -49,9 +49,7 @@ def conversation_events(result: RunResult, waited_ms: float) -> list[dict[str, A
             response_ms = turn.latency_ms
         else:
             response_ms = result.scenario.reply_timeout_s * 1000
-        found.append(
-            _event(TURN, turn_name(result, turn), response_ms, exception, measured=turn.checks)
-        )
+        found.append(_event(TURN, turn_name(result, turn), response_ms, exception))
     for source, message in service_errors(result):
         found.append(_event(ERROR, source, 0.0, ServiceError(message)))
     exception: Exception | None = None
@@ -84,14 +82,37 @@ def service_errors(result: RunResult) -> list[tuple[str, str]]:
     return errors
 
 
-def _event(
-    kind: str, name: str, response_ms: float, exception: Exception | None, **context: Any
-) -> dict[str, Any]:
+def _event(kind: str, name: str, response_ms: float, exception: Exception | None) -> dict[str, Any]:
     return {
         "request_type": kind,
         "name": name,
         "response_time": response_ms,
         "response_length": 0,
         "exception": exception,
-        "context": context,
+        "context": {},
     }
+
+
+WIRE_ERRORS: dict[str, type[Exception]] = {
+    cls.__name__: cls for cls in (ExpectationFailed, ConversationFailed, ServiceError)
+}
+
+
+def to_wire(event: dict[str, Any]) -> dict[str, Any]:
+    """An event as JSON (the engine process sends it to the Locust process)."""
+    exception = event["exception"]
+    wire = {k: v for k, v in event.items() if k not in ("exception", "context")}
+    if exception is not None:
+        wire["error"] = [type(exception).__name__, str(exception)]
+    return wire
+
+
+def from_wire(wire: dict[str, Any]) -> dict[str, Any]:
+    """The event again, ready for ``events.request.fire``."""
+    event = {k: v for k, v in wire.items() if k != "error"}
+    error = wire.get("error")
+    event["exception"] = None
+    if error:
+        event["exception"] = WIRE_ERRORS.get(error[0], ConversationFailed)(error[1])
+    event["context"] = {}
+    return event
