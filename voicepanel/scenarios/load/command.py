@@ -66,6 +66,16 @@ def start_sandbox() -> tuple[subprocess.Popen[str], str]:
 
 def main(argv: list[str]) -> int:
     args, rest = parse_args(argv)
+    from locust.util.timespan import parse_timespan
+
+    try:
+        parse_timespan(args.duration)
+    except ValueError:
+        print(
+            f"voicepanel load: --duration {args.duration!r} is not a time like 90s or 5m.",
+            file=sys.stderr,
+        )
+        return EXIT_WRONG
     try:
         load_scenario(args.scenario)
     except ScenarioFileError as exc:
@@ -96,9 +106,10 @@ def main(argv: list[str]) -> int:
     ]
     if not worker:
         locust_argv += ["--users", str(args.users), "--spawn-rate", str(args.spawn_rate)]
-        locust_argv += ["--run-time", args.duration]
-        if not args.web:
-            locust_argv.append("--headless")
+        if args.web:
+            locust_argv += ["--run-time", args.duration]
+        else:
+            locust_argv += ["--headless", "--vp-duration", str(parse_timespan(args.duration))]
         if "--stop-timeout" not in rest:
             locust_argv += ["--stop-timeout", str(STOP_TIMEOUT_S)]
     from locust.main import main as locust_main

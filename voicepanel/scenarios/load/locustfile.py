@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gevent import GreenletExit, spawn, subprocess
+from gevent import GreenletExit, spawn, spawn_later, subprocess
 from gevent.event import AsyncResult
 from locust import User, events, task
 from locust.env import Environment
@@ -50,6 +50,27 @@ def _options(parser: Any) -> None:
     group.add_argument("--profile-name", default="", help="a saved profile (default: sandbox)")
     group.add_argument("--sandbox-url", default="", help="a running voicepanel-sandbox")
     group.add_argument("--vp-report", default="", help="folder for the HTML load report")
+    group.add_argument("--vp-duration", type=float, default=0.0, help="seconds, then stop")
+
+
+@events.test_start.add_listener
+def _schedule_end(environment: Environment, **_kwargs: Any) -> None:
+    """Ends a headless test after its duration the patient way. Locust's own --run-time
+    makes a master quit at once, and its workers kill the users mid-conversation; here
+    the runner is stopped first (each user finishes the conversation it is in, within
+    --stop-timeout), then quits."""
+    seconds = getattr(environment.parsed_options, "vp_duration", 0.0)
+    if seconds and not isinstance(environment.runner, WorkerRunner):
+        spawn_later(seconds, _end, environment)
+
+
+def _end(environment: Environment) -> None:
+    runner = environment.runner
+    if runner is None:
+        return
+    log.info("The duration is over: the conversations under way finish, then the test ends.")
+    runner.stop()
+    runner.quit()
 
 
 class EngineClient:
