@@ -20,11 +20,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gevent import GreenletExit, spawn, spawn_later, subprocess
+from gevent import GreenletExit, sleep, spawn, spawn_later, subprocess
+from gevent.lock import Semaphore
 from gevent.event import AsyncResult
 from locust import User, events, task
 from locust.env import Environment
-from locust.runners import WorkerRunner
+from locust.exception import StopUser
+from locust.runners import MasterRunner, WorkerRunner
 
 from voicepanel.scenarios.load.scoring import (
     CONVERSATION,
@@ -41,6 +43,8 @@ from voicepanel.scenarios.load.summary import (
 
 log = logging.getLogger(__name__)
 ENGINE_QUIT_S = 60.0
+FINISH, IDLE = "voicepanel-finish", "voicepanel-idle"  # custom messages, master <-> workers
+STATS_SETTLE_S = 4.0  # longer than Locust's 3 s between a worker's stats reports
 
 
 @events.init_command_line_parser.add_listener
@@ -55,13 +59,37 @@ def _options(parser: Any) -> None:
 
 @events.test_start.add_listener
 def _schedule_end(environment: Environment, **_kwargs: Any) -> None:
-    """Ends a headless test after its duration the patient way. Locust's own --run-time
-    makes a master quit at once, and its workers kill the users mid-conversation; here
-    the runner is stopped first (each user finishes the conversation it is in, within
-    --stop-timeout), then quits."""
+    """Ends a headless test after its duration the patient way: each user finishes the
+    conversation it is in, then stops; the test quits once every process is idle. (Locust's
+    own --run-time makes a master quit at once and kills users mid-conversation, and its
+    stop makes workers sleep past the heartbeat timeout.)"""
     seconds = getattr(environment.parsed_options, "vp_duration", 0.0)
     if seconds and not isinstance(environment.runner, WorkerRunner):
         spawn_later(seconds, _end, environment)
+
+
+@events.init.add_listener
+def _listen(environment: Environment, **_kwargs: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.register_message(FINISH, lambda *_a, **_k: _finish(environment))
+    elif isinstance(runner, MasterRunner):
+        runner.register_message(
+            IDLE, lambda *_a, **_k: _Shared.idle_workers.__setitem__(0, _Shared.idle_workers[0] + 1)
+        )
+
+
+def _finish(environment: Environment) -> None:
+    """No new conversations; say so once the ones under way are over."""
+    _Shared.finishing = True
+    if _Shared.conversing == 0:
+        _say_idle(environment)
+
+
+def _say_idle(environment: Environment) -> None:
+    if isinstance(environment.runner, WorkerRunner) and not _Shared.told_idle:
+        _Shared.told_idle = True
+        environment.runner.send_message(IDLE)
 
 
 def _end(environment: Environment) -> None:
@@ -69,67 +97,19 @@ def _end(environment: Environment) -> None:
     if runner is None:
         return
     log.info("The duration is over: the conversations under way finish, then the test ends.")
-    runner.stop()
+    stop_timeout = float(environment.stop_timeout or 0) or 120.0
+    deadline = time.monotonic() + stop_timeout
+    if isinstance(runner, MasterRunner):
+        workers = len(runner.clients)
+        runner.send_message(FINISH)
+        while _Shared.idle_workers[0] < workers and time.monotonic() < deadline:
+            sleep(0.5)
+        sleep(STATS_SETTLE_S)  # the workers' last stats reports reach the master
+    else:
+        _finish(environment)
+        while _Shared.conversing and time.monotonic() < deadline:
+            sleep(0.5)
     runner.quit()
-
-
-class EngineClient:
-    """The engine process of this Locust process, and the answers it owes."""
-
-    def __init__(self, scenario: str, profile: str, sandbox_url: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "voicepanel.scenarios.load.engine", scenario]
-            + ["--profile", profile, "--sandbox-url", sandbox_url],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self._waiting: dict[int, AsyncResult] = {}
-        self._ids = itertools.count(1)
-        self._reader = spawn(self._read)
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            try:
-                answer = json.loads(line)
-                waiting = self._waiting.pop(answer["id"])
-            except (ValueError, KeyError):
-                continue
-            waiting.set(answer["events"])
-        for waiting in self._waiting.values():
-            waiting.set_exception(ServiceError("the conversation engine stopped"))
-
-    def converse(self) -> list[dict[str, Any]]:
-        """One conversation, scored; blocks this greenlet only."""
-        request = next(self._ids)
-        result = AsyncResult()
-        self._waiting[request] = result
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps({"id": request}) + "\n")
-        self.process.stdin.flush()
-        return [from_wire(e) for e in result.get()]
-
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            self.process.wait(ENGINE_QUIT_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-class _Shared:
-    engine: EngineClient | None = None
-
-
-def _engine(environment: Environment) -> EngineClient:
-    if _Shared.engine is None:
-        options = environment.parsed_options
-        _Shared.engine = EngineClient(
-            options.scenario, options.profile_name or "", options.sandbox_url or ""
-        )
-    return _Shared.engine
 
 
 @events.quitting.add_listener
@@ -162,8 +142,11 @@ class ScenarioUser(User):
 
     @task
     def converse(self) -> None:
+        if _Shared.finishing:
+            raise StopUser()
         engine = _engine(self.environment)
         started = time.perf_counter()
+        _Shared.conversing += 1
         try:
             scored = engine.converse()
         except GreenletExit:
@@ -178,5 +161,11 @@ class ScenarioUser(User):
                 context={},
             )
             raise
+        finally:
+            _Shared.conversing -= 1
         for event in scored:
             self.environment.events.request.fire(**event)
+        if _Shared.finishing:
+            if _Shared.conversing == 0:
+                _say_idle(self.environment)
+            raise StopUser()
