@@ -57,6 +57,71 @@ def _options(parser: Any) -> None:
     group.add_argument("--vp-duration", type=float, default=0.0, help="seconds, then stop")
 
 
+class EngineClient:
+    """The engine process of this Locust process, and the answers it owes."""
+
+    def __init__(self, scenario: str, profile: str, sandbox_url: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voicepanel.scenarios.load.engine", scenario]
+            + ["--profile", profile, "--sandbox-url", sandbox_url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._waiting: dict[int, AsyncResult] = {}
+        self._ids = itertools.count(1)
+        self._reader = spawn(self._read)
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            try:
+                answer = json.loads(line)
+                waiting = self._waiting.pop(answer["id"])
+            except (ValueError, KeyError):
+                continue
+            waiting.set(answer["events"])
+        for waiting in self._waiting.values():
+            waiting.set_exception(ServiceError("the conversation engine stopped"))
+
+    def converse(self) -> list[dict[str, Any]]:
+        """One conversation, scored; blocks this greenlet only."""
+        request = next(self._ids)
+        result = AsyncResult()
+        self._waiting[request] = result
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"id": request}) + "\n")
+        self.process.stdin.flush()
+        return [from_wire(e) for e in result.get()]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(ENGINE_QUIT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class _Shared:
+    engine: EngineClient | None = None
+    starting = Semaphore()  # starting the engine yields: only one user starts it
+    conversing = 0  # this process's users in a conversation now
+    finishing = False  # the duration is over: no new conversations
+    told_idle = False
+    idle_workers = [0]  # on the master: workers whose conversations are all over
+
+
+def _engine(environment: Environment) -> EngineClient:
+    with _Shared.starting:
+        if _Shared.engine is None:
+            options = environment.parsed_options
+            _Shared.engine = EngineClient(
+                options.scenario, options.profile_name or "", options.sandbox_url or ""
+            )
+    return _Shared.engine
+
+
 @events.test_start.add_listener
 def _schedule_end(environment: Environment, **_kwargs: Any) -> None:
     """Ends a headless test after its duration the patient way: each user finishes the
