@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from gevent import GreenletExit, sleep, spawn, spawn_later, subprocess
-from gevent.lock import Semaphore
 from gevent.event import AsyncResult
+from gevent.lock import Semaphore
 from locust import User, events, task
 from locust.env import Environment
 from locust.exception import StopUser
