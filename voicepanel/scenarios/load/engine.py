@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -36,6 +37,16 @@ from voicepanel.session.workspace import Workspace
 log = logging.getLogger(__name__)
 
 OPEN_TIMEOUT_S = 60.0
+THREADS = 64
+
+
+def use_enough_threads(loop: asyncio.AbstractEventLoop) -> None:
+    """The SDKs' blocking calls, speech and file reads go through ``asyncio.to_thread``;
+    Python's default pool (cores + 4 threads) makes a dozen conversations queue behind
+    each other's HTTP requests, which a load test would report as the assistant's delay."""
+    loop.set_default_executor(
+        concurrent.futures.ThreadPoolExecutor(THREADS, thread_name_prefix="conversation")
+    )
 
 
 class ConversationHost:
@@ -81,6 +92,7 @@ class ConversationHost:
 
 async def serve(host: ConversationHost) -> None:
     loop = asyncio.get_running_loop()
+    use_enough_threads(loop)
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     tasks: set[asyncio.Task[None]] = set()
