@@ -294,6 +294,7 @@ class _Run:
 
     def _report(self, state: _TurnState) -> None:
         state.result = self._score(state)
+        self._mark("runner", f"turn {state.turn.index} scored")
         listener = self.runner.on_turn
         if listener is not None:
             listener(self._result(""), state.result)
@@ -314,6 +315,7 @@ class _Run:
         self._mark("runner", f"turn {state.turn.index} speaks", path.name)
         await self._wait_file_played()
         ended = time.perf_counter()
+        self._mark("runner", f"turn {state.turn.index} spoke")
         state.spoke = (start, ended)
         ears = self.ears
         turn = await ears.wait_for(lambda: ears.turn_after(start), self.scenario.reply_timeout_s)
