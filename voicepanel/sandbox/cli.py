@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 
-from voicepanel.sandbox.server import Sandbox, SandboxConfig
+from voicepanel.sandbox.server import Sandbox, SandboxConfig, new_webhook_secret
 
 EXIT_OK = 0
 EXIT_CANNOT_LISTEN = 2
@@ -24,6 +24,11 @@ def parse_args(argv: list[str] | None) -> SandboxConfig:
     parser.add_argument("--port", type=int, default=defaults.port, help="0 picks a free port")
     parser.add_argument("--token", default=defaults.token, help="Fishjam management token")
     parser.add_argument("--vapi-key", default=defaults.vapi_key, help="VAPI API key")
+    parser.add_argument(
+        "--webhook-secret",
+        default=None,
+        help="what webhook deliveries are signed with (default: a new random secret)",
+    )
     parser.add_argument(
         "--reply-delay-ms",
         type=int,
@@ -41,6 +46,8 @@ def parse_args(argv: list[str] | None) -> SandboxConfig:
         parser.error("--reply-delay-ms must be from 0 to 10000")
     if not 20 <= args.end_of_turn_ms <= 10_000:
         parser.error("--end-of-turn-ms must be from 20 to 10000")
+    if args.webhook_secret == "":
+        parser.error("--webhook-secret must not be empty")
     return SandboxConfig(
         host=args.host,
         port=args.port,
@@ -48,6 +55,7 @@ def parse_args(argv: list[str] | None) -> SandboxConfig:
         vapi_key=args.vapi_key,
         reply_delay_s=args.reply_delay_ms / 1000,
         end_of_turn_s=args.end_of_turn_ms / 1000,
+        webhook_secret=args.webhook_secret or new_webhook_secret(),
     )
 
 
@@ -69,7 +77,8 @@ async def serve(config: SandboxConfig) -> int:
         loop.add_signal_handler(sig, stop.set)
     print(
         f"Sandbox ready: Fishjam {sandbox.fishjam_url} (management token {config.token}), "
-        f"VAPI {sandbox.vapi_base_url} (API key {config.vapi_key})",
+        f"VAPI {sandbox.vapi_base_url} (API key {config.vapi_key}), "
+        f"webhooks signed with secret {config.webhook_secret}",
         flush=True,
     )
     try:
