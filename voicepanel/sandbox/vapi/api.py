@@ -113,9 +113,23 @@ class RestApi:
         return web.json_response(call.to_json())
 
     async def delete_call(self, request: web.Request) -> web.Response:
-        call = self._call(request)
-        self._state.book.delete(call.id)
-        return web.json_response(call.to_json())
+        """Deletes the record (never hangs up); with `ids` in the body, those calls too."""
+        body = await read_json_body(request)
+        ids = body.get("ids") if isinstance(body, dict) else None
+        if body is not None and (
+            not isinstance(body, dict)
+            or (
+                ids is not None
+                and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids))
+            )
+        ):
+            raise bad_request('The body must be {} or {"ids": [call ids]}.')
+        book = self._state.book
+        deleted = [book.delete(i) for i in ids or []]
+        found = book.delete(request.match_info["call_id"]) or next((d for d in deleted if d), None)
+        if found is None:
+            raise not_found(f"Call {request.match_info['call_id']} not found.")
+        return web.json_response(found.to_json())
 
     async def list_assistants(self, request: web.Request) -> web.Response:
         wanted = list_query(request.query)
