@@ -91,6 +91,7 @@ class Engine:
         lib.espeak_Synchronize.argtypes = []
         lib.espeak_Synchronize.restype = ctypes.c_int
 
+
     def render(self, text: str, voice: str, words_per_minute: int) -> np.ndarray:
         """`text` spoken as int16 samples at `sample_rate`."""
         data = text.encode("utf-8") + b"\0"
