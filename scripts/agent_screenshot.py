@@ -28,11 +28,12 @@ RATE = 16000
 
 
 def _bursts_wav(path: Path, count: int = 3) -> None:
-    """Voiced bursts (a 220 Hz tone with harmonics), 0.6 s each, 2.2 s apart; the file
+    """Voiced bursts (a 220 Hz tone with harmonics), 0.6 s each, 3 s apart (the reply
+    starts 1.9 s after a burst, VAPI's default end of turn and reply delay); the file
     ends with the last burst, so the last reply comes after the player has finished."""
     t = np.arange(int(0.6 * RATE)) / RATE
     voiced = sum(np.sin(2 * np.pi * 220 * k * t) / k for k in (1, 2, 3)) * 0.25
-    gap = np.zeros(int(2.2 * RATE))
+    gap = np.zeros(int(3.0 * RATE))
     pcm = np.concatenate([voiced, *(np.concatenate([gap, voiced]) for _ in range(count - 1))])
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
