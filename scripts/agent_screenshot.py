@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.audio_pulse import PulseRig, start_pulse, stop_daemon  # noqa: E402
-from scripts.screenshots import SIZE, _isolate, _settle, _until  # noqa: E402
+from scripts.screenshots import _isolate, _sandbox_window, _settle, _until  # noqa: E402
 
 RATE = 16000
 
@@ -103,17 +103,9 @@ def _save(widget: Any, path: Path) -> None:
 
 
 async def take(out: Path, pulse: PulseRig, scenes: list[str]) -> None:
-    from voicepanel.app import build_window
     from voicepanel.core.fishjam_gateway import RoomSpec
-    from voicepanel.session.profiles import SANDBOX_PROFILE
 
-    window, host = build_window()
-    window.settings.first_run_done = True
-    window.resize(*SIZE)
-    window.show()
-    assert await window.open_profile(SANDBOX_PROFILE)
-    ws = host.workspace
-    assert ws is not None
+    window, host, ws = await _sandbox_window()
     for scene in scenes:
         room = await ws.create_room(RoomSpec(room_type="audio_only"))
         await SCENES[scene](window, ws, room.id, out, pulse)

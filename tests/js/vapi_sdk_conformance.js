@@ -6,10 +6,10 @@
 "use strict";
 
 const { VapiClient, VapiError } = require("@vapi-ai/server-sdk");
+const { check, report, step } = require("./reporting.js");
 
 const baseUrl = process.env.VAPI_URL;
 const token = process.env.VAPI_KEY;
-const STEP_TIMEOUT_MS = 15000;
 const ECHO = "682a7be9-f7e5-53d9-9f87-f0193fd11264";
 const GREETER = "4a407f47-b12b-5007-bb90-5609f4ff5903";
 const TRANSPORT = {
@@ -18,28 +18,6 @@ const TRANSPORT = {
 };
 
 const client = new VapiClient({ token, baseUrl, maxRetries: 0 });
-
-function report(op, ok, detail) {
-  process.stdout.write(JSON.stringify({ op, ok, detail: String(detail ?? "") }) + "\n");
-}
-
-async function step(op, fn) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
-  });
-  try {
-    report(op, true, await Promise.race([fn(), timeout]));
-  } catch (error) {
-    report(op, false, error?.stack ?? error);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 async function refusal(promise) {
   try {

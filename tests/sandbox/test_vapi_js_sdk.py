@@ -3,26 +3,19 @@
 One Node process (tests/js/vapi_sdk_conformance.js) drives a sandbox started with the
 project's own command line, at its own address and with no proxy, and reports each
 operation; every operation is a test of its own here, so a failure names it. Node and the
-SDK come from `scripts/setup.sh` (npm ci in tests/js); missing, the test fails saying so.
+SDK come from `scripts/setup.sh` (npm ci in tests/js); missing, the test fails saying so
+(tests/sandbox/node_sdk.py).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from node_sdk import run_program, sandbox_process
 
-JS_DIR = Path(__file__).resolve().parents[1] / "js"
-PROGRAM = JS_DIR / "vapi_sdk_conformance.js"
-SDK = JS_DIR / "node_modules" / "@vapi-ai" / "server-sdk"
 KEY = "js-sdk-vapi-key"
 
 OPERATIONS = [
@@ -43,36 +36,18 @@ OPERATIONS = [
 
 @pytest.fixture(scope="module")
 def vapi_url() -> Iterator[str]:
-    """The sandbox as a user runs it: `python -m voicepanel.sandbox`, its own process."""
-    command = [sys.executable, "-m", "voicepanel.sandbox", "--port", "0", "--vapi-key", KEY]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        ready = server.stdout.readline()
+    with sandbox_process("--vapi-key", KEY) as ready:
         match = re.search(r"VAPI (http://\S+)", ready)
         assert match, f"the sandbox did not announce itself: {ready!r}"
         yield match.group(1)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
 def results(vapi_url: str) -> dict[str, dict[str, Any]]:
-    node = shutil.which("node")
-    if node is None or not SDK.is_dir():
-        pytest.fail(
-            "Node.js or VAPI's JavaScript SDK is missing: run `bash scripts/setup.sh` "
-            "(it installs Node when needed, then runs npm ci in tests/js)."
-        )
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env |= {"NO_PROXY": "*", "VAPI_URL": vapi_url, "VAPI_KEY": KEY}
-    done = subprocess.run(
-        [node, str(PROGRAM)], cwd=JS_DIR, env=env, capture_output=True, text=True, timeout=120
-    )
-    reported = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    assert reported, f"the program reported nothing; stderr: {done.stderr}"
-    return {result["op"]: result for result in reported}
+    env = {"VAPI_URL": vapi_url, "VAPI_KEY": KEY}
+    reported, stderr = run_program("vapi_sdk_conformance.js", "@vapi-ai/server-sdk", env, 120)
+    assert reported, f"the program reported nothing; stderr: {stderr}"
+    return reported
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
