@@ -33,7 +33,7 @@ fi
 stamp=.venv/.voicepanel-installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test,dev]'
+    .venv/bin/python -m pip install -q -e '.[test,dev,load]'
     touch "$stamp"
 fi
 
