@@ -34,6 +34,7 @@ from voicepanel.ui.refresh_policy import RefreshBackoff
 from voicepanel.ui.room_actions import RoomActions
 from voicepanel.ui.room_tree_model import Key, NodeKeyRole, RoomTreeModel, metadata_name
 from voicepanel.ui.rooms_pane import RoomsPane
+from voicepanel.ui.scenario_dock import ScenarioDock
 from voicepanel.ui.settings import UiSettings
 from voicepanel.ui.state_style import Tone
 
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.tree.selectionModel().currentChanged.connect(lambda *_: self._show_details())
         self.notifications = NotificationsDock(self.feedback, self)
         self.calls = CallsDock(self)
+        self.scenario = ScenarioDock(self._workspace, self.feedback, self)
         self.actions_ = RoomActions(
             self, self._workspace, self.selected_key, self.select_key, self.feedback, self.busy
         )
@@ -229,6 +231,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.notifications)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.calls)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.scenario)
         self.resizeDocks([self.notifications], [260], Qt.Orientation.Vertical)
         self.resizeDocks([self.calls], [430], Qt.Orientation.Horizontal)
 
@@ -259,9 +262,13 @@ class MainWindow(QMainWindow):
             room.addAction(action)
         room.addSeparator()
         room.addAction(self.act_refresh)
+        scenario = bar.addMenu("&Scenario")
+        for action in (self.scenario.act_open, self.scenario.act_rerun, self.scenario.act_save):
+            scenario.addAction(action)
         view = bar.addMenu("&View")
         view.addAction(self.notifications.toggleViewAction())
         view.addAction(self.calls.toggleViewAction())
+        view.addAction(self.scenario.toggleViewAction())
         view.addAction(self.act_search)
         self.act_end_calls = QAction("End my VAPI calls when quitting", self, checkable=True)
         self.act_end_calls.setChecked(self.end_calls_on_quit)
@@ -457,6 +464,7 @@ class MainWindow(QMainWindow):
         )
 
     def _update_actions(self) -> None:
+        self.scenario.update_actions()
         connected = self._workspace() is not None
         key = self.selected_key() if connected else None
         has_room = key is not None
