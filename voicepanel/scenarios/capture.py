@@ -23,6 +23,7 @@ import numpy as np
 from voicepanel.core.audio.audio_file import read_audio, write_wav
 from voicepanel.core.audio.vad import EnergyVad, VadConfig, VadEventKind
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.scenarios.model import CallEnding
 from voicepanel.session.conversation import Conversation, Speaker, TranscriptLine
 
 FRAME_S = 0.02
@@ -127,8 +128,11 @@ def capture_scenario(
         f"# Saved by VoicePanel from call {conversation.call_id}. Edit the expectations freely:",
         "# the limits were taken from what this conversation measured, with room to spare.",
         f"name = {_toml(name or stem)}",
-        "",
     ]
+    ending = _ending_for(ended_reason)
+    if ending is not CallEnding.HANG_UP:
+        lines.append(f"end = {_toml(ending.value)}  # as this call ended: {ended_reason}")
+    lines.append("")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lines += _assistant_lines(folder, stem, assistant_id, assistant)
@@ -164,6 +168,15 @@ def capture_scenario(
             cause=exc,
         ) from exc
     return destination
+
+
+def _ending_for(reason: str | None) -> CallEnding:
+    """How the scenario should end the call for it to end as this one did."""
+    if reason and reason.startswith("customer-ended"):
+        return CallEnding.LEAVE
+    if reason and reason.startswith("assistant-"):
+        return CallEnding.ASSISTANT
+    return CallEnding.HANG_UP
 
 
 def _clips(recording: Path) -> list[tuple[np.ndarray, int]]:
