@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = Path(__file__).with_name("load-echo.toml")
 
@@ -33,6 +35,7 @@ def voicepanel_load(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.timeout(300)
 def test_twenty_users_on_a_master_and_two_workers_are_all_scored(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     port = free_port()
