@@ -52,7 +52,8 @@ def report_shot(out: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="voicepanel-report-"))
     examples = sorted(str(p) for p in (ROOT / "examples/scenarios").glob("*.toml"))
     subprocess.run(
-        [sys.executable, "-m", "voicepanel", "run", *examples, "--sandbox", "--report", str(folder)],
+        [sys.executable, "-m", "voicepanel", "run", *examples]
+        + ["--sandbox", "--report", str(folder)],
         cwd=ROOT,
         check=False,
     )

@@ -34,7 +34,8 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 36px; border-top: 1px solid #e5e7eb;
 padding-top: 18px; } h3 { font-size: 15px; margin: 18px 0 6px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0; }
-th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #f3f4f6; vertical-align: top; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #f3f4f6;
+         vertical-align: top; }
 th { background: #f9fafb; font-weight: 600; }
 .passed { color: #15803d; font-weight: 600; } .failed { color: #b91c1c; font-weight: 600; }
 .error { color: #92400e; font-weight: 600; }
@@ -131,7 +132,8 @@ def _run_section(number: int, result: RunResult, folder: Path, budget: list[int]
     title = escape(scenario.name) + (f" (run {result.repeat})" if result.repeat > 1 else "")
     head = [
         f'<h2 id="run-{number}">{title} {_verdict(result.outcome)}</h2>',
-        f'<p class="muted">{escape(str(scenario.path))} · assistant {escape(scenario.assistant.label)}'
+        f'<p class="muted">{escape(str(scenario.path))}'
+        f" · assistant {escape(scenario.assistant.label)}"
         f" · {result.duration_s:.1f} s"
         + (f" · call ended: <b>{escape(result.ended_reason)}</b>" if result.ended_reason else "")
         + "</p>",
@@ -177,7 +179,8 @@ def _turn_table(turns: tuple[TurnResult, ...]) -> str:
         heard_text = ", ".join(heard) or escape(turn.note) or "&nbsp;"
         span = max(len(checks), 1)
         first = (
-            f'<td rowspan="{span}">{escape(turn.turn.title)}<br><span class="muted">{heard_text}</span>'
+            f'<td rowspan="{span}">{escape(turn.turn.title)}'
+            f'<br><span class="muted">{heard_text}</span>'
             + (f'<br><span class="note">{escape(turn.note)}</span>' if turn.note and heard else "")
             + f'</td><td rowspan="{span}">{verdict}</td>'
         )

@@ -14,15 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from voicepanel.core.audio.audio_file import write_wav
+from voicepanel.core.audio.latency import Turn
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.notifications import Notification
 from voicepanel.scenarios.checks import Measured, score
@@ -319,8 +321,7 @@ class _Run:
         state.spoke = (start, ended)
         ears = self.ears
         turn = await ears.wait_for(lambda: ears.turn_after(start), self.scenario.reply_timeout_s)
-        if turn:
-            assert isinstance(turn, type(ears.turns[0]))
+        if isinstance(turn, Turn):
             state.anchor = turn.local_end
             state.reply_start = turn.reply_start
             state.latency_ms = turn.latency_s * 1000
@@ -383,10 +384,9 @@ class _Run:
             span = await ears.wait_for(
                 lambda: ears.span_after(state.window_start), limit - time.perf_counter()
             )
-        if span:
-            assert not isinstance(span, bool)
-            state.reply_start = span.start  # type: ignore[attr-defined]
-            state.latency_ms = (span.start - state.window_start) * 1000  # type: ignore[attr-defined]
+        if isinstance(span, HeardSpan):
+            state.reply_start = span.start
+            state.latency_ms = (span.start - state.window_start) * 1000
         elif needs_reply:
             state.note = f"No reply heard within {self.scenario.reply_timeout_s:g} s."
 
@@ -399,9 +399,9 @@ class _Run:
             if (
                 not conversation.speaking(Speaker.ASSISTANT)
                 and Speaker.ASSISTANT not in conversation.partials
+                and self._lines_of(state)
             ):
-                if self._lines_of(state, final_only=True):
-                    return
+                return
             await asyncio.sleep(0.05)
 
     # -- the end --------------------------------------------------------------------------
@@ -472,16 +472,15 @@ class _Run:
         start = state.spoke[0] if state.spoke is not None else state.window_start
         return start, end
 
-    def _lines_of(self, state: _TurnState, final_only: bool = False) -> tuple[str, ...]:
+    def _lines_of(self, state: _TurnState) -> tuple[str, ...]:
         conversation = self.conversation
         if conversation is None:
             return ()
         start, end = self._window(state)
         offset = self.clock.epoch0 - self.clock.perf0  # epoch = perf + offset
-        lines = conversation.lines if final_only else conversation.transcript()
         return tuple(
             line.text
-            for line in lines
+            for line in conversation.lines
             if line.role is Speaker.ASSISTANT and start - 0.05 <= line.at - offset < end
         )
 
@@ -512,7 +511,7 @@ class _Run:
                 self.clock.from_perf(state.reply_start),
                 None if end is None else self.clock.from_perf(end),
             )
-        transcript = self._lines_of(state, final_only=True)
+        transcript = self._lines_of(state)
         tools = self._tools_of(state)
         live = self.workspace.live
         missing = None
@@ -554,10 +553,9 @@ class _Run:
         turns: tuple[TurnResult, ...] = ()
         if self.ears is not None:
             turns = tuple(self._score(s) for s in self.states)
-        if error:
-            outcome = Outcome.ERROR
-        else:
-            outcome = outcome_of(turns) if final else Outcome.FAILED
+        # A run stopped before its last turn was scored did not pass, whatever was scored.
+        complete = outcome_of(turns) if final else Outcome.FAILED
+        outcome = Outcome.ERROR if error else complete
         return RunResult(
             scenario=self.scenario,
             started_at=self.clock.epoch0,
@@ -635,9 +633,4 @@ def _write(path: Path, samples: np.ndarray, rate: int) -> None:
 
 
 def _safe(name: str) -> str:
-    import re
-
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")[:60] or "scenario"
-
-
-__all__ = ["ScenarioRunner", "TurnListener", "replace", "responder_rules", "use_responders"]

@@ -72,7 +72,8 @@ def waveform_svg(waves: Sequence[Wave], turns: Sequence[TurnResult], duration_s:
         parts.append(
             f'<line class="turn-boundary" x1="{left:.1f}" y1="0" x2="{left:.1f}" y2="{height - 20}"'
             ' stroke="#6b7280" stroke-dasharray="4 3"/>'
-            f'<text x="{left + 3:.1f}" y="12" font-size="11" fill="#374151">turn {turn.turn.index}</text>'
+            f'<text x="{left + 3:.1f}" y="12" font-size="11" fill="#374151">'
+            f"turn {turn.turn.index}</text>"
         )
     for lane, wave in enumerate(waves):
         middle = 20 + lane * LANE + LANE / 2
@@ -89,10 +90,12 @@ def waveform_svg(waves: Sequence[Wave], turns: Sequence[TurnResult], duration_s:
         )
         color = COLORS.get(wave.label, "#7c3aed")
         parts.append(
-            f'<text x="4" y="{middle + 4:.1f}" font-size="12" fill="{color}">{escape(_lane_name(wave.label))}</text>'
-            f'<line x1="{PAD_LEFT}" y1="{middle:.1f}" x2="{WIDTH - 10}" y2="{middle:.1f}" stroke="#e5e7eb"/>'
-            f'<polygon class="wave wave-{escape(wave.label)}" points="{top} {bottom}" fill="{color}"'
-            f' stroke="{color}" stroke-width="0.5"/>'
+            f'<text x="4" y="{middle + 4:.1f}" font-size="12" fill="{color}">'
+            f"{escape(_lane_name(wave.label))}</text>"
+            f'<line x1="{PAD_LEFT}" y1="{middle:.1f}" x2="{WIDTH - 10}" y2="{middle:.1f}"'
+            ' stroke="#e5e7eb"/>'
+            f'<polygon class="wave wave-{escape(wave.label)}" points="{top} {bottom}"'
+            f' fill="{color}" stroke="{color}" stroke-width="0.5"/>'
         )
     parts.append(_time_axis(origin, span, height, x))
     parts.append("</svg>")
@@ -106,7 +109,8 @@ def _lane_name(label: str) -> str:
 def _band(left: float, right: float, height: int, fill: str, kind: str) -> str:
     width = max(right - left, 1.0)
     return (
-        f'<rect class="band-{kind}" x="{left:.1f}" y="16" width="{width:.1f}" height="{height - 36}"'
+        f'<rect class="band-{kind}" x="{left:.1f}" y="16" width="{width:.1f}"'
+        f' height="{height - 36}"'
         f' fill="{fill}"/>'
     )
 
@@ -140,7 +144,8 @@ def latency_svg(turns: Sequence[TurnResult]) -> str:
         return left + plot * ms / top_ms
 
     parts = [
-        f'<svg class="latency-plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
+        '<svg class="latency-plot" xmlns="http://www.w3.org/2000/svg"'
+        f' viewBox="0 0 {WIDTH} {height}"'
         ' width="100%" role="img" aria-label="Reply latency of each turn against its limit">'
     ]
     if not rows:
@@ -149,14 +154,16 @@ def latency_svg(turns: Sequence[TurnResult]) -> str:
         y = 10 + i * (bar + gap)
         title = turn.turn.title if len(turn.turn.title) <= 34 else turn.turn.title[:31] + "..."
         parts.append(
-            f'<text x="4" y="{y + bar * 0.7:.1f}" font-size="12" fill="#111827">{escape(title)}</text>'
+            f'<text x="4" y="{y + bar * 0.7:.1f}" font-size="12" fill="#111827">'
+            f"{escape(title)}</text>"
         )
         limit = turn.latency_limit_ms
         if turn.latency_ms is not None:
             within = limit is None or turn.latency_ms <= limit
             color = "#9ca3af" if limit is None else ("#16a34a" if within else "#dc2626")
             parts.append(
-                f'<rect class="latency-bar" x="{left}" y="{y}" width="{max(x(turn.latency_ms) - left, 1):.1f}"'
+                f'<rect class="latency-bar" x="{left}" y="{y}"'
+                f' width="{max(x(turn.latency_ms) - left, 1):.1f}"'
                 f' height="{bar}" fill="{color}"/>'
                 f'<text x="{x(turn.latency_ms) + 4:.1f}" y="{y + bar * 0.7:.1f}" font-size="11">'
                 f"{turn.latency_ms:.0f} ms</text>"
@@ -174,7 +181,8 @@ def latency_svg(turns: Sequence[TurnResult]) -> str:
     axis_y = height - 8
     for ms in _ms_ticks(top_ms):
         parts.append(
-            f'<text x="{x(ms):.1f}" y="{axis_y}" font-size="10" fill="#6b7280" text-anchor="middle">'
+            f'<text x="{x(ms):.1f}" y="{axis_y}" font-size="10" fill="#6b7280"'
+            ' text-anchor="middle">'
             f"{ms:g} ms</text>"
         )
     parts.append("</svg>")

@@ -96,7 +96,8 @@ def terminal_table(summary: LoadSummary) -> str:
         + f") with {summary.users} users",
         "",
         "Reply latency at the local agents (ms)",
-        f"  {'turn':<56} {'count':>6} {'fails':>6} {'p50':>6} {'p90':>6} {'p95':>6} {'p99':>6} {'max':>6}",
+        f"  {'turn':<56} {'count':>6} {'fails':>6} "
+        + " ".join(f"{h:>6}" for h in ("p50", "p90", "p95", "p99", "max")),
     ]
     for row in summary.turns:
         name = row.name if len(row.name) <= 56 else row.name[:53] + "..."
