@@ -14,7 +14,7 @@ from voicepanel.scenarios.results import TurnResult
 
 WIDTH = 960
 LANE = 70
-PAD_LEFT = 90
+PAD_LEFT = 130
 COLORS = {"you": "#2563eb", "room": "#059669"}
 SPOKE_FILL = "rgba(37, 99, 235, 0.12)"
 REPLY_FILL = "rgba(5, 150, 105, 0.14)"

@@ -231,7 +231,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.notifications)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.calls)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.scenario)
+        # Beside the notifications: a run leaves the rooms and the call card in full view.
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.scenario)
+        self.tabifyDockWidget(self.notifications, self.scenario)
+        self.notifications.raise_()
         self.resizeDocks([self.notifications], [260], Qt.Orientation.Vertical)
         self.resizeDocks([self.calls], [430], Qt.Orientation.Horizontal)
 

@@ -204,6 +204,8 @@ class ScenarioDock(QDockWidget):
             return None
         self._settings.setValue(LAST_KEY, str(path))
         self.scenario = scenario
+        self.show()
+        self.raise_()
         self.title.setText(f"<b>{_html(scenario.name)}</b> · {_html(str(path))}")
         self.status.setText("Running: the room and the call appear in the window as it goes…")
         self.table.setRowCount(0)
