@@ -14,12 +14,14 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from voicepanel.core.audio.latency import Turn
 from voicepanel.core.audio.ringbuffer import Samples
 from voicepanel.core.audio.vad import EnergyVad, VadConfig, VadEventKind
 from voicepanel.session.observable import Callbacks
+
+T = TypeVar("T")
 
 REPLY_PAUSE_S = 0.8
 """A pause longer than this ends a reply: speech has shorter ones (commas, breaths), and an
@@ -85,7 +87,7 @@ class Ears:
         self.turns.append(turn)
         self._changed.set()
 
-    async def wait_for(self, found: Callable[[], object], timeout_s: float) -> object:
+    async def wait_for(self, found: Callable[[], T], timeout_s: float) -> T:
         """Waits until ``found()`` is truthy (checked at each change) or the time is up;
         returns its last value."""
         deadline = time.perf_counter() + timeout_s

@@ -14,6 +14,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -397,20 +398,20 @@ class _Reader:
         if barge is not None and "silence_ms" in table:
             raise self.fail((*where, "barge_in_after_ms"), "a silent turn cannot barge in.")
         expect = self.expectations(self.table(table, (*where, "expect")), (*where, "expect"))
-        common = {"index": index + 1, "label": label, "barge_in_after_ms": barge, "expect": expect}
+        turn = ScenarioTurn(
+            index + 1, TurnKind.SILENCE, barge_in_after_ms=barge, label=label, expect=expect
+        )
         if "say" in table:
-            return ScenarioTurn(
-                kind=TurnKind.SAY, text=self.text(table["say"], (*where, "say")), **common
-            )
+            return replace(turn, kind=TurnKind.SAY, text=self.text(table["say"], (*where, "say")))
         if "audio" in table:
             audio = self.folder_path(self.text(table["audio"], (*where, "audio")))
             if not audio.is_file():
                 raise self.fail(
                     (*where, "audio"), f"there is no file {audio.name} beside the scenario."
                 )
-            return ScenarioTurn(kind=TurnKind.AUDIO, audio=audio, **common)
+            return replace(turn, kind=TurnKind.AUDIO, audio=audio)
         silence = self.whole(table["silence_ms"], (*where, "silence_ms"), 0, MAX_MS, "milliseconds")
-        return ScenarioTurn(kind=TurnKind.SILENCE, silence_ms=silence, **common)
+        return replace(turn, silence_ms=silence)
 
     def expectations(self, table: dict[str, Any], where: KeyPath) -> Expectations:
         self.check_keys(table, where, EXPECT_KEYS)

@@ -14,7 +14,7 @@ SANDBOX_TOKEN = "sandbox-management-token"  # the sandbox's defaults (voicepanel
 SANDBOX_VAPI_KEY = "sandbox-vapi-key"
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Keys:
     token: str
     vapi_key: str

@@ -42,7 +42,7 @@ def conversation_events(result: RunResult, waited_ms: float) -> list[dict[str, A
     found: list[dict[str, Any]] = []
     for turn in result.turns:
         failures = turn.failures
-        exception = None
+        exception: Exception | None = None
         if failures:
             exception = ExpectationFailed(f"{failures[0].name} {failures[0].expected}")
         if turn.latency_ms is not None:
@@ -52,12 +52,12 @@ def conversation_events(result: RunResult, waited_ms: float) -> list[dict[str, A
         found.append(_event(TURN, turn_name(result, turn), response_ms, exception))
     for source, message in service_errors(result):
         found.append(_event(ERROR, source, 0.0, ServiceError(message)))
-    exception: Exception | None = None
+    failed: Exception | None = None
     if result.outcome is Outcome.ERROR:
-        exception = ConversationFailed(result.error)
+        failed = ConversationFailed(result.error)
     elif result.outcome is Outcome.FAILED:
-        exception = ConversationFailed(f"{len(result.failed_turns)} turn(s) failed")
-    found.append(_event(CONVERSATION, result.scenario.name, waited_ms, exception))
+        failed = ConversationFailed(f"{len(result.failed_turns)} turn(s) failed")
+    found.append(_event(CONVERSATION, result.scenario.name, waited_ms, failed))
     return found
 
 

@@ -115,7 +115,7 @@ class _Shared:
 def _engine(environment: Environment) -> EngineClient:
     with _Shared.starting:
         if _Shared.engine is None:
-            options = environment.parsed_options
+            options: Any = environment.parsed_options
             _Shared.engine = EngineClient(
                 options.scenario, options.profile_name or "", options.sandbox_url or ""
             )
@@ -184,7 +184,7 @@ def _quit(environment: Environment, **_kwargs: Any) -> None:
         _Shared.engine = None
     if isinstance(environment.runner, WorkerRunner):
         return  # the master reports everyone's figures
-    options = environment.parsed_options
+    options: Any = environment.parsed_options
     summary = summarize(environment.stats, int(getattr(options, "num_users", 0) or 0))
     print(terminal_table(summary), flush=True)
     folder = getattr(options, "vp_report", "")
