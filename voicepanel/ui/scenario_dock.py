@@ -54,6 +54,7 @@ FOLDER_KEY = "scenario/folder"
 RECORD_FOLDER_KEY = "agent/recordFolder"  # where the agent window records (agent_panel)
 COLUMNS = ("Turn", "Result", "Expected", "Measured")
 PASSED, FAILED = "passed", "FAILED"
+TURN_COLUMN_WIDTH = 320
 
 
 class ScenarioDock(QDockWidget):
@@ -96,9 +97,11 @@ class ScenarioDock(QDockWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, TURN_COLUMN_WIDTH)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.open_button = QPushButton("Open…")
         self.open_button.clicked.connect(self.act_open.trigger)
         self.run_button = QPushButton("Run again")
@@ -249,7 +252,6 @@ class ScenarioDock(QDockWidget):
             self.table.setItem(first + offset, 3, measured)
         if rows > 1:
             self.table.setSpan(first, 0, rows, 1)
-            self.table.setSpan(first, 1, rows, 1)
         self.table.resizeRowsToContents()
 
     def _show_result(self, result: RunResult) -> None:
