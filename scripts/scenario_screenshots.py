@@ -23,16 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from screenshots import _isolate, _sandbox_window, _settle, _until  # noqa: E402
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.scenarios.browser import screenshot  # noqa: E402  (the tests' headless Chromium)
 
 
 async def window_shot(out: Path) -> None:
@@ -57,13 +48,7 @@ def report_shot(out: Path) -> None:
         cwd=ROOT,
         check=False,
     )
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1100,2000"]
-            + [f"--screenshot={out / 'scenario-report.png'}", (folder / "report.html").as_uri()],
-            check=True,
-            capture_output=True,
-        )
+    screenshot(folder / "report.html", out / "scenario-report.png", height=2000)
 
 
 def main() -> int:
