@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "scenarios"))  # the tests' headless Chromium helper
 
+from browser import screenshot  # noqa: E402
 from screenshots import _isolate, _sandbox_window, _settle, _until  # noqa: E402
-
-from tests.scenarios.browser import screenshot  # noqa: E402  (the tests' headless Chromium)
 
 
 async def window_shot(out: Path) -> None:

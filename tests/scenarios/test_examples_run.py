@@ -14,8 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
-from tests.scenarios.browser import rendered_dom, screenshot
+from browser import rendered_dom, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_QT_CHECK = (
