@@ -17,16 +17,14 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from voicepanel.core.audio.audio_file import write_wav
 from voicepanel.core.audio.latency import Turn
 from voicepanel.core.errors import VoicePanelError
-from voicepanel.core.notifications import Notification
 from voicepanel.scenarios.checks import Measured, score
 from voicepanel.scenarios.ears import Ears, HeardSpan
 from voicepanel.scenarios.model import CallEnding, Responder, Scenario, ScenarioTurn, TurnKind
@@ -36,13 +34,12 @@ from voicepanel.scenarios.results import (
     Recording,
     RunResult,
     Span,
-    TimelineEntry,
     ToolUse,
     TurnResult,
     outcome_of,
 )
+from voicepanel.scenarios.timeline import EventTimeline, RunClock
 from voicepanel.session.conversation import Conversation, Speaker
-from voicepanel.session.journal import JournalEntry
 from voicepanel.session.live_events import LiveEvents
 from voicepanel.session.local_agent import LocalAgent
 from voicepanel.session.tool_responders import ResponderRule, RuleAction
@@ -70,20 +67,6 @@ class _TurnState:
     latency_ms: float | None = None
     note: str = ""
     result: TurnResult | None = None
-
-
-@dataclass
-class _Clock:
-    """Run seconds from perf_counter and from epoch times (VAPI's and the receiver's)."""
-
-    perf0: float = field(default_factory=time.perf_counter)
-    epoch0: float = field(default_factory=time.time)
-
-    def from_perf(self, at: float) -> float:
-        return at - self.perf0
-
-    def from_epoch(self, at: float) -> float:
-        return at - self.epoch0
 
 
 def responder_rules(responders: tuple[Responder, ...]) -> tuple[ResponderRule, ...]:
@@ -149,7 +132,9 @@ class _Run:
         self.workspace = runner.workspace
         self.scenario = scenario
         self.repeat = repeat
-        self.clock = _Clock()
+        self.clock = RunClock()
+        self.timeline = EventTimeline(self.clock)
+        self._first_turn_from = self.clock.perf0
         self.folder = runner.folder / _safe(f"{scenario.name}-{repeat}")
         self.room_id: str | None = None
         self.call_id: str | None = None
@@ -157,9 +142,6 @@ class _Run:
         self.ears: Ears | None = None
         self.conversation: Conversation | None = None
         self.states: list[_TurnState] = []
-        self.timeline: list[TimelineEntry] = []
-        self.notifications: list[Notification] = []
-        self.vapi_entries: list[JournalEntry] = []
         self.recordings: list[Recording] = []
         self.notes: list[str] = []
         self.ended_reason: str | None = None
@@ -189,20 +171,20 @@ class _Run:
 
     async def _set_up(self) -> None:
         ws = self.workspace
-        self._unhook.append(ws.on_notification(self.notifications.append))
+        self._unhook.append(ws.on_notification(self.timeline.notification))
         live = ws.live
         if live is not None:
-            self._unhook.append(live.on_entry.subscribe(self.vapi_entries.append))
+            self._unhook.append(live.on_entry.subscribe(self.timeline.vapi))
         if live is None or live.subscription is None:
             reason = live.missing_reason if live is not None else "the profile has no VAPI key"
             self.notes.append(f"No live events: {reason}")
         room = await ws.create_room(self.scenario.room)
         self.room_id = room.id
-        self._mark("runner", "room created", room.id)
+        self.timeline.mark("room created", room.id)
         agent = LocalAgent.in_workspace(ws, room.id, self.scenario.sample_rate)
         self.agent = agent
         await agent.join()
-        self._mark("runner", "local agent joined", agent.peer_id or "")
+        self.timeline.mark("local agent joined", agent.peer_id or "")
         self.ears = Ears(agent)
         if self.runner.record:
             await self._start_recording(agent)
@@ -212,7 +194,7 @@ class _Run:
             room.id, assistant_id=choice.assistant_id, assistant=choice.inline
         )
         self.call_id = record.id
-        self._mark("runner", "assistant added", f"call {record.id}")
+        self.timeline.mark("assistant added", f"call {record.id}")
         self.conversation = ws.calls.conversation(record.id)
         if live is not None:
             self.conversation = live.conversation(record.id)
@@ -225,7 +207,7 @@ class _Run:
         except VoicePanelError as exc:
             self.notes.append(f"Not recorded: {exc}")
             return
-        offset = self.clock.from_perf(time.perf_counter())
+        offset = self.clock.now()
         self.recordings = [
             Recording("you", recording.local.path, offset),
             Recording("room", recording.room.path, offset),
@@ -296,7 +278,7 @@ class _Run:
 
     def _report(self, state: _TurnState) -> None:
         state.result = self._score(state)
-        self._mark("runner", f"turn {state.turn.index} scored")
+        self.timeline.mark(f"turn {state.turn.index} scored")
         listener = self.runner.on_turn
         if listener is not None:
             listener(self._result(""), state.result)
@@ -314,10 +296,10 @@ class _Run:
         path = await self._audio_for(state.turn)
         start = time.perf_counter()
         await self.agent.play_file(path)
-        self._mark("runner", f"turn {state.turn.index} speaks", path.name)
+        self.timeline.mark(f"turn {state.turn.index} speaks", path.name)
         await self._wait_file_played()
         ended = time.perf_counter()
-        self._mark("runner", f"turn {state.turn.index} spoke")
+        self.timeline.mark(f"turn {state.turn.index} spoke")
         state.spoke = (start, ended)
         ears = self.ears
         turn = await ears.wait_for(lambda: ears.turn_after(start), self.scenario.reply_timeout_s)
@@ -418,7 +400,7 @@ class _Run:
                 await self.workspace.end_call(call_id)
             elif ending is CallEnding.LEAVE and self.agent is not None:
                 await self.agent.leave()
-        self._mark("runner", f"call end: {ending.value}")
+        self.timeline.mark(f"call end: {ending.value}")
         await self._wait_call_ended(self.scenario.end_timeout_s)
         if self._ended_reason() is None:
             self.notes.append(
@@ -477,7 +459,7 @@ class _Run:
         if conversation is None:
             return ()
         start, end = self._window(state)
-        offset = self.clock.epoch0 - self.clock.perf0  # epoch = perf + offset
+        offset = self.clock.epoch_offset
         return tuple(
             line.text
             for line in conversation.lines
@@ -489,7 +471,7 @@ class _Run:
         if conversation is None:
             return ()
         start, end = self._window(state)
-        offset = self.clock.epoch0 - self.clock.perf0
+        offset = self.clock.epoch_offset
         return tuple(
             ToolUse(
                 call.name,
@@ -568,7 +550,7 @@ class _Run:
             call_id=self.call_id,
             ended_reason=self.ended_reason,
             transcript=self._transcript(),
-            timeline=self._timeline(),
+            timeline=self.timeline.entries(self.room_id, self.call_id),
             recordings=tuple(r for r in self.recordings if r.path.exists()),
             notes=tuple(self.notes),
         )
@@ -581,50 +563,6 @@ class _Run:
             Line(str(line.role), line.text, self.clock.from_epoch(line.at))
             for line in conversation.lines
         )
-
-    def _mark(self, source: str, kind: str, details: str = "") -> None:
-        self.timeline.append(
-            TimelineEntry(self.clock.from_perf(time.perf_counter()), source, kind, details)
-        )
-
-    def _timeline(self) -> tuple[TimelineEntry, ...]:
-        entries = list(self.timeline)
-        for n in self.notifications:
-            if n.room_id == self.room_id and self.room_id is not None:
-                who = n.peer_id or n.track_id or ""
-                entries.append(
-                    TimelineEntry(self.clock.from_epoch(n.received_at), "fishjam", n.kind, who)
-                )
-        for entry in self.vapi_entries:
-            call_id = getattr(entry, "call_id", None)
-            if call_id is not None and call_id != self.call_id:
-                continue
-            kind = str(getattr(entry, "type", None) or getattr(entry, "kind", "vapi"))
-            entries.append(
-                TimelineEntry(
-                    self.clock.from_epoch(float(getattr(entry, "received_at", self.clock.epoch0))),
-                    "vapi",
-                    kind,
-                    _event_words(getattr(entry, "details", {}) or {}),
-                )
-            )
-        return tuple(sorted(entries, key=lambda e: e.at))
-
-
-def _event_words(details: dict[str, Any]) -> str:
-    """A VAPI event's gist for the timeline."""
-    parts = []
-    for key in ("status", "role", "transcriptType", "transcript", "endedReason"):
-        value = details.get(key)
-        if value:
-            parts.append(str(value) if key != "transcript" else f'"{value}"')
-    calls = details.get("toolCallList")
-    if isinstance(calls, list):
-        parts.extend(
-            str((c.get("function") or {}).get("name", "?")) for c in calls if isinstance(c, dict)
-        )
-    text = " ".join(parts)
-    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _write(path: Path, samples: np.ndarray, rate: int) -> None:
