@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from screenshots import _isolate, _sandbox_window, _settle, _until  # noqa: E402
 async def window_shot(out: Path) -> None:
     window, host, _ws = await _sandbox_window()
     dock = window.scenario
-    run = asyncio.ensure_future(dock.run_file(ROOT / "examples/scenarios/echo-latency.toml"))
+    run = asyncio.ensure_future(dock.run_file(Path("examples/scenarios/echo-latency.toml")))
     await _until(lambda: dock.table.rowCount() >= 2, 60)
     await _settle()
     window.grab().save(str(out / "scenario-window.png"))
@@ -41,7 +42,9 @@ async def window_shot(out: Path) -> None:
 
 def report_shot(out: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="voicepanel-report-"))
-    examples = sorted(str(p) for p in (ROOT / "examples/scenarios").glob("*.toml"))
+    examples = sorted(
+        str(p.relative_to(ROOT)) for p in (ROOT / "examples/scenarios").glob("*.toml")
+    )
     subprocess.run(
         [sys.executable, "-m", "voicepanel", "run", *examples]
         + ["--sandbox", "--report", str(folder)],
@@ -56,6 +59,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs/screenshots")
     args = parser.parse_args()
     out = args.out.resolve()
+    os.chdir(ROOT)  # the scenarios are shown by their paths in the repository
     _isolate()
     out.mkdir(parents=True, exist_ok=True)
     report_shot(out)

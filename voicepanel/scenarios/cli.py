@@ -19,7 +19,7 @@ from typing import TextIO
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.redact import REDACTOR, RedactingFilter
 from voicepanel.scenarios.junit import write_junit
-from voicepanel.scenarios.loader import ScenarioFileError, load_scenario
+from voicepanel.scenarios.loader import ScenarioFileError, display_path, load_scenario
 from voicepanel.scenarios.model import Scenario
 from voicepanel.scenarios.report import write_report
 from voicepanel.scenarios.results import Outcome, RunResult, TurnResult
@@ -131,7 +131,11 @@ async def _run_all(
         for scenario in scenarios:
             for repeat in range(1, args.repeat + 1):
                 suffix = f" (run {repeat} of {args.repeat})" if args.repeat > 1 else ""
-                print(f"{scenario.name}{suffix}  [{_shown_path(scenario)}]", file=out, flush=True)
+                print(
+                    f"{scenario.name}{suffix}  [{display_path(scenario.path)}]",
+                    file=out,
+                    flush=True,
+                )
                 result = await runner.run(scenario, repeat)
                 results.append(result)
                 print(_run_line(result), file=out, flush=True)
@@ -192,13 +196,6 @@ def _print_summary(results: list[RunResult], repeat: int, out: TextIO) -> None:
             title = title if len(title) <= 52 else title[:49] + "..."
             print(f"  {title:<52} {row.runs:>4} {shown} {limit}", file=out)
     print(f"\n{passed} passed, {failed} failed, {errors} could not run", file=out)
-
-
-def _shown_path(scenario: Scenario) -> str:
-    try:
-        return str(scenario.path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(scenario.path)
 
 
 def _quiet_logging() -> None:

@@ -79,7 +79,7 @@ class ScenarioFileError(VoicePanelError):
     """A scenario file that cannot be used; ``message`` is the one sentence to show."""
 
     def __init__(self, path: Path, line: int | None, key: str | None, problem: str) -> None:
-        where = [_display(path)]
+        where = [display_path(path)]
         if line is not None:
             where.append(f"line {line}")
         if key:
@@ -91,7 +91,8 @@ class ScenarioFileError(VoicePanelError):
         self.problem = problem
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """``path`` as a person reads it: relative to the working folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:

@@ -21,6 +21,7 @@ import soundfile
 from voicepanel import __version__
 from voicepanel.core.audio.audio_file import read_audio
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.scenarios.loader import display_path
 from voicepanel.scenarios.results import Outcome, RunResult, TurnResult
 from voicepanel.scenarios.stats import turn_latencies
 from voicepanel.scenarios.svg import Wave, latency_svg, waveform_svg
@@ -132,7 +133,7 @@ def _run_section(number: int, result: RunResult, folder: Path, budget: list[int]
     title = escape(scenario.name) + (f" (run {result.repeat})" if result.repeat > 1 else "")
     head = [
         f'<h2 id="run-{number}">{title} {_verdict(result.outcome)}</h2>',
-        f'<p class="muted">{escape(str(scenario.path))}'
+        f'<p class="muted">{escape(display_path(scenario.path))}'
         f" · assistant {escape(scenario.assistant.label)}"
         f" · {result.duration_s:.1f} s"
         + (f" · call ended: <b>{escape(result.ended_reason)}</b>" if result.ended_reason else "")

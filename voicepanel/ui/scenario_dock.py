@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.scenarios.capture import capture_scenario
-from voicepanel.scenarios.loader import load_scenario
+from voicepanel.scenarios.loader import display_path, load_scenario
 from voicepanel.scenarios.model import Scenario
 from voicepanel.scenarios.report import write_report
 from voicepanel.scenarios.results import Outcome, RunResult, TurnResult
@@ -209,7 +209,7 @@ class ScenarioDock(QDockWidget):
         self.scenario = scenario
         self.show()
         self.raise_()
-        self.title.setText(f"<b>{_html(scenario.name)}</b> · {_html(str(path))}")
+        self.title.setText(f"<b>{_html(scenario.name)}</b> · {_html(display_path(path))}")
         self.status.setText("Running: the room and the call appear in the window as it goes…")
         self.table.setRowCount(0)
         self.report_button.setEnabled(False)
