@@ -28,6 +28,7 @@ from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import FishjamGateway
 from voicepanel.core.redact import REDACTOR
 from voicepanel.core.vapi_gateway import VapiGateway
+from voicepanel.core.wording import plural
 from voicepanel.session.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -318,10 +319,6 @@ def _error_text(exc: VoicePanelError) -> str:
     return REDACTOR.redact(f"{exc.message} {exc.hint}".strip())
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 async def _check_fishjam(fishjam_id: str, token: str) -> tuple[bool, str]:
     if not fishjam_id:
         return False, "No Fishjam ID: enter it from the Fishjam dashboard."
@@ -335,7 +332,7 @@ async def _check_fishjam(fishjam_id: str, token: str) -> tuple[bool, str]:
         return False, _error_text(exc)
     finally:
         await gateway.close()
-    return True, f"Fishjam answers and accepts the token ({_plural(len(rooms), 'room')} now)."
+    return True, f"Fishjam answers and accepts the token ({plural(len(rooms), 'room')} now)."
 
 
 async def _check_vapi(base_url: str | None, key: str) -> tuple[bool, str]:
@@ -348,7 +345,7 @@ async def _check_vapi(base_url: str | None, key: str) -> tuple[bool, str]:
         return False, _error_text(exc)
     finally:
         await gateway.close()
-    return True, f"VAPI accepts the key ({_plural(len(assistants), 'assistant')} found)."
+    return True, f"VAPI accepts the key ({plural(len(assistants), 'assistant')} found)."
 
 
 async def check_profile(profile: Profile, management_token: str, vapi_key: str) -> ProfileCheck:

@@ -40,6 +40,7 @@ from voicepanel.core.audio.devices import DeviceKind
 from voicepanel.core.audio.echo import EchoMode
 from voicepanel.core.audio.latency import summarize
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.wording import plural
 from voicepanel.session.local_agent import (
     AgentLevels,
     AgentState,
@@ -361,7 +362,7 @@ class AgentPanel(QWidget):
             self.record_button.setText("Record…")
             if paths:
                 self.banner.show_message(
-                    f"Saved {len(paths)} recordings in {paths[0].parent}.",
+                    f"Saved {plural(len(paths), 'recording')} in {paths[0].parent}.",
                     tone=Tone.GOOD,
                     timeout_ms=8000,
                 )
@@ -450,7 +451,7 @@ class AgentPanel(QWidget):
         s = summarize([t.latency_s for t in turns])
         if s.count and s.min_s is not None and s.median_s is not None and s.p90_s is not None:
             self.latency_summary.setText(
-                f"{s.count} turns · min {s.min_s * 1000:.0f} ms · median "
+                f"{plural(s.count, 'turn')} · min {s.min_s * 1000:.0f} ms · median "
                 f"{s.median_s * 1000:.0f} ms · p90 {s.p90_s * 1000:.0f} ms"
             )
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voicepanel.core.wording import plural
 from voicepanel.ui.labels import CopyableId
 from voicepanel.ui.state_style import Tone, peer_tone, tint
 
@@ -204,4 +205,4 @@ def _peer_summary(peers: list[Any]) -> str:
     by_type: dict[str, int] = {}
     for peer in peers:
         by_type[peer.type] = by_type.get(peer.type, 0) + 1
-    return ", ".join(f"{n} {t}" for t, n in sorted(by_type.items()))
+    return ", ".join(plural(n, t) for t, n in sorted(by_type.items()))

@@ -18,17 +18,18 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from voicepanel.core.wording import plural
 from voicepanel.ui.about import open_about
 from voicepanel.ui.async_qt import run_dialog
 from voicepanel.ui.busy import BusyIndicator, disabled_while
 from voicepanel.ui.calls_panel import CallsDock
 from voicepanel.ui.details_pane import DetailsPane
-from voicepanel.ui.error_banner import ErrorBanner
+from voicepanel.ui.error_banner import ErrorBanner, describe
 from voicepanel.ui.feedback import Feedback
 from voicepanel.ui.first_run import FirstRunDialog
 from voicepanel.ui.notifications_dock import NotificationsDock
 from voicepanel.ui.notifier_indicator import NotifierIndicator
-from voicepanel.ui.quit_prompt import ask_end_calls
+from voicepanel.ui.quit_prompt import Leaving, ask_end_calls
 from voicepanel.ui.refresh_policy import RefreshBackoff
 from voicepanel.ui.room_actions import RoomActions
 from voicepanel.ui.room_tree_model import Key, NodeKeyRole, RoomTreeModel, metadata_name
@@ -236,7 +237,7 @@ class MainWindow(QMainWindow):
         self.connection_label.setObjectName("connectionLabel")
         self.counts_label = QLabel()
         self.counts_label.setObjectName("countsLabel")
-        self.notifier = NotifierIndicator(self._reconnect)
+        self.notifier = NotifierIndicator(self._reconnect, self.act_profiles.trigger)
         bar.addWidget(self.busy)
         bar.addWidget(self.connection_label)
         bar.addPermanentWidget(self.counts_label)
@@ -292,6 +293,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"VoicePanel — {profile.name}")
         self.sandbox_badge_action.setVisible(profile.is_sandbox)
         self.connection_label.setText(f"Connecting to {profile.name}…")
+        self.notifier.show_connecting()
         self.busy.show()
         self.banner.hide()
 
@@ -317,6 +319,7 @@ class MainWindow(QMainWindow):
     def _on_failed(self, profile: Profile, error: BaseException) -> None:
         self.busy.hide()
         self.connection_label.setText(f"{profile.name}: not connected")
+        self.notifier.show_off(*describe(error))
         self.feedback.fail(error)
         self._update_counts()
         self._update_actions()
@@ -327,6 +330,7 @@ class MainWindow(QMainWindow):
         self.calls.set_book(None)
         self.details.show_item("", None)
         self.connection_label.setText("Not connected")
+        self.notifier.show_off()
         self._update_counts()
         self._update_actions()
 
@@ -344,7 +348,7 @@ class MainWindow(QMainWindow):
     async def switch_to(self, profile: Profile) -> bool:
         """Leaves the current workspace (asking about live calls) and connects ``profile``;
         False when the person cancelled or it could not connect."""
-        end_calls = await self._ask_end_calls("Switch profile")
+        end_calls = await self._ask_end_calls(Leaving.SWITCH)
         if end_calls is None:
             return False
         return await self.open_profile(profile, end_calls=end_calls)
@@ -427,8 +431,8 @@ class MainWindow(QMainWindow):
         tree = workspace.tree
         rooms = len(tree.rooms)
         self.counts_label.setText(
-            f"{rooms} room{'s' if rooms != 1 else ''} · {tree.total_peers} peers "
-            f"({tree.total_connected} connected)"
+            f"{plural(rooms, 'room')} · {plural(tree.total_peers, 'peer')} "
+            f"({tree.total_connected:,} connected)"
         )
 
     def _update_actions(self) -> None:
@@ -527,8 +531,8 @@ class MainWindow(QMainWindow):
 
     # -- quitting -------------------------------------------------------------------------
 
-    async def _ask_end_calls(self, title: str) -> bool | None:
-        return await ask_end_calls(self, self._workspace(), self.end_calls_on_quit, title)
+    async def _ask_end_calls(self, leaving: Leaving) -> bool | None:
+        return await ask_end_calls(self, self._workspace(), self.end_calls_on_quit, leaving)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
@@ -540,7 +544,7 @@ class MainWindow(QMainWindow):
 
     @asyncSlot()
     async def _confirm_quit(self) -> None:
-        end_calls = await self._ask_end_calls("Quit VoicePanel")
+        end_calls = await self._ask_end_calls(Leaving.QUIT)
         if end_calls is None:
             return
         self.end_calls_on_quit = end_calls

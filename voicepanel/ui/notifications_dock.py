@@ -28,6 +28,7 @@ from qasync import asyncSlot
 
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.redact import REDACTOR
+from voicepanel.core.wording import plural
 from voicepanel.session.export import export_csv, export_jsonl
 from voicepanel.session.journal import read_journal
 from voicepanel.ui.busy import disabled_while
@@ -190,7 +191,7 @@ class NotificationsDock(QDockWidget):
 
     def _update_summary(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        text = f"{shown:,} shown" if self.proxy.active else f"{total:,} notifications"
+        text = f"{shown:,} shown" if self.proxy.active else plural(total, "notification")
         if self.proxy.active:
             text += f" of {total:,}"
         if self.pause_button.isChecked():
@@ -214,7 +215,7 @@ class NotificationsDock(QDockWidget):
             path = path.with_suffix(".csv" if name_filter == _CSV else ".jsonl")
         count = await self.export_to(path, shown_only=shown_only)
         if count is not None:
-            self._feedback.tell(f"Exported {count:,} notifications to {path}.")
+            self._feedback.tell(f"Exported {plural(count, 'notification')} to {path}.")
 
     async def export_to(self, path: Path, *, shown_only: bool) -> int | None:
         """Writes JSON Lines, or CSV when ``path`` ends in .csv; None when it failed."""

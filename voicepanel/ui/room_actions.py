@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QDialog, QWidget
 
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.wording import plural
 from voicepanel.ui.async_qt import confirm, run_dialog
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.dialogs.add_peer import AddPeerDialog, PeerRequest
@@ -94,7 +95,7 @@ class RoomActions:
             peers = len(room.peers) if room else 0
             text = f"Delete room {room_id}?"
             if peers:
-                text += f"\n\nIts {peers} peer{'s' if peers != 1 else ''} will be removed too."
+                text += f"\n\nIts {plural(peers, 'peer')} will be removed too."
             if await confirm(self._window, "Delete room", text, action="Delete room"):
                 await self._run(ws.delete_room(room_id), "Deleting the room…")
             return

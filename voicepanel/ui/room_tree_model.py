@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
+from voicepanel.core.wording import plural
 from voicepanel.ui.state_style import Tone, dot_icon, peer_tone, tone_colour
 
 NodeKeyRole = Qt.ItemDataRole.UserRole + 1
@@ -224,7 +225,7 @@ def _describe(kind: str, item: Any, column: int, role: int) -> Any:
             if column == 1:
                 return item.config.room_type.replace("_", " ")
             connected = sum(1 for p in item.peers.values() if _state_name(p) == "CONNECTED")
-            text = _count(len(item.peers), "peer")
+            text = plural(len(item.peers), "peer")
             if item.peers:
                 text += f", {connected} connected"
             return "crashed" if crashed else text
@@ -243,7 +244,7 @@ def _describe(kind: str, item: Any, column: int, role: int) -> Any:
                 return item.type
             text = state.lower()
             if item.tracks:
-                text += f" · {_count(len(item.tracks), 'track')}"
+                text += f" · {plural(len(item.tracks), 'track')}"
             return text
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return dot_icon(tone)
@@ -259,7 +260,3 @@ def _describe(kind: str, item: Any, column: int, role: int) -> Any:
             return item.type
         return ""
     return None
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
