@@ -155,13 +155,20 @@ def build_window() -> tuple[MainWindow, WorkspaceHost]:
     from voicepanel.session.profiles import ProfileStore, SecretStore
     from voicepanel.session.workspace import Workspace
     from voicepanel.ui.main_window import MainWindow
-    from voicepanel.ui.settings import UiSettings
+    from voicepanel.ui.settings import (
+        UiSettings,
+        legacy_settings,
+        migrate_legacy_settings,
+        open_settings,
+    )
     from voicepanel.ui.workspace_host import WorkspaceHost
 
+    settings = open_settings()
+    migrate_legacy_settings(settings, legacy_settings())
     secrets = SecretStore()
     profiles = ProfileStore()
     host = WorkspaceHost(lambda profile: Workspace(profile, secrets, data_dir()))
-    window = MainWindow(host, profiles, secrets, UiSettings(), log_dir())
+    window = MainWindow(host, profiles, secrets, UiSettings(settings), log_dir())
     return window, host
 
 

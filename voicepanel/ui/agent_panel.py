@@ -55,7 +55,7 @@ from voicepanel.ui.agent_peer_strip import PeerStripWidget
 from voicepanel.ui.async_qt import run_dialog
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
 from voicepanel.ui.meter_bar import MeterBar
-from voicepanel.ui.settings import APPLICATION, ORGANIZATION
+from voicepanel.ui.settings import open_settings
 from voicepanel.ui.state_style import Tone
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class AgentPanel(QWidget):
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.agent = agent
-        self._settings = settings if settings is not None else QSettings(ORGANIZATION, APPLICATION)
+        self._settings = settings if settings is not None else open_settings()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._strips: dict[str, PeerStripWidget] = {}
         self._filling_devices = False
