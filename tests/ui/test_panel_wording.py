@@ -23,10 +23,11 @@ async def test_one_room_one_peer_and_one_notification_are_counted_in_the_singula
     row = panel.tree_model.index_of((room.id, None, None))
     state = row.siblingAtColumn(2).data()
     assert state == "1 peer, 0 connected"
+    summary = panel.notifications.summary
+    await until(lambda: summary.text() == "2 notifications", what="RoomCreated, PeerAdded")
     panel.notifications.clear_view()
     await ws.create_room(RoomSpec())
-    summary = panel.notifications.summary
-    await until(lambda: summary.text() == "1 notification", what=summary.text())
+    await until(lambda: summary.text() == "1 notification", what="one more RoomCreated")
 
 
 async def test_the_quit_question_speaks_of_quitting(panel: Any) -> None:

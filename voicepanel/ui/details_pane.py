@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QFontDatabase
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QScrollArea,
@@ -20,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from voicepanel.core.wording import plural
-from voicepanel.ui.labels import CopyableId
+from voicepanel.ui.flow_layout import FlowLayout
+from voicepanel.ui.labels import CopyableId, ElidedLabel
 from voicepanel.ui.state_style import Tone, peer_tone, tint
 
 
@@ -72,10 +72,12 @@ class DetailsPane(QScrollArea):
         layout.addWidget(title)
         buttons = self._action_row(kind)
         if buttons is not None:
-            layout.addLayout(buttons)
+            layout.addWidget(buttons)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A narrow pane puts an id under its label rather than cutting it.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         layout.addLayout(form)
         context = context or {}
         if kind == "room":
@@ -86,16 +88,27 @@ class DetailsPane(QScrollArea):
             self._track(form, layout, item, context)
         layout.addStretch(1)
         self.setWidget(body)
+        self.updateGeometry()  # the splitter reads the new minimum width
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """Never narrower than what it shows can shrink to: buttons stay whole (they wrap
+        onto more rows instead), ids shorten with an ellipsis but keep their Copy button."""
+        hint = super().minimumSizeHint()
+        body = self.widget()
+        if body is not None:
+            chrome = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+            hint.setWidth(max(hint.width(), body.minimumSizeHint().width() + chrome))
+        return hint
 
     # -- one builder per kind -------------------------------------------------------------
 
     def _room(self, form: QFormLayout, room: Any) -> None:
         config = room.config
-        form.addRow("Room id", CopyableId(room.id, "roomId"))
+        form.addRow("Room id", _id(room.id, "roomId"))
         form.addRow("Type", QLabel(config.room_type.replace("_", " ")))
         form.addRow("Peer limit", QLabel(str(config.max_peers or "no limit")))
         form.addRow("Video codec", QLabel(config.video_codec or "default"))
-        form.addRow("Webhook URL", _selectable(config.webhook_url or "none"))
+        form.addRow("Webhook URL", _one_line(config.webhook_url or "none"))
         form.addRow("Public", QLabel("yes" if config.public else "no"))
         form.addRow(
             "Batched webhooks", QLabel("yes" if config.batch_webhook_notifications else "no")
@@ -109,8 +122,8 @@ class DetailsPane(QScrollArea):
         self, form: QFormLayout, layout: QVBoxLayout, peer: Any, context: dict[str, Any]
     ) -> None:
         state = getattr(peer.state, "name", str(peer.state)).upper()
-        form.addRow("Peer id", CopyableId(peer.id, "peerId"))
-        form.addRow("Room id", CopyableId(peer.room_id, "peerRoomId"))
+        form.addRow("Peer id", _id(peer.id, "peerId"))
+        form.addRow("Room id", _id(peer.room_id, "peerRoomId"))
         form.addRow("Peer type", QLabel(peer.type))
         form.addRow("State", _state_label(state.lower(), peer_tone(state)))
         if state == "CRASHED":
@@ -118,38 +131,38 @@ class DetailsPane(QScrollArea):
         form.addRow("Subscribe mode", QLabel(peer.subscribe_mode))
         call = context.get("call_id")
         if call:
-            form.addRow("VAPI call id", CopyableId(call, "peerCallId"))
+            form.addRow("VAPI call id", _id(call, "peerCallId"))
         layout.addWidget(_heading("Metadata"))
         layout.addWidget(_json_box(peer.metadata))
         layout.addWidget(_heading(f"Tracks ({len(peer.tracks)})"))
         if not peer.tracks:
             layout.addWidget(_muted("No tracks yet. Tracks appear when the peer publishes."))
         for track in peer.tracks.values():
-            layout.addWidget(QLabel(f"<b>{track.type}</b> · {track.id}"))
+            layout.addWidget(_one_line(f"{track.type} · {track.id}"))
             layout.addWidget(_json_box(track.metadata, max_lines=6))
 
     def _track(
         self, form: QFormLayout, layout: QVBoxLayout, track: Any, context: dict[str, Any]
     ) -> None:
-        form.addRow("Track id", CopyableId(track.id, "trackId"))
-        form.addRow("Peer id", CopyableId(context.get("peer_id", ""), "trackPeerId"))
-        form.addRow("Room id", CopyableId(context.get("room_id", ""), "trackRoomId"))
+        form.addRow("Track id", _id(track.id, "trackId"))
+        form.addRow("Peer id", _id(context.get("peer_id", ""), "trackPeerId"))
+        form.addRow("Room id", _id(context.get("room_id", ""), "trackRoomId"))
         form.addRow("Type", QLabel(track.type))
         layout.addWidget(_heading("Metadata"))
         layout.addWidget(_json_box(track.metadata))
 
-    def _action_row(self, kind: str) -> QHBoxLayout | None:
+    def _action_row(self, kind: str) -> QWidget | None:
         actions = self._actions.get(kind)
         if not actions:
             return None
-        row = QHBoxLayout()
-        row.setSpacing(4)
+        row = QWidget()
+        row.setObjectName("detailsActions")
+        flow = FlowLayout(row)
         for action in actions:
             button = QToolButton()
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            row.addWidget(button)
-        row.addStretch(1)
+            flow.addWidget(button)
         return row
 
     def _show_placeholder(self) -> None:
@@ -161,6 +174,10 @@ class DetailsPane(QScrollArea):
         label.setWordWrap(True)
         label.setEnabled(False)
         self.setWidget(label)
+
+
+def _id(text: str, name: str) -> CopyableId:
+    return CopyableId(text, name, shrink=False)
 
 
 def _heading(text: str) -> QLabel:
@@ -179,6 +196,12 @@ def _muted(text: str) -> QLabel:
 def _selectable(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _one_line(text: str) -> ElidedLabel:
+    label = ElidedLabel(text, shrink=False)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,6 +29,7 @@ from voicepanel.ui.feedback import Feedback
 from voicepanel.ui.first_run import FirstRunDialog
 from voicepanel.ui.notifications_dock import NotificationsDock
 from voicepanel.ui.notifier_indicator import NotifierIndicator
+from voicepanel.ui.placement import fit_on_screen
 from voicepanel.ui.quit_prompt import Leaving, ask_end_calls
 from voicepanel.ui.refresh_policy import RefreshBackoff
 from voicepanel.ui.room_actions import RoomActions
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from voicepanel.ui.workspace_host import WorkspaceHost
 
 log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = QSize(1280, 800)  # shrunk to fit smaller screens
 
 
 class MainWindow(QMainWindow):
@@ -217,6 +220,7 @@ class MainWindow(QMainWindow):
         self.rooms_pane.create_room_requested.connect(self.act_new_room.trigger)
         self.splitter.addWidget(self.rooms_pane)
         self.splitter.addWidget(self.details)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         central = QWidget()
@@ -517,6 +521,7 @@ class MainWindow(QMainWindow):
     def show_welcome(self) -> FirstRunDialog:
         dialog = FirstRunDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        fit_on_screen(dialog, center_on_parent=True)
         dialog.open()
         self.settings.first_run_done = True
         return dialog
@@ -557,13 +562,17 @@ class MainWindow(QMainWindow):
     def _restore_layout(self) -> None:
         geometry = self.settings.window_state("geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            self.resize(DEFAULT_SIZE)
+            screen = self.screen().availableGeometry()
+            self.move(screen.center() - self.rect().center())
+        # Remembered on a larger monitor, or too big for this one: brought whole on screen.
+        fit_on_screen(self)
         state = self.settings.window_state("state")
         if state is not None:
             self.restoreState(state)
         splitter = self.settings.window_state("splitter")
         if splitter is None or not self.splitter.restoreState(splitter):
-            self.splitter.setSizes([600, 460])
+            self.splitter.setSizes([470, 430])
 
     def save_layout(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())

@@ -21,6 +21,7 @@ from voicepanel.ui.dialogs.create_room import CreateRoomDialog
 from voicepanel.ui.dialogs.peer_token import PeerTokenDialog
 from voicepanel.ui.dialogs.subscribe import SubscribeDialog, SubscribeRequest
 from voicepanel.ui.feedback import Feedback
+from voicepanel.ui.placement import fit_on_screen
 from voicepanel.ui.room_tree_model import Key
 
 if TYPE_CHECKING:
@@ -221,7 +222,11 @@ class RoomActions:
             self._feedback.tell(AGENT_UNAVAILABLE)
             return
         try:
-            open_panel(self._window, ws, room_id)
+            panel = open_panel(self._window, ws, room_id)
+            # Placed over the main window the first time, whole on the screen; after
+            # that it stays where the person moved it.
+            fit_on_screen(panel, center_on_parent=not panel.property("placed"))
+            panel.setProperty("placed", True)
         except Exception as error:  # noqa: BLE001 - another module's failure, shown in words
             self._feedback.fail(error)
 
