@@ -49,7 +49,10 @@ class AddPeerDialog(FormDialog):
         self.metadata.setFixedHeight(110)
         self.metadata.textChanged.connect(self.revalidate)
         self.subscribe_mode = subscribe_mode_box()
-        self.add_row("Metadata", self.metadata, "metadata", "Optional. A JSON object.")
+        # Two lines: a JSON error ("Expecting property name ... (line 1, column 2)") wraps.
+        self.add_row(
+            "Metadata", self.metadata, "metadata", "Optional. A JSON object.", note_lines=2
+        )
         self.add_row("Subscribe mode", self.subscribe_mode)
         self.setMinimumWidth(460)
         self.revalidate()

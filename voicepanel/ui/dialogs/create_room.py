@@ -42,7 +42,7 @@ class CreateRoomDialog(FormDialog):
 
         self.add_row("Room type", self.room_type, "roomType")
         self.add_row("Peer limit", self.max_peers, "maxPeers", "Empty or 0: no limit.")
-        self.add_row("Video codec", self.video_codec, "videoCodec")
+        self.add_row("Video codec", self.video_codec)
         self.add_row("Webhook URL", self.webhook_url, "webhookUrl")
         self.add_row("", self.public)
         self.add_row("", self.batch)
