@@ -25,6 +25,7 @@ from voicepanel.core.redact import REDACTOR, Redactor
 from voicepanel.core.vapi_gateway import AssistantInfo, CallInfo, VapiGateway
 from voicepanel.session.calls import NOT_STARTED, CallBook, CallRecord
 from voicepanel.session.journal import NotificationJournal
+from voicepanel.session.names import NameBook
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.paths import data_dir as default_data_dir
 from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
@@ -104,6 +105,7 @@ class Workspace:
         self._vapi_key = ""
         self._notifier: ResilientNotifier | None = None
         self.tree = RoomTree()
+        self.names = NameBook.for_profile(profile.name)  # people's names for rooms and peers
         self._journal: NotificationJournal | None = None
         self.calls = CallBook(poll_interval_s=call_poll_interval_s)
         self.notifier_status = NotifierStatus(NotifierState.CONNECTING)
@@ -192,6 +194,7 @@ class Workspace:
                 self._spawn(self._vapi.warm_up(), "load the VAPI SDK")
             self._journal = self._open_journal()
             self.tree.replace_all(rooms)
+            self.names.keep_only((r.id for r in rooms), (p.id for r in rooms for p in r.peers))
             self._notifier = ResilientNotifier(
                 fishjam_id,
                 token,

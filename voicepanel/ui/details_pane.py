@@ -80,6 +80,8 @@ class DetailsPane(QScrollArea):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         layout.addLayout(form)
         context = context or {}
+        if kind in ("room", "peer"):
+            form.addRow("Name", _name_label(context.get("name", "")))
         if kind == "room":
             self._room(form, item)
         elif kind == "peer":
@@ -197,6 +199,16 @@ def _selectable(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _name_label(name: str) -> QLabel:
+    label = ElidedLabel(name or "not named yet: F2 names it", shrink=False)
+    label.setObjectName("detailsName")
+    if name:
+        label.setStyleSheet("font-weight: bold")
+    else:
+        label.setEnabled(False)
     return label
 
 

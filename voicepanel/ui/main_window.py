@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.feedback = Feedback(self)
         self.busy = BusyIndicator(self)
         self.tree_model = RoomTreeModel(parent=self, peer_name=self._peer_name)
+        self.tree_model.rename_failed.connect(lambda error: self.feedback.fail(error))
         self.backoff = RefreshBackoff()
 
         self.banner = ErrorBanner()
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
         )
         self.act_subscribe = a("Subscribe…", self.subscribe, None, "Subscribe a manual peer")
         self.act_token = a("New token…", self.new_token, None, "Issue a fresh peer token")
+        self.act_rename = a("Rename…", self.rename_selected, "F2", "Name the room or peer")
         self.act_delete = a(
             "Delete…",
             self.delete_selected,
@@ -168,12 +170,19 @@ class MainWindow(QMainWindow):
             self.act_agent,
             self.act_subscribe,
             self.act_token,
+            self.act_rename,
             self.act_delete,
         ):
             self.tree.addAction(action)
         self.details_actions = {
-            "room": [self.act_add_peer, self.act_add_vapi, self.act_agent, self.act_delete],
-            "peer": [self.act_token, self.act_subscribe, self.act_delete],
+            "room": [
+                self.act_add_peer,
+                self.act_add_vapi,
+                self.act_agent,
+                self.act_rename,
+                self.act_delete,
+            ],
+            "peer": [self.act_token, self.act_subscribe, self.act_rename, self.act_delete],
         }
         self.details.set_actions(self.details_actions)
 
@@ -258,7 +267,7 @@ class MainWindow(QMainWindow):
         for action in (self.act_new_room, self.act_add_peer, self.act_add_vapi, self.act_agent):
             room.addAction(action)
         room.addSeparator()
-        for action in (self.act_token, self.act_subscribe, self.act_delete):
+        for action in (self.act_token, self.act_subscribe, self.act_rename, self.act_delete):
             room.addAction(action)
         room.addSeparator()
         room.addAction(self.act_refresh)
@@ -306,7 +315,10 @@ class MainWindow(QMainWindow):
         name = workspace.profile.name
         where = "built-in sandbox" if workspace.profile.is_sandbox else workspace.fishjam_url
         self.connection_label.setText(f"{name}: {where}")
-        self.tree_model.set_tree(workspace.tree)
+        self.tree_model.set_tree(workspace.tree, workspace.names)
+        workspace.names.on_change.subscribe(lambda _id: self._names_changed())
+        self.calls.name_of = self._name_of
+        self.notifications.model.name_of = self._name_of
         self.tree.expandAll()
         self.notifications.clear_view()  # the new workspace has its own journal
         self.notifications.set_journal_source(lambda: workspace.journal.path)
@@ -386,8 +398,28 @@ class MainWindow(QMainWindow):
             self.tree_model.sync({r.room_id for r in workspace.calls.records if r.room_id})
             self._show_details()
 
+    def _names_changed(self) -> None:
+        self.tree_model.sync(None)
+        self._show_details()
+        self.calls.sync()
+        self.notifications.table.viewport().update()
+
+    def _name_of(self, some_id: str) -> str | None:
+        """The name people know a room or peer by, for any view that shows ids."""
+        workspace = self._workspace()
+        if workspace is None or not some_id:
+            return None
+        name = workspace.names.room(some_id)
+        if name is None:
+            peer = workspace.tree.find_peer(some_id)
+            name = self._peer_name(peer) if peer is not None else workspace.names.peer(some_id)
+        return name
+
     def _peer_name(self, peer: Any) -> str | None:
         workspace = self._workspace()
+        given = workspace.names.peer(peer.id) if workspace is not None else None
+        if given:
+            return given
         if peer.type == "vapi" and workspace is not None and workspace.has_vapi:
             record = workspace.calls.for_peer(peer.id)
             if record is not None and record.call.assistant_name:
@@ -417,7 +449,11 @@ class MainWindow(QMainWindow):
             self.details.show_item("", None)
         else:
             kind = "track" if key[2] else "peer" if key[1] else "room"
-            context: dict[str, Any] = {"room_id": key[0], "peer_id": key[1]}
+            context: dict[str, Any] = {
+                "room_id": key[0],
+                "peer_id": key[1],
+                "name": self._name_of(key[1] if kind == "peer" else key[0]) or "",
+            }
             workspace = self._workspace()
             if kind == "peer" and workspace is not None and workspace.has_vapi:
                 record = workspace.calls.for_peer(key[1] or "")
@@ -451,6 +487,7 @@ class MainWindow(QMainWindow):
         self.act_delete.setEnabled(has_room and (key is None or key[2] is None))
         self.act_token.setEnabled(is_peer)
         self.act_subscribe.setEnabled(is_peer)
+        self.act_rename.setEnabled(has_room and (key is None or key[2] is None))
 
     # -- actions --------------------------------------------------------------------------
 
@@ -477,6 +514,13 @@ class MainWindow(QMainWindow):
     @asyncSlot()
     async def new_token(self) -> None:
         await self.actions_.new_token()
+
+    def rename_selected(self) -> None:
+        """Edits the selected room's or peer's name in place (Enter keeps it, Esc not)."""
+        index = self.tree.currentIndex().siblingAtColumn(0)
+        if index.isValid() and self.tree_model.flags(index) & Qt.ItemFlag.ItemIsEditable:
+            self.tree.setFocus()
+            self.tree.edit(index)
 
     @asyncSlot()
     async def delete_selected(self) -> None:
