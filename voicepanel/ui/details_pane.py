@@ -83,7 +83,7 @@ class DetailsPane(QScrollArea):
         if kind in ("room", "peer"):
             form.addRow("Name", _name_label(context.get("name", "")))
         if kind == "room":
-            self._room(form, item)
+            self._room(form, item, bool(context.get("stale")), context.get("webhook"))
         elif kind == "peer":
             self._peer(form, layout, item, context)
         else:
@@ -104,20 +104,27 @@ class DetailsPane(QScrollArea):
 
     # -- one builder per kind -------------------------------------------------------------
 
-    def _room(self, form: QFormLayout, room: Any) -> None:
+    def _room(self, form: QFormLayout, room: Any, stale: bool, webhook: Any) -> None:
         config = room.config
         form.addRow("Room id", _id(room.id, "roomId"))
         form.addRow("Type", QLabel(config.room_type.replace("_", " ")))
         form.addRow("Peer limit", QLabel(str(config.max_peers or "no limit")))
         form.addRow("Video codec", QLabel(config.video_codec or "default"))
         form.addRow("Webhook URL", _one_line(config.webhook_url or "none"))
+        if config.webhook_url:
+            form.addRow("", _webhook_label(webhook))
         form.addRow("Public", QLabel("yes" if config.public else "no"))
         form.addRow(
             "Batched webhooks", QLabel("yes" if config.batch_webhook_notifications else "no")
         )
         peers = list(room.peers.values())
         state = "crashed" if getattr(room, "crashed", False) else "running"
-        form.addRow("State", _state_label(state, Tone.BAD if state == "crashed" else Tone.GOOD))
+        if stale:
+            label = _state_label(f"unknown (last known: {state})", Tone.IDLE)
+            label.setToolTip("Notifications are not live, so the server's word is missing.")
+            form.addRow("State", label)
+        else:
+            form.addRow("State", _state_label(state, Tone.BAD if state == "crashed" else Tone.GOOD))
         form.addRow("Peers", QLabel(_peer_summary(peers)))
 
     def _peer(
@@ -127,7 +134,10 @@ class DetailsPane(QScrollArea):
         form.addRow("Peer id", _id(peer.id, "peerId"))
         form.addRow("Room id", _id(peer.room_id, "peerRoomId"))
         form.addRow("Peer type", QLabel(peer.type))
-        form.addRow("State", _state_label(state.lower(), peer_tone(state)))
+        if context.get("stale"):
+            form.addRow("State", _state_label(f"unknown (last known: {state.lower()})", Tone.IDLE))
+        else:
+            form.addRow("State", _state_label(state.lower(), peer_tone(state)))
         if state == "CRASHED":
             form.addRow("Why", _selectable(peer.crash_reason or "no reason given"))
         form.addRow("Subscribe mode", QLabel(peer.subscribe_mode))
@@ -199,6 +209,23 @@ def _selectable(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _webhook_label(reach: Any) -> QLabel:
+    """Whether the webhook URL answers: a tester sees at once that notifications to it are
+    lost, not only in the log."""
+    if reach is None:
+        label = _state_label("checking whether it answers…", Tone.IDLE)
+    elif reach.reachable:
+        label = _state_label(f"reachable: {reach.detail}", Tone.GOOD)
+    else:
+        label = _state_label(
+            f"not reachable: {reach.detail}. Fishjam's notifications to it are lost.",
+            Tone.BAD,
+        )
+    label.setObjectName("webhookReach")
+    label.setWordWrap(True)
     return label
 
 

@@ -318,7 +318,9 @@ class MainWindow(QMainWindow):
         where = "built-in sandbox" if workspace.profile.is_sandbox else workspace.fishjam_url
         self.connection_label.setText(f"{name}: {where}")
         self.tree_model.set_tree(workspace.tree, workspace.names)
+        self.tree_model.set_stale(workspace.notifier_status.state.name != "LIVE")
         workspace.names.on_change.subscribe(lambda _id: self._names_changed())
+        workspace.webhooks.on_change.subscribe(lambda _url: self._show_details())
         self.calls.name_of = self._name_of
         self.notifications.model.name_of = self._name_of
         self.tree.expandAll()
@@ -329,6 +331,7 @@ class MainWindow(QMainWindow):
         bridge.tree_changed.connect(self._tree_changed)
         bridge.calls_changed.connect(self._calls_changed)
         bridge.notifier_status.connect(self.notifier.set_status)
+        bridge.notifier_status.connect(self._notifier_changed)
         self.notifier.set_status(workspace.notifier_status)
         self._update_counts()
         self._update_actions()
@@ -423,6 +426,11 @@ class MainWindow(QMainWindow):
             self.tree_model.sync({r.room_id for r in workspace.calls.records if r.room_id})
             self._show_details()
 
+    def _notifier_changed(self, status: Any) -> None:
+        # Without live notifications the tree shows the last known states, marked so.
+        self.tree_model.set_stale(getattr(status.state, "name", "") != "LIVE")
+        self._show_details()
+
     def _names_changed(self) -> None:
         self.tree_model.sync(None)
         self._show_details()
@@ -478,7 +486,13 @@ class MainWindow(QMainWindow):
                 "room_id": key[0],
                 "peer_id": key[1],
                 "name": self._name_of(key[1] if kind == "peer" else key[0]) or "",
+                "stale": self.tree_model.stale,
             }
+            workspace = self._workspace()
+            webhook = getattr(getattr(item, "config", None), "webhook_url", None)
+            if kind == "room" and webhook and workspace is not None:
+                workspace.webhooks.request(webhook)  # answers come back through on_change
+                context["webhook"] = workspace.webhooks.known(webhook)
             workspace = self._workspace()
             if kind == "peer" and workspace is not None and workspace.has_vapi:
                 record = workspace.calls.for_peer(key[1] or "")

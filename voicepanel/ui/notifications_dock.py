@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDir, Qt, QTimer, QUrl
+from PySide6.QtCore import QDir, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -140,14 +140,24 @@ class NotificationsDock(QDockWidget):
         return table
 
     def _kind_changed(self, text: str) -> None:
-        self.proxy.set_filters(kind="" if text == ALL_KINDS else text)
-        self._update_summary()
+        self._refilter(kind="" if text == ALL_KINDS else text)
 
     def apply_text_filters(self) -> None:
         self._typing.stop()
-        self.proxy.set_filters(
+        self._refilter(
             room=self.room_edit.text(), peer=self.peer_edit.text(), text=self.search_edit.text()
         )
+
+    def _refilter(self, **filters: str) -> None:
+        """Filters, then keeps the chosen row in view, or else the newest one: a changed
+        filter never drops the person at the top of a long list."""
+        chosen = QPersistentModelIndex(self.proxy.mapToSource(self.table.currentIndex()))
+        self.proxy.set_filters(**filters)
+        shown = self.proxy.mapFromSource(QModelIndex(chosen)) if chosen.isValid() else None
+        if shown is not None and shown.isValid():
+            self.table.scrollTo(shown)
+        else:
+            self.table.scrollToBottom()
         self._update_summary()
 
     # -- live data ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from voicepanel.core.wording import plural
 from voicepanel.ui.state_style import Tone, dot_icon, peer_tone, tone_colour
 
 NodeKeyRole = Qt.ItemDataRole.UserRole + 1
+STALE_TIP = "Notifications are not live: this is the last state the server reported."
 COLUMNS = ("Room / peer / track", "Type", "State")
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -49,6 +50,7 @@ class RoomTreeModel(QAbstractItemModel):
         super().__init__(parent)
         self._tree = tree
         self._names: Any = None  # the workspace's NameBook
+        self.stale = False  # True while notifications are not live
         # A person's name for a peer (given here, assistant, metadata), shown for its id.
         self.peer_name: Callable[[Any], str | None] = peer_name or metadata_name
         self._root = _Node(("", None, None), None)
@@ -106,7 +108,24 @@ class RoomTreeModel(QAbstractItemModel):
             if role == Qt.ItemDataRole.ToolTipRole and not _crashed(node.kind, item):
                 what = node.kind.capitalize()
                 return f"{what} id {item.id}\nF2 or right-click › Rename… to name it"
+        if self.stale and node.kind != "track" and index.column() in (0, 2):
+            # The server is not answering: what the tree knows may no longer be true.
+            if role == Qt.ItemDataRole.DecorationRole:
+                return dot_icon(Tone.IDLE)
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return tone_colour(Tone.IDLE)
+            if role == Qt.ItemDataRole.DisplayRole and index.column() == 2:
+                return f"{_describe(node.kind, item, 2, role)} (last known)"
+            if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2:
+                return STALE_TIP
         return _describe(node.kind, item, index.column(), role)
+
+    def set_stale(self, stale: bool) -> None:
+        """Marks every state as last known (the notifier is not live) or current again."""
+        if stale == self.stale:
+            return
+        self.stale = stale
+        self.sync(None)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         flags = super().flags(index)
