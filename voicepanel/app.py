@@ -203,14 +203,24 @@ async def run(
     app.aboutToQuit.connect(quit_event.set)
     window.quit_requested.connect(quit_event.set)
     install_quit_signals(app, window.quit_unattended)
-    opening = asyncio.ensure_future(window.open_profile(profile))
+    nobody_to_ask = smoke or bool(os.environ.get(EXIT_WHEN_SHOWN_ENV))
+
+    async def open_first() -> bool:
+        if window.secrets.file_locked and not nobody_to_ask:
+            # No keyring here, and an encrypted secrets file: its passphrase, once a start.
+            from voicepanel.ui.dialogs.passphrase import ask_passphrase
+
+            await ask_passphrase(window, window.secrets, window.profiles, creating=False)
+        return await window.open_profile(profile)
+
+    opening = asyncio.ensure_future(open_first())
     if notice:
         # After opening, which clears the banner of the previous connection's news.
         opening.add_done_callback(
             lambda _: window.feedback.tell(notice, "Open Profiles… to see the saved ones.")
         )
     exit_code = 0
-    if smoke or os.environ.get(EXIT_WHEN_SHOWN_ENV):
+    if nobody_to_ask:
         opened = await opening
         if smoke:
             from voicepanel.smoke import smoke_test

@@ -2,8 +2,9 @@
 
 ``ProfileStore`` keeps the profiles (names, kinds, Fishjam ids, VAPI addresses, the last one
 used) in profiles.json in the config folder: never a secret. ``SecretStore`` keeps the
-management token and VAPI key in the OS keyring, or, when the machine has no usable keyring,
-in memory for this run only (``persistent`` is then False, and the UI says so).
+management token and VAPI key in the OS keyring; on a machine without one, in a file
+encrypted with a passphrase asked once per start (secret_file.py), or in memory for this run
+only (``persistent`` is then False, and the UI says so).
 ``check_profile`` tries a profile's credentials and says in words what works.
 """
 
@@ -14,6 +15,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -29,7 +31,9 @@ from voicepanel.core.fishjam_gateway import FishjamGateway
 from voicepanel.core.redact import REDACTOR
 from voicepanel.core.vapi_gateway import VapiGateway
 from voicepanel.core.wording import plural
-from voicepanel.session.paths import config_dir
+from voicepanel.session.paths import config_dir, data_dir
+from voicepanel.session.secret_file import FILE_NAME as SECRET_FILE_NAME
+from voicepanel.session.secret_file import EncryptedSecretFile
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +82,25 @@ def _usable(backend: keyring.backend.KeyringBackend) -> bool:
         return False
 
 
-class SecretStore:
-    """Secrets under service "VoicePanel", key "<profile>:<name>"; memory-only without a
-    usable keyring. Never writes a secret to a file of its own."""
+class SecretMode(Enum):
+    """Where secrets are kept: the OS keyring, a passphrase-encrypted file, or memory."""
 
-    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
-        self._memory: dict[str, str] = {}
+    KEYRING = "the system keyring"
+    ENCRYPTED_FILE = "a file encrypted with your passphrase"
+    THIS_RUN = "memory, for this run only"
+
+
+class SecretStore:
+    """Secrets under service "VoicePanel", key "<profile>:<name>". In the OS keyring when
+    there is one; otherwise in an encrypted file once the person has unlocked (or created)
+    it with a passphrase; otherwise in memory for this run only. Never in plain text."""
+
+    def __init__(
+        self,
+        backend: keyring.backend.KeyringBackend | None = None,
+        secret_file: Path | None = None,
+    ) -> None:
+        self._memory: dict[str, str] = {}  # this run's secrets, and the decrypted file's
         self._backend: keyring.backend.KeyringBackend | None = None
         try:
             candidate = backend if backend is not None else keyring.get_keyring()
@@ -92,22 +109,56 @@ class SecretStore:
             candidate = None
         if candidate is not None and _usable(candidate):
             self._backend = candidate
+        self.file = EncryptedSecretFile(secret_file or data_dir() / SECRET_FILE_NAME, SERVICE)
         self.reason = "" if self._backend else "No usable keyring on this machine."
 
     @property
+    def mode(self) -> SecretMode:
+        if self._backend is not None:
+            return SecretMode.KEYRING
+        return SecretMode.ENCRYPTED_FILE if self.file.unlocked else SecretMode.THIS_RUN
+
+    @property
     def persistent(self) -> bool:
-        """True when secrets outlive this run (they are in the OS keyring)."""
-        return self._backend is not None
+        """True when secrets outlive this run (the OS keyring, or the unlocked file)."""
+        return self.mode is not SecretMode.THIS_RUN
+
+    @property
+    def file_locked(self) -> bool:
+        """True when the secrets are in an encrypted file still waiting for its passphrase."""
+        return self._backend is None and self.file.exists and not self.file.unlocked
 
     @property
     def backend_name(self) -> str:
-        if self._backend is None:
-            return "memory (this run only)"
-        return getattr(self._backend, "name", type(self._backend).__name__)
+        if self.mode is SecretMode.KEYRING:
+            return getattr(self._backend, "name", type(self._backend).__name__)
+        return self.mode.value
 
     @staticmethod
     def key(profile: str, name: str) -> str:
         return f"{profile}:{name}"
+
+    def unlock_file(self, passphrase: str, profiles: Iterable[str]) -> None:
+        """Opens the encrypted file (slow: run it off the UI thread) and reads the secrets
+        of ``profiles``; what this run already holds is written into it. Raises
+        VoicePanelError for a wrong passphrase."""
+        found = self.file.unlock(passphrase, [self.key(p, n) for p in profiles for n in SecretName])
+        for value in found.values():
+            REDACTOR.add(value)
+        self._keep_in_file(found)
+
+    def create_file(self, passphrase: str) -> None:
+        """Starts the encrypted file and moves this run's secrets into it (slow)."""
+        self.file.create(passphrase)
+        self._keep_in_file({})
+
+    def _keep_in_file(self, found: dict[str, str]) -> None:
+        # Secrets typed this run, before the file was opened, win over its older ones.
+        merged = {**found, **self._memory}
+        for key, value in merged.items():
+            if found.get(key) != value:
+                self.file.write(key, value)
+        self._memory = merged
 
     def _fall_back(self, exc: BaseException) -> None:
         # A keyring that fails once (locked, daemon gone) is not retried for this run.
@@ -142,10 +193,20 @@ class SecretStore:
             except (keyring.errors.KeyringError, OSError) as exc:
                 self._fall_back(exc)
         self._memory[key] = value
+        if self.file.unlocked:
+            try:
+                self.file.write(key, value)
+            except (VoicePanelError, OSError) as exc:
+                log.warning("Could not write the secrets file; kept for this run: %s", exc)
 
     def delete(self, profile: str, name: str) -> None:
         key = self.key(profile, name)
         self._memory.pop(key, None)
+        if self.file.unlocked:
+            try:
+                self.file.erase(key)
+            except (VoicePanelError, OSError) as exc:
+                log.warning("Could not update the secrets file: %s", exc)
         if self._backend is not None:
             try:
                 self._backend.delete_password(SERVICE, key)
