@@ -8,6 +8,7 @@ from typing import Any
 
 from panel_helpers import find_top, until
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from voicepanel.core.fishjam_gateway import RoomSpec
 from voicepanel.ui.dialogs.add_peer import AddPeerDialog
@@ -56,3 +57,24 @@ async def test_the_create_room_dialog_holds_still_while_fields_turn_invalid(
     await asyncio.sleep(0.05)
     assert _shape(dialog, dialog.webhook_url, dialog.public) == before
     dialog.reject()
+
+
+async def test_the_details_keep_their_scroll_place_when_the_shown_peer_changes(
+    panel: Any,
+) -> None:
+    ws = panel.host.workspace
+    room = await ws.create_room(RoomSpec())
+    metadata = {f"field{i}": "value" for i in range(30)}  # taller than the pane
+    peer, _ = await ws.create_peer(room.id, metadata)
+    panel.select_key((room.id, peer.id, None))
+    bar = panel.details.verticalScrollBar()
+    await until(lambda: bar.maximum() > 0, what="a scrollable pane")
+    bar.setValue(bar.maximum())
+    place = bar.value()
+
+    ws.names.name_peer(peer.id, "Alice's phone")  # the pane is rebuilt with the name
+    await until(
+        lambda: "Alice's phone" in panel.details.widget().findChild(QLabel, "detailsName").text()
+    )
+    await asyncio.sleep(0.05)
+    assert bar.value() == place

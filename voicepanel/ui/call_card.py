@@ -187,7 +187,11 @@ class VapiCallCard(QFrame):
         self.status_label.setText(text)
         self.call_id.set_text(call.id)
         room = (self._name_of(record.room_id) or record.room_id) if record.room_id else "—"
-        peer = (self._name_of(record.peer_id) or record.peer_id) if record.peer_id else None
+        peer = (
+            (self._name_of(record.peer_id) or call.assistant_name or record.peer_id)
+            if record.peer_id
+            else None
+        )
         self.where.setText(f"{room} / {peer or 'not joined yet'}")
         self.where.setToolTip(f"Room id {record.room_id or '—'}\nPeer id {record.peer_id or '—'}")
         why_parts = []

@@ -42,6 +42,7 @@ class DetailsPane(QScrollArea):
         self._actions: dict[str, list[QAction]] = {}
         self._kind = ""
         self._signature = ""
+        self._shown = ""  # kind and id of what is shown
         self._show_placeholder()
 
     def set_actions(self, actions: dict[str, list[QAction]]) -> None:
@@ -62,8 +63,14 @@ class DetailsPane(QScrollArea):
         self._signature = signature
         self._kind = kind if item is not None else ""
         if item is None:
+            self._shown = ""
             self._show_placeholder()
             return
+        # The same room or peer, changed (a peer joined, a name was given): keep the place
+        # the person scrolled to rather than jumping back to the top.
+        shown = f"{kind}|{getattr(item, 'id', '')}"
+        keep = self.verticalScrollBar().value() if shown == self._shown else 0
+        self._shown = shown
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(12, 10, 12, 10)
@@ -91,6 +98,9 @@ class DetailsPane(QScrollArea):
         layout.addStretch(1)
         self.setWidget(body)
         self.updateGeometry()  # the splitter reads the new minimum width
+        if keep:
+            body.adjustSize()
+            self.verticalScrollBar().setValue(keep)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         """Never narrower than what it shows can shrink to: buttons stay whole (they wrap

@@ -56,7 +56,7 @@ class AddPeerDialog(FormDialog):
         self.metadata.textChanged.connect(self.revalidate)
         self.subscribe_mode = subscribe_mode_box()
         self.add_row(
-            "Name", self.name, hint="Optional. Shown here and sent as the metadata's name."
+            "Name", self.name, hint="Optional. Also sent in the metadata."
         )
         # Two lines: a JSON error ("Expecting property name ... (line 1, column 2)") wraps.
         self.add_row(
