@@ -10,15 +10,14 @@ client in the room can read it.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.session.json_file import read_json, write_json
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.paths import config_dir
 
@@ -123,15 +122,7 @@ class NameBook:
     # -- the file ------------------------------------------------------------------------
 
     def _load(self) -> None:
-        if self.path is None:
-            return
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:
-            log.warning("Could not read the names in %s: %s", self.path, exc)
-            return
+        data = read_json(self.path) if self.path is not None else None
         for field, names in (("rooms", self._rooms), ("peers", self._peers)):
             found = data.get(field) if isinstance(data, dict) else None
             if isinstance(found, dict):
@@ -140,12 +131,8 @@ class NameBook:
     def _save(self) -> None:
         if self.path is None:
             return
-        data = {"version": 1, "rooms": self._rooms, "peers": self._peers}
-        tmp = self.path.with_suffix(".json.tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, self.path)  # a crash never leaves half a file
+            write_json(self.path, {"version": 1, "rooms": self._rooms, "peers": self._peers})
         except OSError as exc:
             raise VoicePanelError(
                 "Could not save the name.",

@@ -11,9 +11,7 @@ only (``persistent`` is then False, and the UI says so).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -31,6 +29,7 @@ from voicepanel.core.fishjam_gateway import FishjamGateway
 from voicepanel.core.redact import REDACTOR
 from voicepanel.core.vapi_gateway import VapiGateway
 from voicepanel.core.wording import plural
+from voicepanel.session.json_file import read_json, write_json
 from voicepanel.session.paths import config_dir, data_dir
 from voicepanel.session.secret_file import FILE_NAME as SECRET_FILE_NAME
 from voicepanel.session.secret_file import EncryptedSecretFile
@@ -256,13 +255,9 @@ class ProfileStore:
         self._load()
 
     def _load(self) -> None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:
-            log.warning("Could not read %s, starting with the Sandbox profile: %s", self.path, exc)
-            return
+        data = read_json(self.path)
+        if data is None:
+            return  # no file yet, or unreadable (logged): the Sandbox profile only
         for item in data.get("profiles", []) if isinstance(data, dict) else []:
             try:
                 profile = _profile_from_json(item)
@@ -278,16 +273,12 @@ class ProfileStore:
             self._last_used = last
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "version": 1,
             "last_used": self._last_used,
             "profiles": [_profile_to_json(p) for p in self._profiles.values()],
         }
-        # Write then rename, so a crash never leaves half a settings file.
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_json(self.path, data)
 
     def profiles(self) -> list[Profile]:
         """Sandbox first, then the others by name."""

@@ -55,9 +55,7 @@ class AddPeerDialog(FormDialog):
         self.metadata.setFixedHeight(110)
         self.metadata.textChanged.connect(self.revalidate)
         self.subscribe_mode = subscribe_mode_box()
-        self.add_row(
-            "Name", self.name, hint="Optional. Also sent in the metadata."
-        )
+        self.add_row("Name", self.name, hint="Optional. Also sent in the metadata.")
         # Two lines: a JSON error ("Expecting property name ... (line 1, column 2)") wraps.
         self.add_row(
             "Metadata", self.metadata, "metadata", "Optional. A JSON object.", note_lines=2
