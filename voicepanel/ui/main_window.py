@@ -144,6 +144,8 @@ class MainWindow(QMainWindow):
         self.act_subscribe = a("Subscribe…", self.subscribe, None, "Subscribe a manual peer")
         self.act_token = a("New token…", self.new_token, None, "Issue a fresh peer token")
         self.act_rename = a("Rename…", self.rename_selected, "F2", "Name the room or peer")
+        # F2 in a text field is not a rename: the key works in the tree, the menus always.
+        self.act_rename.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.act_delete = a(
             "Delete…",
             self.delete_selected,
