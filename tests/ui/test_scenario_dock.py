@@ -60,4 +60,4 @@ async def test_ctrl_r_runs_the_last_scenario_again_and_shows_what_failed(panel: 
     rows = cells(dock)
     assert rows[0][1] == "FAILED"
     assert rows[0][2] == "reply starts within 300 ms" and int(rows[0][3].split()[0]) > 300
-    assert dock.status.text().startswith("Failed: 1 of 1 turns")
+    assert dock.status.text().startswith("Failed: 1 of 1 turn ")

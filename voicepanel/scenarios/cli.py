@@ -18,6 +18,7 @@ from typing import TextIO
 
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.redact import REDACTOR, RedactingFilter
+from voicepanel.core.wording import plural
 from voicepanel.scenarios.junit import write_junit
 from voicepanel.scenarios.loader import ScenarioFileError, display_path, load_scenario
 from voicepanel.scenarios.model import Scenario
@@ -172,7 +173,7 @@ def turn_line(turn: TurnResult) -> str:
 def _run_line(result: RunResult) -> str:
     if result.outcome is Outcome.ERROR:
         return f"  ERROR   {result.error}"
-    verdict = "passed" if result.passed else f"FAILED ({len(result.failed_turns)} turn(s))"
+    verdict = "passed" if result.passed else f"FAILED ({plural(len(result.failed_turns), 'turn')})"
     ended = f", call ended: {result.ended_reason}" if result.ended_reason else ""
     notes = "".join(f"\n  note: {n}" for n in result.notes)
     return f"  {verdict} in {result.duration_s:.1f} s{ended}{notes}"

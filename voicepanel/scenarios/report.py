@@ -21,6 +21,7 @@ import soundfile
 from voicepanel import __version__
 from voicepanel.core.audio.audio_file import read_audio
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.wording import plural
 from voicepanel.scenarios.loader import display_path
 from voicepanel.scenarios.results import Outcome, RunResult, TurnResult
 from voicepanel.scenarios.stats import turn_latencies
@@ -70,7 +71,7 @@ def render_report(results: list[RunResult], folder: Path) -> str:
     body = [
         f"<h1>VoicePanel scenario report</h1>"
         f'<p class="muted">{when:%Y-%m-%d %H:%M:%S} · VoicePanel {escape(__version__)} · '
-        f"{len(results)} run(s): "
+        f"{plural(len(results), 'run')}: "
         f'<span class="passed">{passed} passed</span>, <span class="failed">{failed} failed</span>'
         + (f', <span class="error">{errors} could not run</span>' if errors else "")
         + "</p>",

@@ -109,11 +109,13 @@ class ScenarioRunner:
         *,
         on_turn: TurnListener | None = None,
         record: bool = True,
+        names: bool = True,
     ) -> None:
         self.workspace = workspace
         self.folder = folder
         self.on_turn = on_turn
         self.record = record
+        self.names = names  # name the room and the agent for people (not under load)
 
     async def run(
         self, scenario: Scenario, repeat: int = 1, *, responders: bool = True
@@ -181,10 +183,12 @@ class _Run:
         room = await ws.create_room(self.scenario.room)
         self.room_id = room.id
         self.timeline.mark("room created", room.id)
+        self._name(ws.names.name_room, room.id, f"Scenario: {self.scenario.name}")
         agent = LocalAgent.in_workspace(ws, room.id, self.scenario.sample_rate)
         self.agent = agent
         await agent.join()
         self.timeline.mark("local agent joined", agent.peer_id or "")
+        self._name(ws.names.name_peer, agent.peer_id or "", "Scenario agent")
         self.ears = Ears(agent)
         if self.runner.record:
             await self._start_recording(agent)
@@ -200,6 +204,13 @@ class _Run:
             self.conversation = live.conversation(record.id)
             self._unhook.append(live.watch_agent(agent))
         self._first_turn_from = added_at
+
+    def _name(self, name: Callable[[str, str], None], object_id: str, text: str) -> None:
+        if self.runner.names and object_id:
+            try:
+                name(object_id, text)
+            except VoicePanelError as exc:
+                log.info("Could not name %s: %s", object_id, exc)
 
     async def _start_recording(self, agent: LocalAgent) -> None:
         try:

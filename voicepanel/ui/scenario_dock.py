@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.wording import plural
 from voicepanel.scenarios.capture import capture_scenario
 from voicepanel.scenarios.loader import display_path, load_scenario
 from voicepanel.scenarios.model import Scenario
@@ -259,7 +260,11 @@ class ScenarioDock(QDockWidget):
             self.status.setText(f"Could not run: {result.error}")
             return
         failed = len(result.failed_turns)
-        verdict = "Passed" if result.passed else f"Failed: {failed} of {len(result.turns)} turns"
+        verdict = (
+            "Passed"
+            if result.passed
+            else f"Failed: {failed} of {plural(len(result.turns), 'turn')}"
+        )
         ended = f" · the call ended: {result.ended_reason}" if result.ended_reason else ""
         self.status.setText(f"{verdict} in {result.duration_s:.1f} s{ended}")
 

@@ -68,7 +68,7 @@ class ConversationHost:
             workspace = await self._open()
         except VoicePanelError as exc:
             return RunResult(self.scenario, started, 0.0, Outcome.ERROR, error=str(exc))
-        runner = ScenarioRunner(workspace, self.folder, record=False)
+        runner = ScenarioRunner(workspace, self.folder, record=False, names=False)
         return await runner.run(self.scenario, number, responders=False)
 
     async def _open(self) -> Workspace:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from voicepanel.core.vapi_gateway import ended_reason_group
+from voicepanel.core.wording import plural
 from voicepanel.scenarios.results import Outcome, RunResult, TurnResult
 
 TURN, CONVERSATION, ERROR = "turn", "conversation", "error"
@@ -56,7 +57,7 @@ def conversation_events(result: RunResult, waited_ms: float) -> list[dict[str, A
     if result.outcome is Outcome.ERROR:
         failed = ConversationFailed(result.error)
     elif result.outcome is Outcome.FAILED:
-        failed = ConversationFailed(f"{len(result.failed_turns)} turn(s) failed")
+        failed = ConversationFailed(f"{plural(len(result.failed_turns), 'turn')} failed")
     found.append(_event(CONVERSATION, result.scenario.name, waited_ms, failed))
     return found
 

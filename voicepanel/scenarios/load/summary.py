@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from voicepanel.core.wording import plural
 from voicepanel.scenarios.load.scoring import CONVERSATION, ERROR, TURN
 from voicepanel.scenarios.report import STYLE
 
@@ -90,10 +91,10 @@ def _error_text(error: Any) -> str:
 def terminal_table(summary: LoadSummary) -> str:
     lines = [
         "",
-        f"VoicePanel load: {summary.conversations} conversations scored "
+        f"VoicePanel load: {plural(summary.conversations, 'conversation')} scored "
         f"({summary.failed_conversations} failed"
         + (f", {summary.cut_short} cut short by the end of the test" if summary.cut_short else "")
-        + f") with {summary.users} users",
+        + f") with {plural(summary.users, 'user')}",
         "",
         "Reply latency at the local agents (ms)",
         f"  {'turn':<56} {'count':>6} {'fails':>6} "
