@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -42,7 +42,7 @@ from voicepanel.scenarios.runner import ScenarioRunner
 from voicepanel.session.paths import data_dir
 from voicepanel.ui.async_qt import run_dialog
 from voicepanel.ui.file_dialogs import ask_save_path
-from voicepanel.ui.settings import APPLICATION, ORGANIZATION
+from voicepanel.ui.settings import open_settings
 
 if TYPE_CHECKING:
     from voicepanel.session.workspace import Workspace
@@ -71,7 +71,7 @@ class ScenarioDock(QDockWidget):
         self.setObjectName("scenarioDock")
         self._workspace = workspace
         self._feedback = feedback
-        self._settings = QSettings(ORGANIZATION, APPLICATION)
+        self._settings = open_settings()
         self._task: asyncio.Task[Any] | None = None
         self.scenario: Scenario | None = None
         self.last_result: RunResult | None = None
