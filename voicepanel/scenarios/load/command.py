@@ -15,8 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from voicepanel.scenarios.loader import ScenarioFileError, load_scenario
-
 EXIT_WRONG = 2
 STOP_TIMEOUT_S = 120  # lets every conversation under way finish when the time is up
 SANDBOX_START_S = 30.0
@@ -66,7 +64,19 @@ def start_sandbox() -> tuple[subprocess.Popen[str], str]:
 
 def main(argv: list[str]) -> int:
     args, rest = parse_args(argv)
+    try:
+        # First, before the SDKs load ssl and sockets: Locust monkey-patches them for gevent.
+        import locust  # noqa: F401
+    except ImportError:
+        print(
+            "voicepanel load runs on Locust, which is not installed here. "
+            "Install it with: pip install 'voicepanel[load]'",
+            file=sys.stderr,
+        )
+        return EXIT_WRONG
     from locust.util.timespan import parse_timespan
+
+    from voicepanel.scenarios.loader import ScenarioFileError, load_scenario
 
     try:
         parse_timespan(args.duration)
