@@ -4,11 +4,13 @@ table, each from results built here (no servers)."""
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from voicepanel.scenarios.checks import Measured, score
+from voicepanel.scenarios.cli import print_summary
 from voicepanel.scenarios.junit import junit_tree
 from voicepanel.scenarios.load.scoring import (
     CONVERSATION,
@@ -137,3 +139,13 @@ def test_the_html_report_shows_turns_transcript_and_latency_plot_without_recordi
     assert 'class="latency-plot"' in html and html.count('class="latency-bar"') == 2
     assert "1234 ms" in html and "reply starts within" in html
     assert re.search(r"Not recorded\.", html)
+
+
+def test_repeated_runs_print_their_percentiles_on_the_terminal():
+    out = io.StringIO()
+    results = [run(float(ms), repeat=i + 1) for i, ms in enumerate(range(100, 1100, 100))]
+    print_summary(results, repeat=10, out=out)
+    lines = out.getvalue().splitlines()
+    row = next(line for line in lines if 'Demo / turn 1: says "Hi"' in line)
+    assert row.split()[-6:] == ["10", "500", "900", "1000", "1000", "800"]
+    assert lines[-1] == "8 passed, 2 failed, 0 could not run"

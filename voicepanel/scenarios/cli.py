@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except OSError as exc:
         print(f"voicepanel run: could not write the results ({exc}).", file=sys.stderr)
         return EXIT_WRONG
-    _print_summary(results, args.repeat, out)
+    print_summary(results, args.repeat, out)
     return exit_status(results)
 
 
@@ -179,7 +179,7 @@ def _run_line(result: RunResult) -> str:
     return f"  {verdict} in {result.duration_s:.1f} s{ended}{notes}"
 
 
-def _print_summary(results: list[RunResult], repeat: int, out: TextIO) -> None:
+def print_summary(results: list[RunResult], repeat: int, out: TextIO) -> None:
     passed = sum(1 for r in results if r.outcome is Outcome.PASSED)
     failed = sum(1 for r in results if r.outcome is Outcome.FAILED)
     errors = sum(1 for r in results if r.outcome is Outcome.ERROR)
