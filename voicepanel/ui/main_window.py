@@ -247,10 +247,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.notifications)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.calls)
-        # Beside the notifications: a run leaves the rooms and the call card in full view.
+        # Beside the notifications, shown when a scenario runs: the rooms and the call card
+        # stay in full view while its turns fill in.
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.scenario)
-        self.tabifyDockWidget(self.notifications, self.scenario)
-        self.notifications.raise_()
+        self.splitDockWidget(self.notifications, self.scenario, Qt.Orientation.Horizontal)
+        self.scenario.hide()
         self.resizeDocks([self.notifications], [260], Qt.Orientation.Vertical)
         self.resizeDocks([self.calls], [430], Qt.Orientation.Horizontal)
 
