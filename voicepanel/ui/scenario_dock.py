@@ -55,7 +55,6 @@ FOLDER_KEY = "scenario/folder"
 RECORD_FOLDER_KEY = "agent/recordFolder"  # where the agent window records (agent_panel)
 COLUMNS = ("Turn", "Result", "Expected", "Measured")
 PASSED, FAILED = "passed", "FAILED"
-TURN_COLUMN_WIDTH = 320
 
 
 class ScenarioDock(QDockWidget):
@@ -98,11 +97,10 @@ class ScenarioDock(QDockWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(0, TURN_COLUMN_WIDTH)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        # The turn's words wrap; the verdict, the expectation and the measure read whole.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.open_button = QPushButton("Open…")
         self.open_button.clicked.connect(self.act_open.trigger)
         self.run_button = QPushButton("Run again")
