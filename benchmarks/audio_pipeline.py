@@ -150,7 +150,7 @@ async def app(
 
 
 async def echo(turns: int) -> dict[str, Any]:
-    from voicepanel.core.audio.wav import write_wav
+    from voicepanel.core.audio.audio_file import write_wav
     from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
     from voicepanel.core.vapi_gateway import VapiGateway
     from voicepanel.sandbox.server import Sandbox, SandboxConfig

@@ -24,7 +24,7 @@ import pytest
 from audio_signals import silence, tone
 from room_helpers import wait_for
 
-from voicepanel.core.audio.wav import write_wav
+from voicepanel.core.audio.audio_file import write_wav
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
 from voicepanel.core.vapi_gateway import VapiGateway

@@ -215,12 +215,16 @@ class RoomActions:
         try:
             module = importlib.import_module("voicepanel.ui.agent_panel")
             open_panel = module.open_agent_panel
+            agents = importlib.import_module("voicepanel.session.local_agent")
         except (ImportError, AttributeError):
             log.info("agent_panel is not available")
             self._feedback.tell(AGENT_UNAVAILABLE)
             return
         try:
-            open_panel(self._window, ws, room_id)
+            # The window is handed its agent: one of this workspace, for this room.
+            open_panel(
+                self._window, ws, room_id, lambda: agents.LocalAgent.in_workspace(ws, room_id)
+            )
         except Exception as error:  # noqa: BLE001 - another module's failure, shown in words
             self._feedback.fail(error)
 

@@ -24,7 +24,6 @@ from fishjam.events._protos.fishjam import (
 from fishjam.events._protos.fishjam.notifications import TrackEncoding, TrackType
 
 from voicepanel.sandbox.fishjam.audio import RateConverter
-from voicepanel.wire.agent_frames import decode_track_data, encode_track_data
 from voicepanel.sandbox.fishjam.outbox import Outbox, Overflow
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
 from voicepanel.sandbox.fishjam.wire import (
@@ -37,6 +36,7 @@ from voicepanel.sandbox.fishjam.wire import (
     serve_client,
     socket_handler,
 )
+from voicepanel.wire.agent_frames import decode_track_data, encode_track_data
 
 log = logging.getLogger(__name__)
 
