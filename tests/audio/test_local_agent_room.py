@@ -207,9 +207,7 @@ async def test_closing_the_workspace_makes_the_agent_leave_and_deletes_its_peer(
         await local.join()
 
 
-async def test_peers_are_named_by_type_and_leave_the_mix_when_they_leave_the_room(
-    gateway
-) -> None:
+async def test_peers_are_named_by_type_and_leave_the_mix_when_they_leave_the_room(gateway) -> None:
     listeners = []
 
     class WorkspaceLike:

@@ -22,7 +22,10 @@ STALL_SECONDS = 1.5
 """A stream whose callback has not run this long is treated as gone (unplugged, or the
 sound server went away): PortAudio does not always report it."""
 FIRST_CALLBACK_GRACE_S = 4.0
-"""Before its first callback a stream gets longer: an idle sound server may take ~2 s."""
+"""Until it has run steadily a stream gets longer: a sound server that was idle may call
+back a few times, then not for 1.5-2 s, before it settles (seen on PulseAudio)."""
+STEADY_CALLBACKS = 50
+"""One second of 20 ms blocks: from then on the stream is held to ``STALL_SECONDS``."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,9 @@ class DeviceAudio:
         for kind, stream in ((DeviceKind.INPUT, self.capture), (DeviceKind.OUTPUT, self.playback)):
             if stream is None:
                 continue
-            limit = STALL_SECONDS if stream.callbacks else FIRST_CALLBACK_GRACE_S
+            limit = (
+                STALL_SECONDS if stream.callbacks >= STEADY_CALLBACKS else FIRST_CALLBACK_GRACE_S
+            )
             if stream.active and stream.silent_for() < limit:
                 continue
             what = "microphone" if kind is DeviceKind.INPUT else "speaker"
