@@ -38,10 +38,14 @@ class TalkingRoom:
 
 
 @contextlib.contextmanager
-def talking_room(env: dict[str, str], peers: int) -> Iterator[TalkingRoom]:
-    """Starts the room in a child process; stops it (and its sandbox) on exit."""
+def talking_room(
+    env: dict[str, str], peers: int, server: tuple[str, str] | None = None
+) -> Iterator[TalkingRoom]:
+    """Starts the room in a child process, with a sandbox of its own or on ``server``
+    (url, management token); stops it (and its sandbox) on exit."""
+    on_server = ["--url", server[0], "--token", server[1]] if server else []
     process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--peers", str(peers)],
+        [sys.executable, str(Path(__file__).resolve()), "--peers", str(peers), *on_server],
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -64,16 +68,19 @@ def talking_room(env: dict[str, str], peers: int) -> Iterator[TalkingRoom]:
             process.wait()
 
 
-async def _serve(peers: int) -> None:
+async def _serve(peers: int, url: str | None, token: str | None) -> None:
     from fishjam.agent import OutgoingAudioTrackOptions
 
     from voicepanel.core.audio.pcm import to_pcm16
     from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
     from voicepanel.sandbox.server import Sandbox, SandboxConfig
 
-    sandbox = Sandbox(SandboxConfig(port=0))
-    await sandbox.start()
-    gateway = FishjamGateway(sandbox.fishjam_url, sandbox.config.token)
+    sandbox = None
+    if url is None or token is None:
+        sandbox = Sandbox(SandboxConfig(port=0))
+        await sandbox.start()
+        url, token = sandbox.fishjam_url, sandbox.config.token
+    gateway = FishjamGateway(url, token)
     room = await gateway.create_room(RoomSpec())
 
     async def talker(freq: float) -> None:
@@ -102,7 +109,7 @@ async def _serve(peers: int) -> None:
 
     tasks = [asyncio.create_task(talker(talker_frequency(k))) for k in range(peers)]
     print(
-        json.dumps({"url": sandbox.fishjam_url, "token": sandbox.config.token, "room": room.id}),
+        json.dumps({"url": url, "token": token, "room": room.id}),
         flush=True,
     )
     await asyncio.to_thread(sys.stdin.read)  # until the parent closes our stdin
@@ -110,10 +117,14 @@ async def _serve(peers: int) -> None:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await gateway.close()
-    await sandbox.stop()
+    if sandbox is not None:
+        await sandbox.stop()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--peers", type=int, default=4)
-    asyncio.run(_serve(parser.parse_args().peers))
+    parser.add_argument("--url", help="a running server (default: a sandbox of its own)")
+    parser.add_argument("--token")
+    args = parser.parse_args()
+    asyncio.run(_serve(args.peers, args.url, args.token))

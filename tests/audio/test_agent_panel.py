@@ -221,3 +221,23 @@ def test_with_nothing_remembered_the_pickers_show_the_system_defaults(panel) -> 
     panel._settings.setValue(panel._setting_name(DeviceKind.INPUT), "")  # chose "(none)"
     panel._fill_devices(inventory)
     assert panel.input_combo.currentText() == "(none)"
+
+
+def test_the_window_closes_when_its_profile_closes(panel, qtbot) -> None:
+    from voicepanel.session.local_agent import AgentState, AgentStatus
+
+    assert panel.isVisible()
+    # Switching or closing the profile makes its agents leave (Workspace close hook).
+    panel.agent.on_status.emit(AgentStatus(AgentState.LEFT, "The profile was closed.", None, True))
+    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=1000)
+
+
+def test_opening_a_device_shows_busy_and_locks_the_pickers(panel, qtbot) -> None:
+    from voicepanel.session.local_agent import DeviceStatus
+
+    panel.agent.on_devices.emit(DeviceStatus(None, None, AudioAvailability.READY, busy=True))
+    qtbot.waitUntil(lambda: panel.device_busy.isVisible(), timeout=1000)
+    assert not panel.input_combo.isEnabled() and not panel.refresh_button.isEnabled()
+    panel.agent.on_devices.emit(DeviceStatus("x", "y", AudioAvailability.READY, busy=False))
+    qtbot.waitUntil(lambda: panel.device_busy.isHidden(), timeout=1000)
+    assert panel.input_combo.isEnabled()

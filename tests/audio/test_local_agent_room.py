@@ -5,6 +5,7 @@ what was heard, and a failing or missing device never takes the agent out of the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import wave
 
 import numpy as np
@@ -239,3 +240,23 @@ async def test_peers_are_named_by_type_and_leave_the_mix_when_they_leave_the_roo
     finally:
         await local.leave()
     assert not listeners
+
+
+@pytest.mark.parametrize("leave_after_s", [0.0, 0.005, 0.02, 0.05, 0.1])
+async def test_leaving_while_joining_leaves_no_agent_peer_in_the_room(
+    gateway, leave_after_s: float
+) -> None:
+    """Leave (or the window closing) at any moment of a join: while the peer is being
+    created, while the socket connects, or just after."""
+    room = await gateway.create_room(RoomSpec())
+    local = LocalAgent(gateway, room.id)
+    joining = asyncio.create_task(local.join())
+    await asyncio.sleep(leave_after_s)
+    await local.leave()
+    with contextlib.suppress(asyncio.CancelledError, VoicePanelError):
+        await joining
+    assert local.state is AgentState.LEFT
+    assert (await gateway.get_room(room.id)).peers == ()
+    # Nothing is opened behind a closed window either.
+    assert not await local.set_output_device(None)
+    assert local.devices.playback is None

@@ -229,6 +229,8 @@ class PlaybackStream(_DeviceStream):
         self.source = source
         self.played = 0
         """Samples handed to PortAudio so far (the position ``stamps`` refer to)."""
+        self.longest_gap_s = 0.0
+        """Longest time between two callbacks (a callback late by this less one block)."""
 
     stream_class = "OutputStream"
 
@@ -236,6 +238,9 @@ class PlaybackStream(_DeviceStream):
         if status.output_underflow:
             self.xruns += 1
         now = time.perf_counter()
+        gap = now - self.last_callback
+        if gap > self.longest_gap_s and self.callbacks:
+            self.longest_gap_s = gap
         self.source(outdata[:, 0], now)
         if outdata.shape[1] > 1:
             outdata[:, 1:] = outdata[:, :1]
