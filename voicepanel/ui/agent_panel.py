@@ -131,9 +131,6 @@ class AgentPanel(QWidget):
         self.bridge.turns.connect(self._show_turns)
         self.bridge.errors.connect(self._show_errors)
         self.bridge.devices.connect(self._show_devices)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
         self._show_status(agent.status)
 
     # -- building ------------------------------------------------------------------------
@@ -190,7 +187,7 @@ class AgentPanel(QWidget):
         self.mute_box = QCheckBox("Mute")
         self.mute_box.toggled.connect(self.agent.set_muted)
         self.ptt_box = QCheckBox("Push to talk (hold Space)")
-        self.ptt_box.toggled.connect(self.agent.set_push_to_talk)
+        self.ptt_box.toggled.connect(self._push_to_talk_toggled)
         self.talk_label = QLabel()
         row.addWidget(QLabel("Input"))
         row.addWidget(self.input_meter, 1)
@@ -288,9 +285,7 @@ class AgentPanel(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self._closing:
             self._closing = True
-            app = QApplication.instance()
-            if app is not None:
-                app.removeEventFilter(self)
+            self._watch_keys(False)
             self.bridge.close()
             if self.agent.state not in (AgentState.IDLE, AgentState.LEFT):
                 self._leave_after_close()
@@ -405,6 +400,21 @@ class AgentPanel(QWidget):
         self.record_button.setText("Stop recording")
 
     # -- push-to-talk --------------------------------------------------------------------
+
+    def _push_to_talk_toggled(self, enabled: bool) -> None:
+        self.agent.set_push_to_talk(enabled)
+        self._watch_keys(enabled)
+
+    def _watch_keys(self, on: bool) -> None:
+        """The application-wide key filter only while push-to-talk is on: it sees every
+        event of every window, which costs the window's thread in a burst."""
+        app = QApplication.instance()
+        if app is None:
+            return
+        if on:
+            app.installEventFilter(self)
+        else:
+            app.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         kind = event.type()
