@@ -45,6 +45,7 @@ async def take(out: Path, pulse: PulseRig) -> None:
     from voicepanel.app import build_window
     from voicepanel.core.fishjam_gateway import RoomSpec
     from voicepanel.session.profiles import SANDBOX_PROFILE
+    from voicepanel.session.local_agent import LocalAgent
     from voicepanel.ui.agent_panel import open_agent_panel
 
     window, host = build_window()
@@ -59,7 +60,7 @@ async def take(out: Path, pulse: PulseRig) -> None:
     record = await ws.add_vapi_assistant(room.id, assistant_id=echo.id)
     await _until(lambda: ws.calls.get(record.id).status == "in-progress", 15)
 
-    panel = open_agent_panel(window, ws, room.id)
+    panel = open_agent_panel(window, ws, room.id, lambda: LocalAgent.in_workspace(ws, room.id))
     panel.resize(900, 640)
     await asyncio.sleep(3)  # join, open the devices, let the echo canceller settle
     wav = Path(tempfile.mkdtemp()) / "user.wav"
