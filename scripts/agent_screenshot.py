@@ -44,8 +44,8 @@ def _bursts_wav(path: Path, count: int = 3) -> None:
 async def take(out: Path, pulse: PulseRig) -> None:
     from voicepanel.app import build_window
     from voicepanel.core.fishjam_gateway import RoomSpec
-    from voicepanel.session.profiles import SANDBOX_PROFILE
     from voicepanel.session.local_agent import LocalAgent
+    from voicepanel.session.profiles import SANDBOX_PROFILE
     from voicepanel.ui.agent_panel import open_agent_panel
 
     window, host = build_window()
