@@ -321,3 +321,37 @@ def test_jitter_buffer_converges_back_to_its_target_after_a_burst() -> None:
         assert jb.pull() is not None
     assert jb.depth <= (cfg.min_target_frames + cfg.excess_frames) * 320
     assert jb.underruns == 0
+
+
+def test_a_shrink_that_brought_a_gap_back_waits_twice_as_long_next_time() -> None:
+    cfg = JitterConfig(frame_size=320, calm_frames_to_shrink=20, regret_frames=50)
+    jb = JitterBuffer(cfg, 16000)
+    frame = np.full(320, 0.1, np.float32)
+
+    def underrun() -> None:
+        while jb.pull() is not None:
+            pass
+        jb.push(frame)
+        jb.pull()
+
+    jb.push(frame)
+    underrun()  # the target grows to 40 ms
+    assert jb.target_frames == 2
+    for _ in range(2):
+        jb.push(frame)
+    steady = 0
+    while jb.target_frames == 2:  # calm: it shrinks back after 20 frames
+        jb.push(frame)
+        assert jb.pull() is not None
+        steady += 1
+    assert steady == 20
+    underrun()  # right after the shrink: the shrink was wrong
+    assert jb.target_frames == 2
+    for _ in range(2):
+        jb.push(frame)
+    steady = 0
+    while jb.target_frames == 2:
+        jb.push(frame)
+        assert jb.pull() is not None
+        steady += 1
+    assert steady == 40

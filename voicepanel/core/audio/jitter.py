@@ -51,7 +51,12 @@ class JitterConfig:
     excess_hold_frames: int = 50
     """1 s: a burst after a stall is absorbed, then latency converges back to the target."""
     calm_frames_to_shrink: int = 500
-    """Frames played without an underrun (10 s at 20 ms) before the target shrinks by one."""
+    """Frames played without an underrun (10 s at 20 ms) before the target shrinks by one.
+    A shrink that was wrong (an underrun comes within ``regret_frames`` of it) doubles this
+    for the rest of the call (up to ``max_calm_frames``), so a network that needs the depth
+    keeps it instead of paying a gap every ten seconds."""
+    regret_frames: int = 500
+    max_calm_frames: int = 30_000
     capacity_frames: int = 100
 
 
@@ -79,6 +84,8 @@ class JitterBuffer:
         self.overruns = 0
         self.dropped_samples = 0
         self._calm = 0
+        self._calm_needed = config.calm_frames_to_shrink
+        self._since_shrink: int | None = None
         self._starved = 0
         self._excess_run = 0
         self._least_depth = 0
@@ -134,6 +141,12 @@ class JitterBuffer:
                 self.underruns += 1
                 self._calm = 0
                 self._target = min(self._target + 1, self.config.max_target_frames)
+                if (
+                    self._since_shrink is not None
+                    and self._since_shrink < self.config.regret_frames
+                ):
+                    self._calm_needed = min(2 * self._calm_needed, self.config.max_calm_frames)
+                self._since_shrink = None
             state = self.state = JitterState.BUFFERING
         if state is JitterState.BUFFERING:
             if depth < self._target * fs:
@@ -177,12 +190,12 @@ class JitterBuffer:
             self._starved = 0
             return got
         self._calm += 1
-        if (
-            self._calm >= self.config.calm_frames_to_shrink
-            and self._target > self.config.min_target_frames
-        ):
+        if self._since_shrink is not None:
+            self._since_shrink += 1
+        if self._calm >= self._calm_needed and self._target > self.config.min_target_frames:
             self._target -= 1
             self._calm = 0
+            self._since_shrink = 0
         return got
 
     def pull(self) -> Samples | None:
