@@ -35,14 +35,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 PEERS = 4
 ECHO_DELAY_S = 0.4
+ECHO_QUIET_S = 0.3  # the end-of-turn quiet the benchmark gives the sandbox's Echo
 WARMUP_S = 3.0
-
-
-def echo_quiet_s() -> float:
-    """The sandbox Echo's end-of-utterance quiet, as configured (sandbox/vapi/vad.py)."""
-    from voicepanel.sandbox.vapi.vad import VadConfig
-
-    return float(VadConfig().hangover_s)
 
 
 def cpu_seconds() -> float:
@@ -111,7 +105,8 @@ async def echo(turns: int) -> dict[str, Any]:
     from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID
     from voicepanel.session.local_agent import LocalAgent
 
-    sandbox = Sandbox(SandboxConfig(port=0, reply_delay_s=ECHO_DELAY_S))
+    config = SandboxConfig(port=0, reply_delay_s=ECHO_DELAY_S, end_of_turn_s=ECHO_QUIET_S)
+    sandbox = Sandbox(config)
     await sandbox.start()
     fishjam = FishjamGateway(sandbox.fishjam_url, sandbox.config.token)
     vapi = VapiGateway(sandbox.config.vapi_key, sandbox.vapi_base_url)
@@ -250,7 +245,7 @@ def report(
     load, cores = os.getloadavg()[0], os.cpu_count() or 0
     print(f"Load average (1 min) at the end of the run: {load:.2f} on {cores} cores")
     lat = echo_r["latencies_s"]
-    quiet = echo_quiet_s()
+    quiet = ECHO_QUIET_S
     if lat:
         med = statistics.median(lat)
         print()
