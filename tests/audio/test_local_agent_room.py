@@ -131,7 +131,8 @@ async def test_a_microphone_taken_away_mid_call_is_reported_and_can_be_chosen_ag
         pid = local.peer_id or ""
         try:
             assert await local.set_input_device(None)
-            await asyncio.sleep(0.5)
+            # Running steadily (a stream just started gets longer before it counts as lost).
+            await wait_for(lambda: local.devices.capture.callbacks > 60, 5, "a steady microphone")
             # The sound server stops delivering (as when a USB headset is pulled): PortAudio
             # just stops calling back, and the watchdog must notice.
             pulse.pactl("suspend-source", "vp_mic", "1")
