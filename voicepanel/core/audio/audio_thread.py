@@ -15,18 +15,23 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from voicepanel.core.audio.realtime import raise_thread_priority
+
 T = TypeVar("T")
 
 
 class AudioThread:
     def __init__(self, name: str = "voicepanel-audio") -> None:
         self.loop = asyncio.new_event_loop()
+        self.priority = "normal"
+        """What the system granted the thread (``realtime``, ``nice``, ``normal``)."""
         self._ready = threading.Event()
         self.thread = threading.Thread(target=self._main, name=name, daemon=True)
         self.thread.start()
         self._ready.wait()
 
     def _main(self) -> None:
+        self.priority = raise_thread_priority()
         asyncio.set_event_loop(self.loop)
         self.loop.call_soon(self._ready.set)
         self.loop.run_forever()

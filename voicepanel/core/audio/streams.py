@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from voicepanel.core.audio.devices import AudioDevice, DeviceKind, load_sounddevice
+from voicepanel.core.audio.realtime import raise_thread_priority
 from voicepanel.core.audio.ringbuffer import RingBuffer, Samples
 from voicepanel.core.audio.timing import StampLog
 from voicepanel.core.errors import VoicePanelError
@@ -87,6 +88,8 @@ class _DeviceStream:
         self.callbacks = 0
         self.last_callback = 0.0
         self.latency_s = 0.0
+        self.priority = ""
+        """What the callback's thread was granted, asked on its first call."""
         self.waker: Waker | None = None
         """Notified after every block (set before ``start``)."""
         self._stream: Any = None
@@ -197,6 +200,8 @@ class CaptureStream(_DeviceStream):
     stream_class = "InputStream"
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        if not self.priority:
+            self.priority = raise_thread_priority()
         if status.input_overflow:
             self.xruns += 1
         self.ring.write(indata[:, 0])
@@ -235,6 +240,8 @@ class PlaybackStream(_DeviceStream):
     stream_class = "OutputStream"
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        if not self.priority:
+            self.priority = raise_thread_priority()
         if status.output_underflow:
             self.xruns += 1
         now = time.perf_counter()
