@@ -45,6 +45,31 @@ def near_silent_windows(audio: np.ndarray, rate: int) -> int:
     return int(np.sum(np.sqrt(np.mean(windows**2, axis=1)) < NEAR_SILENT_RMS))
 
 
+class GcPauses:
+    """The garbage collector's pauses (it holds the interpreter lock while it runs)."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self._gc = gc
+        self._started = 0.0
+        self.pauses: list[tuple[float, int]] = []
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((time.perf_counter() - self._started, info["generation"]))
+
+    def start(self) -> None:
+        self._gc.callbacks.append(self._callback)
+
+    def stop(self) -> tuple[float, int]:
+        self._gc.callbacks.remove(self._callback)
+        longest = max(self.pauses, default=(0.0, 0))
+        return longest[0] * 1000, sum(1 for _, g in self.pauses if g == 2)
+
+
 class AgentWatch:
     """Counters of one LocalAgent, from a start mark to a stop mark."""
 
@@ -154,14 +179,19 @@ async def in_panel(url: str, room_id: str, count: int, threads: int, pulse: Any)
     meter = StallMeter()
     recording = pulse.record_speaker(folder / "spk.raw")
     await asyncio.sleep(0.3)
+    gc_pauses = GcPauses()
+    gc_pauses.start()
     watch.start()
     meter.start()
     push_s = await push_burst(url, count, threads)
     await wait_until(lambda: model.rowCount() - rows_before >= count, 120, "every row")
     result = watch.stop()
     meter.stop()
+    longest_gc_ms, full_collections = gc_pauses.stop()
     heard = recording.stop()
     result.update(
+        longest_gc_ms=longest_gc_ms,
+        full_collections=full_collections,
         push_s=push_s,
         near_silent_windows=near_silent_windows(heard[int(0.3 * 16000) :], 16000),
         longest_loop_stall_ms=max(meter.gaps) * 1000 if meter.gaps else 0.0,
@@ -249,6 +279,10 @@ def report(panel: dict, own: dict, count: int) -> None:
     for label, key, fmt in rows:
         print(f"| {label} | {fmt.format(panel[key])} | {fmt.format(own[key])} |")
     print(f"| window's longest event-loop stall, ms | {panel['longest_loop_stall_ms']:.0f} | - |")
+    print(
+        f"| longest garbage-collector pause, ms (full collections) | "
+        f"{panel['longest_gc_ms']:.0f} ({panel['full_collections']}) | - |"
+    )
     load = os.getloadavg()
     print()
     print(f"Load average at the end: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)")
