@@ -53,12 +53,16 @@ def tone(freq: float, seconds: float, rate: int, amplitude: float = 0.3) -> np.n
 # -- app: VoicePanel's LocalAgent with the timing probe ------------------------------------
 
 
-async def app(url: str, token: str, room: str, seconds: float) -> dict[str, Any]:
+async def app(
+    url: str, token: str, room: str, seconds: float, echo_mode: str = "cancel"
+) -> dict[str, Any]:
+    from voicepanel.core.audio.echo import EchoMode
     from voicepanel.core.audio.probe import PipelineProbe
     from voicepanel.core.fishjam_gateway import FishjamGateway
     from voicepanel.session.local_agent import LocalAgent
 
     agent = LocalAgent(FishjamGateway(url, token), room)
+    agent.set_echo_mode(EchoMode(echo_mode))
     await agent.join()
     await agent.load_devices()
     assert await agent.set_input_device(None) and await agent.set_output_device(None)
@@ -149,7 +153,7 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000, q)) if values else float("nan")
 
 
-def orchestrate(seconds: float, turns: int, bare: bool = True) -> None:
+def orchestrate(seconds: float, turns: int, bare: bool = True, echo_mode: str = "cancel") -> None:
     sys.path.insert(0, str(HERE))
     from audio_pulse import start_pulse, stop_daemon
     from talking_room import talking_room
@@ -178,7 +182,7 @@ def orchestrate(seconds: float, turns: int, bare: bool = True) -> None:
             "--seconds",
             str(seconds),
         ]
-        app_result = child([__file__, "app", *common], env)
+        app_result = child([__file__, "app", *common, "--echo", echo_mode], env)
         bare_result = (
             child([str(HERE / "audio_bare_agent.py"), *common], env)
             if bare
@@ -267,13 +271,16 @@ def main() -> None:
     parser.add_argument("--token")
     parser.add_argument("--room")
     parser.add_argument("--no-bare", action="store_true", help="the app side only")
+    parser.add_argument(
+        "--echo", default="cancel", choices=["cancel", "half_duplex", "off"], help="echo mode"
+    )
     a = parser.parse_args()
     if a.role == "app":
-        print(json.dumps(asyncio.run(app(a.url, a.token, a.room, a.seconds))))
+        print(json.dumps(asyncio.run(app(a.url, a.token, a.room, a.seconds, a.echo))))
     elif a.role == "echo":
         print(json.dumps(asyncio.run(echo(a.turns))))
     else:
-        orchestrate(a.seconds, a.turns, not a.no_bare)
+        orchestrate(a.seconds, a.turns, not a.no_bare, a.echo)
 
 
 if __name__ == "__main__":
