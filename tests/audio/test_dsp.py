@@ -73,11 +73,13 @@ def test_ring_buffer_drops_the_newest_when_full_and_zero_fills_when_dry() -> Non
     assert list(ring.read()) == [0, 1, 2, 3, 4]
 
 
-def test_jitter_buffer_starts_at_one_frame_and_plays_as_soon_as_it_is_there() -> None:
+def test_jitter_buffer_starts_at_two_frames_and_plays_as_soon_as_they_are_there() -> None:
     jb = JitterBuffer(JitterConfig(frame_size=320), 16000)
-    assert jb.stats().target_ms == 20.0
+    assert jb.stats().target_ms == 40.0
     assert jb.pull() is None and jb.state is JitterState.IDLE
     jb.push(np.full(320, 0.1, np.float32), 1.0)
+    assert jb.pull() is None and jb.state is JitterState.BUFFERING
+    jb.push(np.full(320, 0.2, np.float32), 1.02)
     frame = jb.pull()
     assert frame is not None and frame[0] == pytest.approx(0.1)
 
@@ -120,7 +122,7 @@ def test_jitter_target_grows_on_underruns_and_shrinks_after_a_calm_spell() -> No
         jb.push(np.full(320, 0.1, np.float32))
         jb.pull()
         assert jb.underruns == late + 1
-    assert jb.stats().target_ms == 60.0
+    assert jb.target_frames == cfg.min_target_frames + 2
     for _ in range(2):
         jb.push(np.full(320, 0.1, np.float32))
     for _ in range(2 * cfg.calm_frames_to_shrink + 5):  # steady: one in, one out
@@ -157,6 +159,8 @@ def test_jitter_buffer_drops_the_oldest_on_overrun() -> None:
 def test_the_room_mix_applies_gain_mute_and_master_volume() -> None:
     room = RoomMix(16000, 320)
     out = np.zeros(320, np.float32)
+    for peer_id, level in (("a", 0.2), ("b", 0.1)):  # the jitter buffers' frame of slack
+        room.receive(peer_id, "t", to_pcm16(np.full(320, level, np.float32)), 0.0)
 
     def mixed() -> float:
         for peer_id, level in (("a", 0.2), ("b", 0.1)):
@@ -182,11 +186,12 @@ def test_a_muted_peer_is_consumed_in_time_but_not_heard() -> None:
     room = RoomMix(16000, 320)
     room.mixer.set_muted("a", True)
     out = np.zeros(320, np.float32)
+    room.receive("a", "t", to_pcm16(np.full(320, 0.5, np.float32)), 0.0)
     for _ in range(3):
         room.receive("a", "t", to_pcm16(np.full(320, 0.5, np.float32)), 0.0)
         room.mix_into(out, 0.0)
         assert not out.any()
-    assert room.peers["a"].jitter.depth == 0  # no backlog builds up while muted
+    assert room.peers["a"].jitter.depth == 320  # no backlog builds up while muted
 
 
 def test_meter_reads_a_full_scale_sine_at_minus_3_01_dbfs_rms() -> None:
@@ -324,7 +329,9 @@ def test_jitter_buffer_converges_back_to_its_target_after_a_burst() -> None:
 
 
 def test_a_shrink_that_brought_a_gap_back_waits_twice_as_long_next_time() -> None:
-    cfg = JitterConfig(frame_size=320, calm_frames_to_shrink=20, regret_frames=50)
+    cfg = JitterConfig(
+        frame_size=320, min_target_frames=1, calm_frames_to_shrink=20, regret_frames=50
+    )
     jb = JitterBuffer(cfg, 16000)
     frame = np.full(320, 0.1, np.float32)
 

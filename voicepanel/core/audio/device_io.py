@@ -105,7 +105,8 @@ class DeviceAudio:
         """From now on the speaker's callback drives the mix (the clock stops)."""
         await self.close_output()
         stream = PlaybackStream(device, self._silence, rate=self.room_rate)
-        stream.waker = self.waker
+        # No waker: the speaker's callback mixes by itself; what it played is handed on
+        # when the microphone's block (or the timer) wakes the loop.
         await self._owner.start(stream)
         # The rate it got decides whether the mix is resampled; until then it plays silence.
         if stream.rate == self.room_rate:

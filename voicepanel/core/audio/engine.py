@@ -38,11 +38,11 @@ from voicepanel.core.errors import VoicePanelError
 log = logging.getLogger(__name__)
 
 TICK_S = 0.01
-"""Timer tick while the devices cannot pace the loop (no microphone or no speaker, or a
-file playing): the file and the speakerless clock are paced by it."""
+"""Timer tick while the microphone cannot pace the loop (none, or a file playing): the
+file, the speakerless clock and handing on what the speaker played are paced by it."""
 IDLE_TICK_S = 0.05
-"""With both devices open their callbacks wake the loop every block; the timer is only a
-safety net (a stalled device still gets noticed)."""
+"""With a microphone open its callback wakes the loop every block (the speaker's callback
+mixes by itself and needs no wake-up); the timer is only a safety net."""
 LEVELS_EVERY_S = 1 / 30
 DEVICE_CHECK_EVERY_S = 0.5
 
@@ -182,9 +182,8 @@ class AudioEngine:
             return
         self._waker = waker
         self.devices.waker = waker
-        for stream in (self.devices.capture, self.devices.playback):
-            if stream is not None:
-                stream.waker = waker
+        if self.devices.capture is not None:
+            self.devices.capture.waker = waker
 
     def _stop_waker(self) -> None:
         waker, self._waker = self._waker, None
@@ -204,7 +203,6 @@ class AudioEngine:
         paced = (
             self._waker is not None
             and self.devices.capture is not None
-            and self.devices.playback is not None
             and self.uplink.file is None
         )
         if not self._wake.is_set():
@@ -262,15 +260,19 @@ class AudioEngine:
         if probe is not None:
             for peer in room.peers.values():
                 probe.resolve_peer(peer.jitter)
+        # Frames are drained right after the callback that mixed the newest: date each
+        # back from that callback's stamp (no search through the stamp log per frame).
+        last = room.played_stamps.last()
+        newest_at = last[1] if last is not None else time.perf_counter()
         while played.available >= fs:
-            mixed_at = room.played_stamps.time_of(played.consumed + fs)
+            mixed_at = newest_at - (played.available // fs - 1) * self.frame_s
             played.read_into(frame)
             if speaker:
                 # Silence too: the canceller counts speaker and microphone frames in step.
                 self.echo.far(frame)
             if self.far_end_tap is not None:
                 self.far_end_tap(frame)
-            heard_at = (mixed_at if mixed_at is not None else time.perf_counter()) + latency_s
+            heard_at = mixed_at + latency_s
             turn = self.latency.remote(frame, heard_at, self.frame_s)
             if turn is not None:
                 self.events.turn(turn)

@@ -35,9 +35,13 @@ class JitterState(Enum):
 @dataclass(frozen=True)
 class JitterConfig:
     frame_size: int
-    min_target_frames: int = 1
-    """Start (and floor) at one frame, 20 ms: each underrun adds a frame, each calm spell
-    takes one away."""
+    min_target_frames: int = 2
+    """Start (and floor) at two frames, 40 ms: each underrun adds a frame, each calm spell
+    takes one away. One frame (20 ms) left no room for the speaker's callback or the audio
+    loop to be a few milliseconds late: on a loaded machine, or while the window's thread
+    held the interpreter, that was a gap (underruns in the stall test and the benchmarks);
+    the second frame is the slack that the speaker's 40 ms queue used to give before the
+    callback mixed by itself."""
     max_target_frames: int = 10
     overrun_margin_frames: int = 6
     """Depth above target at which the oldest audio is dropped back to the target."""
