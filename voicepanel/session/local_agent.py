@@ -500,6 +500,8 @@ class _Relay:
 
     def levels(self, levels: EngineLevels) -> None:
         self._newest = levels
+        if not self._agent.on_levels:
+            return  # nobody shows them (``levels()`` still reads the newest)
         if not self._levels_waiting:
             self._levels_waiting = True
             self._agent._to_caller(self._deliver)
