@@ -19,8 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -127,41 +125,13 @@ async def push_burst(url: str, count: int, threads: int) -> float:
 
 
 async def in_panel(url: str, room_id: str, count: int, threads: int, pulse: Any) -> dict:
-    from notification_burst import TOKEN, VAPI_KEY, StallMeter
-    from PySide6.QtCore import QSettings
+    from notification_burst import StallMeter, open_panel
 
     from voicepanel.session.local_agent import AgentState, LocalAgent
-    from voicepanel.session.profiles import (
-        Profile,
-        ProfileKind,
-        ProfileStore,
-        SecretName,
-        SecretStore,
-    )
-    from voicepanel.session.workspace import Workspace
     from voicepanel.ui.agent_panel import open_agent_panel
-    from voicepanel.ui.main_window import MainWindow
-    from voicepanel.ui.settings import UiSettings
-    from voicepanel.ui.workspace_host import WorkspaceHost
 
+    window, host = await open_panel(url)
     folder = Path(tempfile.mkdtemp(prefix="voicepanel-audio-burst-"))
-    secrets = SecretStore()
-    profile = Profile("Burst", ProfileKind.CLOUD, fishjam_id=url, vapi_base_url=url + "/vapi")
-    secrets.set(profile.name, SecretName.MANAGEMENT_TOKEN, TOKEN)
-    secrets.set(profile.name, SecretName.VAPI_KEY, VAPI_KEY)
-    profiles = ProfileStore(folder / "profiles.json")
-    profiles.save(profile)
-    host = WorkspaceHost(lambda p: Workspace(p, secrets, folder / "data"))
-    settings = UiSettings(QSettings(str(folder / "ui.ini"), QSettings.Format.IniFormat))
-    settings.first_run_done = True
-    window = MainWindow(host, profiles, secrets, settings, folder / "logs")
-    window.resize(1440, 900)
-    window.show()
-    assert await window.open_profile(profile), "could not connect to the sandbox"
-    from voicepanel.core.vapi_gateway import _SDK_LOADED
-
-    while not _SDK_LOADED.is_set():  # the VAPI SDK's load is not part of the burst
-        await asyncio.sleep(0.1)
     ws = host.workspace
     panel = open_agent_panel(window, ws, room_id, lambda: LocalAgent.in_workspace(ws, room_id))
     agent = panel.agent
@@ -301,7 +271,7 @@ def main() -> int:
         return 0
 
     from audio_pulse import start_pulse, stop_daemon
-    from notification_burst import TOKEN, VAPI_KEY
+    from notification_burst import TOKEN, sandbox_process
     from talking_room import talking_room
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -314,36 +284,8 @@ def main() -> int:
         XDG_CONFIG_HOME=settings_home,  # the agent window's QSettings stay out of the user's
     )
     env = dict(os.environ)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voicepanel.sandbox",
-            "--port",
-            str(port),
-            "--token",
-            TOKEN,
-            "--vapi-key",
-            VAPI_KEY,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the sandbox did not start") from None
-                time.sleep(0.1)
-        with talking_room(env, PEERS, (url, TOKEN)) as room:
+        with sandbox_process() as url, talking_room(env, PEERS, (url, TOKEN)) as room:
             from voicepanel.app import build_app, tune_runtime
 
             tune_runtime()
@@ -361,8 +303,6 @@ def main() -> int:
                 )
         report(panel, own, args.count)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         stop_daemon(pulse)
     return 0
 
