@@ -1,5 +1,6 @@
 """Exports notifications for a bug report, as JSON Lines or CSV, with every field passed
-through the redactor so no secret leaves the machine in a file."""
+through the redactor so no secret leaves the machine in a file. The ``source`` column tells
+server notifications from the panel's own records (gaps) and synthetic re-read records."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from voicepanel.core.notifications import Notification
+from voicepanel.core.notifications import Notification, RecordSource
 from voicepanel.core.redact import Redactor
 
-COLUMNS = ("time", "kind", "room_id", "peer_id", "track_id", "details")
+COLUMNS = ("time", "kind", "room_id", "peer_id", "track_id", "details", "source")
 
 
 def iso_time(timestamp: float) -> str:
@@ -43,6 +44,8 @@ def _row(n: Notification, redactor: Redactor) -> dict[str, Any]:
         "peer_id": _redacted(n.peer_id, redactor),
         "track_id": _redacted(n.track_id, redactor),
         "details": _redacted(n.details, redactor),
+        # A record type that does not say its source is one of VAPI's event records.
+        "source": str(getattr(n, "source", RecordSource.VAPI)),
     }
 
 

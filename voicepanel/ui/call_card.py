@@ -180,8 +180,12 @@ class VapiCallCard(QFrame):
         self.where.setText(f"{record.room_id or '—'} / {record.peer_id or 'not joined yet'}")
         why_parts = []
         if call.status == "ended":
-            group = ended_reason_group(call.ended_reason)
-            why_parts.append(f"{group} ({call.ended_reason or 'no reason given'})")
+            raw = call.ended_reason or "no reason given"
+            if record.ended_by_panel:
+                # VAPI reports a hang-up through the control URL as the assistant's doing.
+                why_parts.append(f"the panel ended it ({record.ended_by_panel}); VAPI says {raw}")
+            else:
+                why_parts.append(f"{ended_reason_group(call.ended_reason)} ({raw})")
         if crashed:
             why_parts.append(f"The VAPI peer crashed: {record.peer_crash_reason}")
         self.why.setText("\n".join(why_parts))

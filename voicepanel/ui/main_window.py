@@ -29,6 +29,7 @@ from voicepanel.ui.first_run import FirstRunDialog
 from voicepanel.ui.notifications_dock import NotificationsDock
 from voicepanel.ui.notifier_indicator import NotifierIndicator
 from voicepanel.ui.quit_prompt import ask_end_calls
+from voicepanel.ui.recovery_dialog import RecoveryChoice, ask_about_leftovers
 from voicepanel.ui.refresh_policy import RefreshBackoff
 from voicepanel.ui.room_actions import RoomActions
 from voicepanel.ui.room_tree_model import Key, NodeKeyRole, RoomTreeModel, metadata_name
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
     """Composes the views; the RoomActions controller does what the actions ask."""
 
     quit_requested = Signal()  # the person confirmed quitting; app.py closes the workspace
+    leftovers_settled = Signal(object)  # RecoveryChoice, once the person answered (tests wait)
 
     def __init__(
         self,
@@ -313,6 +315,29 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self._update_actions()
         self._refresh_timer.start(int(self.backoff.reset() * 1000))
+        self._offer_recovery(workspace)
+
+    @asyncSlot(object)
+    async def _offer_recovery(self, workspace: Workspace) -> None:
+        """Asks about what an earlier run left running (found in the ledger)."""
+        if workspace.recovery is None:
+            return
+        found = await workspace.recovery.find()
+        if not found or workspace is not self._workspace() or self._quitting:
+            return
+        choice = await ask_about_leftovers(self, found)
+        if workspace is not self._workspace():
+            return
+        if choice is RecoveryChoice.END_ALL:
+            with self.busy.busy(tooltip="Ending what the last run left running…"):
+                errors = await workspace.recovery.end_all(found)
+            for error in errors:
+                self.feedback.fail(error)
+            if not errors:
+                self.feedback.tell(f"Ended {len(found)} left from the last run.")
+        elif choice is RecoveryChoice.KEEP:
+            workspace.recovery.keep(found)
+        self.leftovers_settled.emit(choice)
 
     def _on_failed(self, profile: Profile, error: BaseException) -> None:
         self.busy.hide()
@@ -537,6 +562,14 @@ class MainWindow(QMainWindow):
             return
         event.ignore()
         self._confirm_quit()
+
+    def quit_unattended(self, why: str) -> None:
+        """Quits with nobody to ask (SIGTERM, logout): the saved choice decides whether the
+        calls end, no prompt opens, and app.py bounds how long closing may take."""
+        log.info("Quitting without a prompt (%s)", why)
+        self.end_calls_on_quit = self.settings.end_calls_on_quit
+        self._quitting = True
+        self.quit_requested.emit()
 
     @asyncSlot()
     async def _confirm_quit(self) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from voicepanel.core.notifications import PanelKind, RecordSource
 from voicepanel.ui.state_style import Tone, tone_colour
 
 COLUMNS = ("Time", "Kind", "Room", "Peer", "Track", "Details")
@@ -49,8 +50,18 @@ def _row(n: Any) -> _Row:
     stamp = time.strftime("%H:%M:%S", time.localtime(n.received_at))
     stamp += f".{int((n.received_at % 1) * 1000):03d}"
     details = json.dumps(n.details, separators=(", ", ": "), default=str) if n.details else ""
-    cells = (stamp, n.kind, n.room_id or "", n.peer_id or "", n.track_id or "", details)
+    kind = n.kind
     tone = next((t for suffix, t in _KIND_TONES.items() if n.kind.endswith(suffix)), None)
+    source = getattr(n, "source", RecordSource.FISHJAM)
+    if source == RecordSource.PANEL:
+        # A gap in the stream reads as a sentence, not as a notification's fields.
+        details = str(n.details.get("summary") or details)
+        gap = n.kind == PanelKind.NOTIFIER_DISCONNECTED or n.details.get("gap_s") is not None
+        tone = Tone.WARN if gap else Tone.INFO
+    elif source == RecordSource.RESYNC:
+        kind = f"{n.kind} (re-read)"  # inferred after a gap, never sent by the server
+        tone = Tone.INFO
+    cells = (stamp, kind, n.room_id or "", n.peer_id or "", n.track_id or "", details)
     return _Row(n, cells, " ".join(cells[1:]).lower(), tone)
 
 
