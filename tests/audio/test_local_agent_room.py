@@ -136,8 +136,10 @@ async def test_a_microphone_taken_away_mid_call_is_reported_and_can_be_chosen_ag
             # The sound server stops delivering (as when a USB headset is pulled): PortAudio
             # just stops calling back, and the watchdog must notice.
             pulse.pactl("suspend-source", "vp_mic", "1")
-            await wait_for(lambda: local.devices.capture is None, 5, "the loss to be noticed")
-            assert any("stopped working" in e.message for e in errors)
+            await wait_for(
+                lambda: any("stopped working" in e.message for e in errors), 5, "the loss told"
+            )
+            await wait_for(lambda: local.devices.capture is None, 5, "the microphone closed")
             assert local.state is AgentState.LIVE
             pulse.pactl("suspend-source", "vp_mic", "0")
             # Choosing the device again brings the microphone back.

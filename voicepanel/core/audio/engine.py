@@ -147,8 +147,8 @@ class AudioEngine:
     async def _check_devices(self) -> None:
         lost = self.devices.stalled()
         for kind, error in lost:
+            self.events.error(error)  # told first; closing a dead stream may take a while
             await self.close_device(kind)
-            self.events.error(error)
         if lost:
             self.events.devices_changed()
         self._hint_echo_delay()
