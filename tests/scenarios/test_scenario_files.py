@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 
 from voicepanel.scenarios.loader import ScenarioFileError, load_scenario
 from voicepanel.scenarios.model import CallEnding, TurnKind
@@ -106,6 +108,22 @@ def test_an_inline_assistant_vapi_would_refuse_is_refused_at_its_key(tmp_path):
     error = refusal(tmp_path, text)
     assert "colour" in error.message and "VAPI would refuse" in error.message
     assert error.line == 5
+
+
+def test_an_audio_turn_needs_a_sound_file_and_plays_one_at_any_rate(tmp_path):
+    (tmp_path / "notes.wav").write_text("not audio", encoding="utf-8")
+    error = refusal(tmp_path, GOOD.replace('say = "Hello there."', 'audio = "notes.wav"'))
+    assert error.line == 7 and "notes.wav is not a sound file" in error.message
+    rate = 44100
+    tone = 0.2 * np.sin(2 * np.pi * 300 * np.arange(rate // 2) / rate)
+    soundfile.write(tmp_path / "hello.wav", tone, rate, subtype="PCM_24")
+    scenario = load_scenario(
+        write(tmp_path, GOOD.replace('say = "Hello there."', 'audio = "hello.wav"'))
+    )
+    assert (
+        scenario.turns[0].kind is TurnKind.AUDIO
+        and scenario.turns[0].audio == tmp_path / "hello.wav"
+    )
 
 
 def test_a_turn_can_barge_in_only_on_a_reply_before_it(tmp_path):

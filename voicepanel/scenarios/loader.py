@@ -18,6 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+import soundfile
+
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import RoomSpec
 from voicepanel.scenarios.key_lines import KeyLines
@@ -33,6 +35,7 @@ from voicepanel.scenarios.model import (
     ToolExpectation,
     TurnKind,
 )
+from voicepanel.speech import MAX_TEXT_CHARS
 from voicepanel.vapi_schema import assistant_problems
 
 T = TypeVar("T")
@@ -403,13 +406,25 @@ class _Reader:
             index + 1, TurnKind.SILENCE, barge_in_after_ms=barge, label=label, expect=expect
         )
         if "say" in table:
-            return replace(turn, kind=TurnKind.SAY, text=self.text(table["say"], (*where, "say")))
+            text = self.text(table["say"], (*where, "say"))
+            if len(text) > MAX_TEXT_CHARS:
+                raise self.fail(
+                    (*where, "say"),
+                    f"is {len(text)} characters; at most {MAX_TEXT_CHARS} are spoken.",
+                )
+            return replace(turn, kind=TurnKind.SAY, text=text)
         if "audio" in table:
             audio = self.folder_path(self.text(table["audio"], (*where, "audio")))
             if not audio.is_file():
                 raise self.fail(
                     (*where, "audio"), f"there is no file {audio.name} beside the scenario."
                 )
+            try:
+                soundfile.info(str(audio))
+            except (soundfile.LibsndfileError, RuntimeError, OSError):
+                raise self.fail(
+                    (*where, "audio"), f"{audio.name} is not a sound file (WAV, FLAC, OGG...)."
+                ) from None
             return replace(turn, kind=TurnKind.AUDIO, audio=audio)
         silence = self.whole(table["silence_ms"], (*where, "silence_ms"), 0, MAX_MS, "milliseconds")
         return replace(turn, silence_ms=silence)
