@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from panel_helpers import until
+from panel_helpers import find_top, until
 from PySide6.QtGui import QKeySequence
 
 from voicepanel.scenarios.results import Outcome
@@ -61,3 +61,31 @@ async def test_ctrl_r_runs_the_last_scenario_again_and_shows_what_failed(panel: 
     assert rows[0][1] == "FAILED"
     assert rows[0][2] == "reply starts within 300 ms" and int(rows[0][3].split()[0]) > 300
     assert dock.status.text().startswith("Failed: 1 of 1 turn ")
+
+
+async def test_the_conversation_just_had_is_saved_as_a_scenario_that_runs_again(
+    panel: Any, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QFileDialog, QLineEdit
+
+    from voicepanel.scenarios.loader import load_scenario
+    from voicepanel.scenarios.model import TurnKind
+
+    dock = panel.scenario
+    had = await dock.run_file(EXAMPLES / "echo-latency.toml")
+    assert had is not None and had.passed
+    dock.act_save.trigger()
+    dialog = await until(lambda: find_top(QFileDialog), what="the save dialog")
+    target = tmp_path / "saved" / "my-call.toml"
+    target.parent.mkdir()
+    dialog.findChild(QLineEdit, "fileNameEdit").setText(str(target))
+    dialog.accept()
+    await until(lambda: target.exists(), 20, "the saved scenario")
+    saved = load_scenario(target)
+    assert [t.kind for t in saved.turns] == [TurnKind.AUDIO, TurnKind.AUDIO]  # your own voice
+    await until(lambda: "Saved the conversation as my-call.toml" in panel.banner.text, what="note")
+    results: list[Any] = []
+    dock.finished.connect(results.append)
+    dock.act_rerun.trigger()  # Ctrl+R now runs the saved scenario
+    await until(lambda: results, 90, "the saved scenario's run")
+    assert results[0].scenario.path == target and results[0].passed

@@ -305,7 +305,7 @@ class ScenarioDock(QDockWidget):
                 assistant_id=record.call.assistant_id,
                 assistant=raw_assistant if isinstance(raw_assistant, dict) else None,
                 ended_reason=record.call.ended_reason,
-                local_recording=self._recording_since(record.started_at),
+                local_recording=self._recording_of(record.id, record.started_at),
             )
         except VoicePanelError as exc:
             self._feedback.fail(exc)
@@ -318,6 +318,14 @@ class ScenarioDock(QDockWidget):
             "Edit its expectations, then run it with Ctrl+R.",
         )
         return saved
+
+    def _recording_of(self, call_id: str, started_at: float) -> Path | None:
+        """What this computer said in the call: the scenario run's own recording when the
+        call was a scenario's, else the agent window's newest recording made during it."""
+        run = self.last_result
+        if run is not None and run.call_id == call_id:
+            return next((r.path for r in run.recordings if r.label == "you"), None)
+        return self._recording_since(started_at)
 
     def _recording_since(self, started_at: float) -> Path | None:
         """The local agent's newest recording made during the call, if one was made."""
