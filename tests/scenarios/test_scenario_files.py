@@ -149,3 +149,17 @@ def test_the_command_line_refuses_a_bad_file_in_one_line_with_exit_status_2(tmp_
         "whole number of milliseconds from 1 to 600000, not -5."
     ]
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_an_unknown_profile_is_a_set_up_error_in_one_sentence(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "voicepanel", "run", str(EXAMPLES / "greeting.toml")]
+        + ["--profile", "Staging"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith('voicepanel run: There is no profile named "Staging".')
+    assert "Traceback" not in done.stderr
