@@ -459,30 +459,29 @@ class _Run:
     # -- scoring --------------------------------------------------------------------------
 
     def _window(self, state: _TurnState) -> tuple[float, float]:
+        """The turn's stretch of the call in epoch seconds (VAPI's clock): from its
+        utterance (or its start, when silent) to the next turn's start."""
         index = self.states.index(state)
         following = self.states[index + 1] if index + 1 < len(self.states) else None
         end = following.window_start if following is not None else float("inf")
         start = state.spoke[0] if state.spoke is not None else state.window_start
-        return start, end
+        offset = self.clock.epoch_offset
+        return start + offset, end + offset
 
     def _lines_of(self, state: _TurnState) -> tuple[str, ...]:
-        conversation = self.conversation
-        if conversation is None:
+        if self.conversation is None:
             return ()
         start, end = self._window(state)
-        offset = self.clock.epoch_offset
         return tuple(
             line.text
-            for line in conversation.lines
-            if line.role is Speaker.ASSISTANT and start - 0.05 <= line.at - offset < end
+            for line in self.conversation.lines
+            if line.role is Speaker.ASSISTANT and start - 0.05 <= line.at < end
         )
 
     def _tools_of(self, state: _TurnState) -> tuple[ToolUse, ...]:
-        conversation = self.conversation
-        if conversation is None:
+        if self.conversation is None:
             return ()
         start, end = self._window(state)
-        offset = self.clock.epoch_offset
         return tuple(
             ToolUse(
                 call.name,
@@ -490,8 +489,8 @@ class _Run:
                 self.clock.from_epoch(call.received_at),
                 call.result if call.result is not None else (call.error or call.state.value),
             )
-            for call in conversation.tool_calls.values()
-            if start <= call.received_at - offset < end
+            for call in self.conversation.tool_calls.values()
+            if start <= call.received_at < end
         )
 
     def _score(self, state: _TurnState) -> TurnResult:
