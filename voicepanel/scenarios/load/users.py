@@ -109,7 +109,7 @@ class _Shared:
     conversing = 0  # this process's users in a conversation now
     finishing = False  # the duration is over: no new conversations
     told_idle = False
-    idle_workers = [0]  # on the master: workers whose conversations are all over
+    idle_workers = 0  # on the master: workers whose conversations are all over
 
 
 def _engine(environment: Environment) -> EngineClient:
@@ -139,9 +139,11 @@ def _listen(environment: Environment, **_kwargs: Any) -> None:
     if isinstance(runner, WorkerRunner):
         runner.register_message(FINISH, lambda *_a, **_k: _finish(environment))
     elif isinstance(runner, MasterRunner):
-        runner.register_message(
-            IDLE, lambda *_a, **_k: _Shared.idle_workers.__setitem__(0, _Shared.idle_workers[0] + 1)
-        )
+        runner.register_message(IDLE, _worker_idle)
+
+
+def _worker_idle(*_args: Any, **_kwargs: Any) -> None:
+    _Shared.idle_workers += 1
 
 
 def _finish(environment: Environment) -> None:
@@ -167,7 +169,7 @@ def _end(environment: Environment) -> None:
     if isinstance(runner, MasterRunner):
         workers = len(runner.clients)
         runner.send_message(FINISH)
-        while _Shared.idle_workers[0] < workers and time.monotonic() < deadline:
+        while _Shared.idle_workers < workers and time.monotonic() < deadline:
             sleep(0.5)
         sleep(STATS_SETTLE_S)  # the workers' last stats reports reach the master
     else:
