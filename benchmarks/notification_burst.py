@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import socket
 import statistics
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +89,9 @@ class StallMeter:
         self._last = now
 
 
-async def measure(url: str, count: int, threads: int) -> None:
+async def open_panel(url: str) -> tuple[Any, Any]:
+    """The main window (offscreen) with a profile on the sandbox at ``url``, settings in a
+    temporary folder, once the VAPI SDK has loaded; returns (window, host)."""
     from PySide6.QtCore import QSettings
 
     from voicepanel.session.profiles import (
@@ -122,6 +126,11 @@ async def measure(url: str, count: int, threads: int) -> None:
 
     while not _SDK_LOADED.is_set():
         await asyncio.sleep(0.1)
+    return window, host
+
+
+async def measure(url: str, count: int, threads: int) -> None:
+    window, host = await open_panel(url)
     await asyncio.sleep(1.0)
     model = window.notifications.model
     rows_before = model.rowCount()
@@ -192,18 +201,9 @@ async def in_process_burst(window: Any, count: int) -> None:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description="Notification burst through the panel.")
-    parser.add_argument("--count", type=int, default=10_000, help="notifications (even)")
-    parser.add_argument("--threads", type=int, default=4, help="REST threads in the pusher")
-    parser.add_argument("--push", metavar="URL", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.push:
-        push(args.push, args.count // 2, args.threads)
-        return 0
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+@contextlib.contextmanager
+def sandbox_process() -> Iterator[str]:
+    """A sandbox in a process of its own on a free port; yields its URL."""
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -221,7 +221,6 @@ def main() -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -231,6 +230,25 @@ def main() -> int:
                 if time.monotonic() > deadline:
                     raise SystemExit("the sandbox did not start") from None
                 time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Notification burst through the panel.")
+    parser.add_argument("--count", type=int, default=10_000, help="notifications (even)")
+    parser.add_argument("--threads", type=int, default=4, help="REST threads in the pusher")
+    parser.add_argument("--push", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.push:
+        push(args.push, args.count // 2, args.threads)
+        return 0
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    with sandbox_process() as url:
         from voicepanel.app import build_app, tune_runtime
 
         tune_runtime()
@@ -241,9 +259,6 @@ def main() -> int:
         asyncio.set_event_loop(loop)
         with loop:
             loop.run_until_complete(measure(url, args.count, args.threads))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return 0
 
 

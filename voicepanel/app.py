@@ -158,13 +158,20 @@ def build_window() -> tuple[MainWindow, WorkspaceHost]:
     from voicepanel.session.profiles import ProfileStore, SecretStore
     from voicepanel.session.workspace import Workspace
     from voicepanel.ui.main_window import MainWindow
-    from voicepanel.ui.settings import UiSettings
+    from voicepanel.ui.settings import (
+        UiSettings,
+        legacy_settings,
+        migrate_legacy_settings,
+        open_settings,
+    )
     from voicepanel.ui.workspace_host import WorkspaceHost
 
+    settings = open_settings()
+    migrate_legacy_settings(settings, legacy_settings())
     secrets = SecretStore()
     profiles = ProfileStore()
     host = WorkspaceHost(lambda profile: Workspace(profile, secrets, data_dir()))
-    window = MainWindow(host, profiles, secrets, UiSettings(), log_dir())
+    window = MainWindow(host, profiles, secrets, UiSettings(settings), log_dir())
     return window, host
 
 
@@ -196,14 +203,24 @@ async def run(
     app.aboutToQuit.connect(quit_event.set)
     window.quit_requested.connect(quit_event.set)
     install_quit_signals(app, window.quit_unattended)
-    opening = asyncio.ensure_future(window.open_profile(profile))
+    nobody_to_ask = smoke or bool(os.environ.get(EXIT_WHEN_SHOWN_ENV))
+
+    async def open_first() -> bool:
+        if window.secrets.file_locked and not nobody_to_ask:
+            # No keyring here, and an encrypted secrets file: its passphrase, once a start.
+            from voicepanel.ui.dialogs.passphrase import ask_passphrase
+
+            await ask_passphrase(window, window.secrets, window.profiles, creating=False)
+        return await window.open_profile(profile)
+
+    opening = asyncio.ensure_future(open_first())
     if notice:
         # After opening, which clears the banner of the previous connection's news.
         opening.add_done_callback(
             lambda _: window.feedback.tell(notice, "Open Profiles… to see the saved ones.")
         )
     exit_code = 0
-    if smoke or os.environ.get(EXIT_WHEN_SHOWN_ENV):
+    if nobody_to_ask:
         opened = await opening
         if smoke:
             from voicepanel.smoke import smoke_test

@@ -30,11 +30,13 @@ from voicepanel.session.calls import NOT_STARTED, CallBook, CallRecord
 from voicepanel.session.continuity import JournalContinuity
 from voicepanel.session.journal import NotificationJournal
 from voicepanel.session.ledger import Settled, StartedKind, StartedLedger
+from voicepanel.session.names import NameBook
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.paths import data_dir as default_data_dir
 from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
 from voicepanel.session.recovery import LeftoverRecovery
 from voicepanel.session.state import RoomTree, TreeDifference
+from voicepanel.session.webhook_checks import WebhookChecks
 
 if TYPE_CHECKING:
     from fishjam.agent import Agent
@@ -111,6 +113,8 @@ class Workspace:
         self._vapi_key = ""
         self._notifier: ResilientNotifier | None = None
         self.tree = RoomTree()
+        self.names = NameBook.for_profile(profile.name)  # people's names for rooms and peers
+        self.webhooks = WebhookChecks(from_cloud=not profile.is_sandbox)
         self._tree_writes = 0  # counts tree changes, so a re-read can tell it was overtaken
         self.tree.subscribe(self._count_tree_write)
         self._journal: NotificationJournal | None = None
@@ -208,6 +212,7 @@ class Workspace:
                 self.ledger.folder, self.profile.name, self._fishjam, self._vapi
             )
             self.tree.replace_all(rooms)
+            self.names.keep_only((r.id for r in rooms), (p.id for r in rooms for p in r.peers))
             self._notifier = ResilientNotifier(
                 fishjam_id,
                 token,
@@ -308,6 +313,7 @@ class Workspace:
 
     async def _release(self) -> None:
         """Stops what runs, in the reverse order of open()."""
+        await self.webhooks.close()
         await self.calls.close()
         if self._notifier is not None:
             try:

@@ -70,8 +70,17 @@ def format_duration(seconds: float) -> str:
 class VapiCallCard(QFrame):
     """Shows a CallRecord; ``say`` and ``end`` steer the call through the CallBook."""
 
-    def __init__(self, record: Any, say: Say, end: End, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        record: Any,
+        say: Say,
+        end: End,
+        parent: QWidget | None = None,
+        *,
+        name_of: Callable[[str], str | None] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._name_of = name_of or (lambda _id: None)
         self.setObjectName("vapiCallCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._say = say
@@ -177,7 +186,14 @@ class VapiCallCard(QFrame):
         self.title.setText(f"<b>{call.assistant_name or call.assistant_id or 'Assistant'}</b>")
         self.status_label.setText(text)
         self.call_id.set_text(call.id)
-        self.where.setText(f"{record.room_id or '—'} / {record.peer_id or 'not joined yet'}")
+        room = (self._name_of(record.room_id) or record.room_id) if record.room_id else "—"
+        peer = (
+            (self._name_of(record.peer_id) or call.assistant_name or record.peer_id)
+            if record.peer_id
+            else None
+        )
+        self.where.setText(f"{room} / {peer or 'not joined yet'}")
+        self.where.setToolTip(f"Room id {record.room_id or '—'}\nPeer id {record.peer_id or '—'}")
         why_parts = []
         if call.status == "ended":
             raw = call.ended_reason or "no reason given"

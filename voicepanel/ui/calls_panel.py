@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -17,6 +18,8 @@ class CallsDock(QDockWidget):
         super().__init__("VAPI calls", parent)
         self.setObjectName("callsDock")
         self._book: Any = None
+        # The name people gave a room or peer (None: show the id); set by the window.
+        self.name_of: Callable[[str], str | None] = lambda _id: None
         self.cards: dict[str, VapiCallCard] = {}
         self._body = QWidget()
         self._column = QVBoxLayout(self._body)
@@ -52,7 +55,7 @@ class CallsDock(QDockWidget):
         for record in records:
             card = self.cards.get(record.id)
             if card is None:
-                card = VapiCallCard(record, self._say, self._end)
+                card = VapiCallCard(record, self._say, self._end, name_of=lambda i: self.name_of(i))
                 self.cards[record.id] = card
                 # Newest first: right under the placeholder.
                 self._column.insertWidget(1, card)

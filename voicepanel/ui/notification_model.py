@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,8 @@ class NotificationTableModel(QAbstractTableModel):
         self.row_cap = row_cap
         self.kinds: set[str] = set()
         self.insert_batches = 0  # how many beginInsertRows calls; the burst benchmark reads it
+        # The name people gave a room or peer; the Room and Peer columns show it before the id.
+        self.name_of: Callable[[str], str | None] = lambda _id: None
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -91,7 +93,9 @@ class NotificationTableModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return row.cells[index.column()]
+            cell = row.cells[index.column()]
+            name = self.name_of(cell) if index.column() in (2, 3) and cell else None
+            return f"{name} · {cell}" if name else cell
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1 and row.tone:
             return tone_colour(row.tone)
         if role == NotificationRole:

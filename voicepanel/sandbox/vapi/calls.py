@@ -235,13 +235,18 @@ class CallRecord:
         reason = self.ended_reason.value if self.ended_reason else "unknown"
         return (
             f"Sandbox call with the {self.request.profile.name} assistant: the user spoke "
-            f"{len(user)} time(s) ({spoken_s:.1f} s in all) and the assistant spoke "
-            f"{len(bot)} time(s). It ended with {reason}."
+            f"{_times(len(user))} ({spoken_s:.1f} s in all) and the assistant spoke "
+            f"{_times(len(bot))}. It ended with {reason}."
         )
 
     def _touch(self) -> datetime:
         self.updated_at = now_ms()
         return self.updated_at
+
+
+def _times(count: int) -> str:
+    # The sandbox imports nothing of the app, so not voicepanel.core.wording.plural.
+    return f"{count} time" if count == 1 else f"{count} times"
 
 
 class CallBook:
