@@ -160,7 +160,9 @@ def build_window() -> tuple[MainWindow, WorkspaceHost]:
 
     secrets = SecretStore()
     profiles = ProfileStore()
-    host = WorkspaceHost(lambda profile: Workspace(profile, secrets, data_dir()))
+    host = WorkspaceHost(
+        lambda profile: Workspace(profile, secrets, data_dir(), profile_store=profiles)
+    )
     window = MainWindow(host, profiles, secrets, UiSettings(), log_dir())
     return window, host
 

@@ -1,9 +1,13 @@
-"""CallBook: the VAPI calls this panel started, kept fresh by polling VAPI, and steered
-(say a line, end the call) through the call's control URL.
+"""CallBook: the VAPI calls this panel started, kept fresh by polling VAPI and by their
+live events, and steered (say a line, add a message, mute, end the call) through the call's
+control URL.
 
 A call that is not ended is polled every couple of seconds (slower while VAPI errors), then
 once more a little after it ends, to pick up the end-of-call report (transcript, summary,
 cost). Records are frozen values: each change replaces the record and tells the listeners.
+Each call's live events build its `Conversation` (``conversation(call_id)``); a status
+update or an end-of-call report among them changes the record at once, without waiting
+for the next poll.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.vapi_events import CallEvent
 from voicepanel.core.vapi_gateway import CallInfo, VapiGateway
+from voicepanel.session.conversation import Conversation, ToolCall
 from voicepanel.session.observable import Callbacks
 
 log = logging.getLogger(__name__)
@@ -39,6 +45,8 @@ class CallRecord:
     started_at: float = field(default_factory=time.time)
     last_error: str | None = None  # the last failure to reach or steer the call, in words
     peer_crash_reason: str | None = None  # Fishjam's PeerCrashed reason for the VAPI peer
+    events_missing: str | None = None  # why this call sends no live events; None: it does
+    assistant_muted: bool = False
 
     @property
     def id(self) -> str:
@@ -83,6 +91,8 @@ class CallBook:
         self._records: dict[str, CallRecord] = {}
         self._pollers: dict[str, asyncio.Task[None]] = {}
         self._changed: Callbacks[CallRecord] = Callbacks("call book")
+        self._conversations: dict[str, Conversation] = {}
+        self.answer_window_s = 19.5  # how long a tool call waits; set by the live events
         self._closed = False
 
     # -- reading -------------------------------------------------------------------------
@@ -98,6 +108,14 @@ class CallBook:
 
     def get(self, call_id: str) -> CallRecord | None:
         return self._records.get(call_id)
+
+    def conversation(self, call_id: str) -> Conversation:
+        """The call's live conversation (empty until its first event)."""
+        conversation = self._conversations.get(call_id)
+        if conversation is None:
+            conversation = Conversation(call_id, self.answer_window_s)
+            self._conversations[call_id] = conversation
+        return conversation
 
     def for_peer(self, peer_id: str) -> CallRecord | None:
         return next((r for r in self._records.values() if r.peer_id == peer_id), None)
@@ -133,13 +151,21 @@ class CallBook:
         peer_id: str | None = None,
         *,
         started_by_us: bool = True,
+        events_missing: str | None = None,
     ) -> CallRecord:
-        """Tracks a call; polling starts if it has not ended (needs a running loop)."""
+        """Tracks a call; polling starts if it has not ended (needs a running loop).
+        ``events_missing`` says why no live events will come, when none will."""
         old = self._records.get(call.id)
         if old is not None:
             record = replace(old, call=call, room_id=room_id, peer_id=peer_id or old.peer_id)
         else:
-            record = CallRecord(call, room_id, peer_id, started_by_us=started_by_us)
+            record = CallRecord(
+                call,
+                room_id,
+                peer_id,
+                started_by_us=started_by_us,
+                events_missing=events_missing,
+            )
         self._put(record)
         self._ensure_poller(call.id)
         return record
@@ -154,6 +180,21 @@ class CallBook:
             return None
         self._put(replace(record, peer_crash_reason=reason or "no reason given"))
         return self._records[record.id]
+
+    def apply_event(self, event: CallEvent) -> list[ToolCall]:
+        """Feeds a live event to its call's conversation; a status change or the
+        end-of-call report updates the record now. Returns the tool calls it opened."""
+        if not event.call_id:
+            return []
+        opened = self.conversation(event.call_id).apply(event)
+        record = self._records.get(event.call_id)
+        if record is not None and event.type in ("status-update", "end-of-call-report"):
+            call = _call_with(record.call, event)
+            if call != record.call:
+                self._put(replace(record, call=call))
+                if call.ended:
+                    self._ensure_poller(record.id)  # one more read picks up the report
+        return opened
 
     def _update(self, call: CallInfo, error: str | None = None) -> CallRecord:
         record = self._records.get(call.id)
@@ -217,6 +258,35 @@ class CallBook:
         except VoicePanelError as exc:
             self._set_error(call_id, _words(exc))
             raise
+
+    async def add_message(
+        self, call_id: str, role: str, content: str, trigger_response: bool = True
+    ) -> None:
+        """Adds a user or system message to the conversation (and lets the assistant answer
+        it, if asked); waits for a call that has not started yet."""
+        record = await self._live_record(call_id, "Could not add the message.")
+        try:
+            await self._gateway().add_message(record.call, role, content, trigger_response)
+        except VoicePanelError as exc:
+            self._set_error(call_id, _words(exc))
+            raise
+
+    async def set_assistant_muted(self, call_id: str, muted: bool) -> CallRecord:
+        """Mutes or unmutes the assistant's voice; the record remembers which."""
+        what = "mute" if muted else "unmute"
+        record = await self._live_record(call_id, f"Could not {what} the assistant.")
+        try:
+            await self._gateway().set_assistant_muted(record.call, muted)
+        except VoicePanelError as exc:
+            self._set_error(call_id, _words(exc))
+            raise
+        return self._put(replace(self._require(call_id), assistant_muted=muted))
+
+    async def _live_record(self, call_id: str, action: str) -> CallRecord:
+        record = await self._started(call_id, action)
+        if record.ended:
+            raise VoicePanelError(f"{action} The call has already ended.", "Start a new call.")
+        return record
 
     async def end(self, call_id: str, start_wait_s: float | None = None) -> CallRecord:
         """Hangs the call up (never deletes its record at VAPI); waits up to
@@ -322,3 +392,28 @@ class CallBook:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._changed.clear()
+        for conversation in self._conversations.values():
+            conversation.events.clear()
+
+
+def _call_with(call: CallInfo, event: CallEvent) -> CallInfo:
+    """``call`` as a status update or end-of-call report describes it."""
+    d = event.details
+    status = "ended" if event.type == "end-of-call-report" else str(d.get("status") or call.status)
+    if call.ended and status != "ended":
+        return call  # a late post never revives an ended call
+    analysis = d.get("analysis")
+    artifact = d.get("artifact")
+    summary = analysis.get("summary") if isinstance(analysis, dict) else None
+    transcript = artifact.get("transcript") if isinstance(artifact, dict) else None
+    cost = d.get("cost")
+    if isinstance(cost, bool) or not isinstance(cost, int | float):
+        cost = call.cost
+    return replace(
+        call,
+        status=status,
+        ended_reason=str(d.get("endedReason") or "") or call.ended_reason,
+        summary=str(summary or "") or call.summary,
+        transcript=str(transcript or "") or call.transcript,
+        cost=cost,
+    )

@@ -1,5 +1,6 @@
-"""Exports notifications for a bug report, as JSON Lines or CSV, with every field passed
-through the redactor so no secret leaves the machine in a file."""
+"""Exports the journal's records (Fishjam notifications and VAPI events, one timeline) for a
+bug report, as JSON Lines or CSV, with every field passed through the redactor so no
+secret leaves the machine in a file."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from voicepanel.core.notifications import Notification
 from voicepanel.core.redact import Redactor
+from voicepanel.session.journal import JournalEntry
 
 COLUMNS = ("time", "kind", "room_id", "peer_id", "track_id", "details")
 
@@ -35,7 +36,7 @@ def _redacted(value: Any, redactor: Redactor) -> Any:
     return redactor.redact(str(value))
 
 
-def _row(n: Notification, redactor: Redactor) -> dict[str, Any]:
+def _row(n: JournalEntry, redactor: Redactor) -> dict[str, Any]:
     return {
         "time": iso_time(n.received_at),
         "kind": _redacted(n.kind, redactor),
@@ -46,7 +47,7 @@ def _row(n: Notification, redactor: Redactor) -> dict[str, Any]:
     }
 
 
-def export_jsonl(items: Iterable[Notification], path: Path, redactor: Redactor) -> int:
+def export_jsonl(items: Iterable[JournalEntry], path: Path, redactor: Redactor) -> int:
     """One JSON object per line with the CSV's columns (details as an object); returns
     how many notifications were written."""
     count = 0
@@ -57,7 +58,7 @@ def export_jsonl(items: Iterable[Notification], path: Path, redactor: Redactor) 
     return count
 
 
-def export_csv(items: Iterable[Notification], path: Path, redactor: Redactor) -> int:
+def export_csv(items: Iterable[JournalEntry], path: Path, redactor: Redactor) -> int:
     """A header row, then one row per notification (details as JSON text); returns how
     many notifications were written."""
     count = 0

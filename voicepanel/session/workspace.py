@@ -1,5 +1,6 @@
 """Workspace: one connected profile. Owns the gateways, the resilient notifier, the room
-tree, the notification journal and the call book, and offers the panel's actions on them.
+tree, the notification journal, the call book and VAPI's live events, and offers the
+panel's actions on them.
 
 Every notification is journaled first (so nothing shown is ever lost), then applied to the
 tree, then handed to listeners. Whatever the workspace creates (VAPI calls, agents) it
@@ -25,10 +26,18 @@ from voicepanel.core.redact import REDACTOR, Redactor
 from voicepanel.core.vapi_gateway import AssistantInfo, CallInfo, VapiGateway
 from voicepanel.session.calls import NOT_STARTED, CallBook, CallRecord
 from voicepanel.session.journal import NotificationJournal
+from voicepanel.session.live_events import LiveEvents, is_local_address, new_secret
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.paths import data_dir as default_data_dir
-from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
+from voicepanel.session.profiles import (
+    Profile,
+    ProfileKind,
+    ProfileStore,
+    SecretName,
+    SecretStore,
+)
 from voicepanel.session.state import RoomTree
+from voicepanel.session.tool_responders import ResponderRules
 
 if TYPE_CHECKING:
     from fishjam.agent import Agent
@@ -88,8 +97,10 @@ class Workspace:
         sandbox_port: int = 0,
         redactor: Redactor = REDACTOR,
         call_poll_interval_s: float = 2.0,
+        profile_store: ProfileStore | None = None,
     ) -> None:
         self.profile = profile
+        self._profile_store = profile_store  # remembers the live events' port
         self._secrets = secrets
         self.data_dir = data_dir if data_dir is not None else default_data_dir()
         self._given_sandbox = sandbox
@@ -106,6 +117,7 @@ class Workspace:
         self.tree = RoomTree()
         self._journal: NotificationJournal | None = None
         self.calls = CallBook(poll_interval_s=call_poll_interval_s)
+        self.live: LiveEvents | None = None  # VAPI's live events, with a VAPI key
         self.notifier_status = NotifierStatus(NotifierState.CONNECTING)
         self._settled = asyncio.Event()  # the notifier is LIVE, or FAILED for good
 
@@ -191,6 +203,8 @@ class Workspace:
                 # The VAPI SDK takes seconds to load: do it now, off the loop, not on a click.
                 self._spawn(self._vapi.warm_up(), "load the VAPI SDK")
             self._journal = self._open_journal()
+            if self._vapi is not None:
+                await self._start_live_events(vapi_base_url)
             self.tree.replace_all(rooms)
             self._notifier = ResilientNotifier(
                 fishjam_id,
@@ -237,6 +251,27 @@ class Workspace:
         self._redactor.add(token)
         self._redactor.add(self._vapi_key)
         return self.profile.fishjam_id, token, self.profile.vapi_base_url
+
+    async def _start_live_events(self, vapi_base_url: str | None) -> None:
+        """Listens for the live events of the calls this profile starts."""
+        name = self.profile.name
+        secret = self._secrets.get(name, SecretName.EVENTS_SECRET) or ""
+        if not secret:
+            secret = new_secret()
+            self._secrets.set(name, SecretName.EVENTS_SECRET, secret)
+        self._redactor.add(secret)
+        live = LiveEvents(
+            self.calls,
+            secret,
+            ResponderRules(name),
+            journal=self.journal.append,
+            public_url=None if self.profile.is_sandbox else self.profile.public_url,
+            loopback=self.profile.is_sandbox or is_local_address(vapi_base_url),
+        )
+        port = await live.start(self.profile.events_port)
+        if port is not None and self._profile_store is not None:
+            self.profile = self._profile_store.remember_events_port(name, port) or self.profile
+        self.live = live
 
     def _open_journal(self) -> NotificationJournal:
         folder = self.data_dir / "journal"
@@ -285,6 +320,8 @@ class Workspace:
 
     async def _release(self) -> None:
         """Stops what runs, in the reverse order of open()."""
+        if self.live is not None:
+            await self.live.stop()
         await self.calls.close()
         if self._notifier is not None:
             try:
@@ -452,7 +489,10 @@ class Workspace:
                 "Pick a saved assistant or describe one, not both.",
             )
         vapi = self.vapi
-        call: CallInfo = await vapi.create_call(assistant_id=assistant_id, assistant=assistant)
+        events = self.live.subscription if self.live is not None else None
+        call: CallInfo = await vapi.create_call(
+            assistant_id=assistant_id, assistant=assistant, events=events
+        )
         try:
             peer = await self.fishjam.create_vapi_peer(
                 room_id,
@@ -472,7 +512,8 @@ class Workspace:
                 ) from exc
             raise
         self.tree.upsert_peer(room_id, peer)
-        return self.calls.add(call, room_id, peer.id)
+        missing = self.live.missing_reason if self.live is not None else None
+        return self.calls.add(call, room_id, peer.id, events_missing=missing)
 
     async def _abandon_call(self, call: CallInfo) -> str:
         """Ends a call whose peer could not be added; says what became of it."""

@@ -1,0 +1,234 @@
+"""LiveEvents: VAPI's live events for one open profile.
+
+Owns the receiver (on the profile's remembered port), the profile's secret, the address
+VAPI should post to (loopback for the sandbox, the profile's public address on the cloud),
+and the tool desk with the profile's responder rules. Each accepted event is put on the
+call's room and peer, journaled, fed to the call's Conversation through the CallBook, and
+handed to listeners; tool calls are answered through the desk while VAPI waits.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+from voicepanel.core.audio.latency import Turn
+from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.vapi_events import (
+    CallEvent,
+    EventReceiver,
+    ReachCheck,
+    RejectedPost,
+    check_public_url,
+    events_url,
+)
+from voicepanel.core.vapi_gateway import EventSubscription
+from voicepanel.session.calls import CallBook
+from voicepanel.session.conversation import ToolCall
+from voicepanel.session.journal import JournalEntry
+from voicepanel.session.observable import Callbacks
+from voicepanel.session.tool_desk import ToolDesk
+from voicepanel.session.tool_responders import ResponderRules
+
+log = logging.getLogger(__name__)
+
+SERVER_TIMEOUT_S = 20.0  # VAPI's default wait for a server's answer
+REPLY_MARGIN_S = 0.5  # answer this much before VAPI stops waiting, for the trip back
+SERVER_MESSAGES = (
+    "status-update",
+    "speech-update",
+    "transcript",
+    "conversation-update",
+    "user-interrupted",
+    "hang",
+    "tool-calls",
+    "transfer-destination-request",
+    "transfer-update",
+    "language-change-detected",
+    "end-of-call-report",
+)
+"""What the panel asks VAPI to post. Not model-output: one post per generated token, and
+the transcript already shows what the assistant said."""
+
+NO_PUBLIC_URL = (
+    "Live events are off for this call: VAPI cannot reach this computer without a public "
+    "address. Add a tunnel's address to the profile to see the transcript, speech and tool "
+    "calls as they happen; the transcript still arrives after the call ends."
+)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class TurnSource(Protocol):
+    """What LiveEvents reads of a LocalAgent: its room and its measured turns."""
+
+    room_id: str
+
+    @property
+    def on_turn(self) -> Callbacks[Turn]: ...
+
+
+def is_local_address(url: str | None) -> bool:
+    """True for a VAPI (the sandbox) on this computer, which can post to loopback."""
+    return bool(url) and (urlparse(url or "").hostname or "") in LOOPBACK_HOSTS
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class LiveEvents:
+    """Call ``start(port)`` once, ``stop()`` at the end; ``subscription`` goes on each call."""
+
+    def __init__(
+        self,
+        calls: CallBook,
+        secret: str,
+        rules: ResponderRules,
+        *,
+        journal: Callable[[JournalEntry], None],
+        public_url: str | None = None,
+        loopback: bool = False,
+        timeout_s: float = SERVER_TIMEOUT_S,
+    ) -> None:
+        self.calls = calls
+        self.rules = rules
+        self._secret = secret
+        self._journal = journal
+        self.public_url = public_url
+        self.loopback = loopback
+        self.timeout_s = timeout_s
+        calls.answer_window_s = timeout_s - REPLY_MARGIN_S
+        self.receiver = EventReceiver(secret, self._handle, on_rejected=self._rejected)
+        self.desk = ToolDesk(rules.for_tool)
+        self.on_entry: Callbacks[JournalEntry] = Callbacks("live event")
+        self.port_note: str | None = None  # said when the remembered port was taken
+        self.failure: VoicePanelError | None = None  # why the receiver is not listening
+        self._agents: dict[int, Callable[[], None]] = {}
+
+    # -- starting and stopping -------------------------------------------------------------
+
+    async def start(self, port: int | None = None) -> int | None:
+        """Listens on ``port`` (the profile's remembered one), or on any free port when it
+        is taken or None. Returns the port, or None when nothing could be opened (then
+        ``failure`` says why, and calls start without live events)."""
+        if port:
+            try:
+                return await self.receiver.start(port)
+            except VoicePanelError as exc:
+                log.warning("Live events: %s", exc)
+        try:
+            chosen = await self.receiver.start(0)
+        except VoicePanelError as exc:
+            self.failure = exc
+            return None
+        if port and self.public_url:
+            self.port_note = (
+                f"Port {port}, where your tunnel points, is taken by another program, so live "
+                f"events now arrive on port {chosen}: point the tunnel at "
+                f"http://localhost:{chosen}."
+            )
+        return chosen
+
+    async def stop(self) -> None:
+        for unsubscribe in self._agents.values():
+            unsubscribe()
+        self._agents.clear()
+        await self.desk.close()
+        await self.receiver.stop()
+        self.on_entry.clear()
+
+    @property
+    def port(self) -> int | None:
+        return self.receiver.port
+
+    # -- what calls are told -----------------------------------------------------------------
+
+    @property
+    def post_url(self) -> str | None:
+        """Where VAPI should post: the public address, or loopback for a local VAPI."""
+        if not self.receiver.running:
+            return None
+        if self.public_url:
+            return events_url(self.public_url)
+        return self.receiver.local_url if self.loopback else None
+
+    @property
+    def subscription(self) -> EventSubscription | None:
+        url = self.post_url
+        if url is None:
+            return None
+        return EventSubscription(url, self._secret, self.timeout_s, SERVER_MESSAGES)
+
+    @property
+    def missing_reason(self) -> str | None:
+        """Why calls started now get no live events, in words; None when they do."""
+        if self.failure is not None:
+            return f"Live events are off: {self.failure.message} {self.failure.hint}".strip()
+        if self.post_url is None:
+            return NO_PUBLIC_URL
+        return None
+
+    async def test_public_url(self, public_url: str) -> ReachCheck:
+        return await check_public_url(public_url, self.receiver, self._secret)
+
+    # -- events ------------------------------------------------------------------------------
+
+    async def _handle(self, event: CallEvent) -> dict[str, Any] | None:
+        record = self.calls.get(event.call_id or "")
+        if record is not None:
+            event = replace(event, room_id=record.room_id, peer_id=record.peer_id)
+        self._write(event)
+        opened = self.calls.apply_event(event)
+        self.on_entry.emit(event)
+        if event.type in ("tool-calls", "transfer-destination-request") and event.call_id:
+            return await self.desk.answer(self.calls.conversation(event.call_id), opened)
+        return None
+
+    def _rejected(self, rejected: RejectedPost) -> None:
+        self._write(rejected)
+        self.on_entry.emit(rejected)
+
+    def _write(self, entry: JournalEntry) -> None:
+        try:
+            self._journal(entry)
+        except OSError:
+            log.exception("Could not write a VAPI event to the journal")
+
+    def answer_tool_call(
+        self,
+        call_id: str,
+        tool_call_id: str,
+        *,
+        result: str | None = None,
+        error: str | None = None,
+    ) -> ToolCall:
+        """The tester's answer to a tool call; its state says whether VAPI got it."""
+        return self.desk.answer_by_hand(call_id, tool_call_id, result=result, error=error)
+
+    # -- the local agent's latency -----------------------------------------------------------
+
+    def watch_agent(self, agent: TurnSource) -> Callable[[], None]:
+        """Pairs each voice-to-voice turn a local agent measures with VAPI's view of that
+        turn, for the calls in the agent's room; returns the function that stops it."""
+
+        def on_turn(turn: Turn) -> None:
+            offset = time.time() - time.perf_counter()  # the agent measures on perf_counter
+            for record in self.calls.records:
+                if record.room_id == agent.room_id and record.live:
+                    self.calls.conversation(record.id).add_local_turn(
+                        turn.local_end + offset, turn.reply_start + offset
+                    )
+
+        unsubscribe = agent.on_turn.subscribe(on_turn)
+        self._agents[id(agent)] = unsubscribe
+
+        def stop() -> None:
+            self._agents.pop(id(agent), None)
+            unsubscribe()
+
+        return stop
