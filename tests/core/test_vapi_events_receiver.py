@@ -14,10 +14,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+import vapi.types
 from aiohttp import web
 from core_waits import closed_port
 
-import vapi.types
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.vapi_events import (
     KNOWN_TYPES,
@@ -238,7 +238,8 @@ async def test_the_public_address_test_fails_in_a_sentence_when_nothing_answers(
 ) -> None:
     result = await check_public_url(f"http://127.0.0.1:{closed_port()}", receiver, SECRET)
     assert not result.ok
-    assert result.text.startswith("Could not reach 127.0.0.1") and "tunnel is running" in result.text
+    assert result.text.startswith("Could not reach 127.0.0.1")
+    assert "tunnel is running" in result.text
 
 
 async def test_the_public_address_test_fails_when_the_tunnel_forwards_elsewhere(
@@ -246,6 +247,7 @@ async def test_the_public_address_test_fails_when_the_tunnel_forwards_elsewhere(
 ) -> None:
     # A tunnel that answers, but forwards to some other local server.
     app = web.Application()
+
     async def elsewhere(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 

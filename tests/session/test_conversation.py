@@ -25,12 +25,16 @@ def test_a_partial_line_is_shown_then_replaced_by_the_final_one() -> None:
     seen = []
     conversation.events.line.subscribe(seen.append)
     conversation.apply(transcript("user", "I want fif", T0, final=False))
-    assert [(l.text, l.final) for l in conversation.transcript()] == [("I want fif", False)]
+    assert [(line.text, line.final) for line in conversation.transcript()] == [
+        ("I want fif", False)
+    ]
     conversation.apply(transcript("user", "I want fifteen", T0 + 0.6))
-    assert [(l.text, l.final) for l in conversation.transcript()] == [("I want fifteen", True)]
+    assert [(line.text, line.final) for line in conversation.transcript()] == [
+        ("I want fifteen", True)
+    ]
     # The line keeps the time it began to be heard, not when it was finalised.
     assert conversation.lines[0].at == pytest.approx(T0)
-    assert [l.final for l in seen] == [False, True]
+    assert [line.final for line in seen] == [False, True]
 
 
 def test_each_speaker_has_its_own_line_in_progress() -> None:
@@ -40,7 +44,7 @@ def test_each_speaker_has_its_own_line_in_progress() -> None:
         transcript("user", "hello there", T0 + 0.2, final=False),
     )
     lines = conversation.transcript()
-    assert [(l.role, l.text, l.final) for l in lines] == [
+    assert [(line.role, line.text, line.final) for line in lines] == [
         (Speaker.USER, "hello", True),
         (Speaker.USER, "hello there", False),
         (Speaker.ASSISTANT, "hi the", False),
@@ -112,7 +116,9 @@ def test_the_end_closes_open_speech_and_keeps_the_report() -> None:
 def test_a_tool_call_shows_its_name_and_arguments() -> None:
     conversation = Conversation("call-1", answer_window_s=10)
     opened = conversation.apply(
-        tool_calls(T0, ("t1", "lookup_order", '{"order": "15"}'), ("t2", "weather", {"city": "Oslo"}))
+        tool_calls(
+            T0, ("t1", "lookup_order", '{"order": "15"}'), ("t2", "weather", {"city": "Oslo"})
+        )
     )
     assert [(c.name, c.arguments) for c in opened] == [
         ("lookup_order", {"order": "15"}),
