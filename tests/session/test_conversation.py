@@ -20,6 +20,10 @@ def conversation_of(*events) -> Conversation:
     return conversation
 
 
+def shown(conversation: Conversation) -> list[tuple[str, bool]]:
+    return [(line.text, line.final) for line in conversation.transcript()]
+
+
 def test_a_partial_line_is_shown_then_replaced_by_the_final_one() -> None:
     conversation = Conversation("call-1")
     seen = []
