@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from voicepanel.core.audio.listen_player import ListenPlayer, ListenStatus
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.vapi_events import CallEvent
 from voicepanel.core.vapi_gateway import CallInfo, VapiGateway
@@ -282,6 +283,25 @@ class CallBook:
             raise
         return self._put(replace(self._require(call_id), assistant_muted=muted))
 
+    def listener(
+        self,
+        call_id: str,
+        on_status: Callable[[ListenStatus], None],
+        volume: float = 1.0,
+    ) -> ListenPlayer:
+        """A player for the call's live audio (not started: ``start()`` it); raises when
+        the call cannot be listened to."""
+        record = self._require(call_id)
+        if record.ended:
+            raise VoicePanelError("The call has ended: there is nothing to listen to.", "")
+        url = record.call.listen_url
+        if not url:
+            raise VoicePanelError(
+                "VAPI gave no listen address for this call.",
+                "Wait until the call is in progress, then try again.",
+            )
+        return ListenPlayer(url, _sample_rate(record.call), on_status=on_status, volume=volume)
+
     async def _live_record(self, call_id: str, action: str) -> CallRecord:
         record = await self._started(call_id, action)
         if record.ended:
@@ -394,6 +414,13 @@ class CallBook:
         self._changed.clear()
         for conversation in self._conversations.values():
             conversation.events.clear()
+
+
+def _sample_rate(call: CallInfo) -> int:
+    transport = call.raw.get("transport")
+    audio = transport.get("audioFormat") if isinstance(transport, dict) else None
+    rate = audio.get("sampleRate") if isinstance(audio, dict) else None
+    return int(rate) if isinstance(rate, int) and rate > 0 else 16000
 
 
 def _call_with(call: CallInfo, event: CallEvent) -> CallInfo:
