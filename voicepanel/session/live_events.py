@@ -29,7 +29,7 @@ from voicepanel.core.vapi_events import (
 )
 from voicepanel.core.vapi_gateway import EventSubscription
 from voicepanel.session.calls import CallBook
-from voicepanel.session.conversation import ToolCall
+from voicepanel.session.conversation import Conversation, ToolCall
 from voicepanel.session.journal import JournalEntry
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.tool_desk import ToolDesk
@@ -106,6 +106,10 @@ class LiveEvents:
         self.receiver = EventReceiver(secret, self._handle, on_rejected=self._rejected)
         self.desk = ToolDesk(rules.for_tool)
         self.on_entry: Callbacks[JournalEntry] = Callbacks("live event")
+        self.on_conversation: Callbacks[str] = Callbacks("conversation change")
+        """The id of a call whose conversation changed (a line, speech, a turn, a tool
+        call, its status), once per change: the card re-reads it."""
+        self._watched: set[str] = set()
         self.port_note: str | None = None  # said when the remembered port was taken
         self.failure: VoicePanelError | None = None  # why the receiver is not listening
         self._agents: dict[int, Callable[[], None]] = {}
@@ -135,12 +139,12 @@ class LiveEvents:
         return chosen
 
     async def stop(self) -> None:
-        for unsubscribe in self._agents.values():
-            unsubscribe()
-        self._agents.clear()
+        for stop_watching in list(self._agents.values()):
+            stop_watching()
         await self.desk.close()
         await self.receiver.stop()
         self.on_entry.clear()
+        self.on_conversation.clear()
 
     @property
     def port(self) -> int | None:
@@ -183,11 +187,30 @@ class LiveEvents:
         if record is not None:
             event = replace(event, room_id=record.room_id, peer_id=record.peer_id)
         self._write(event)
+        if not event.call_id:
+            self.on_entry.emit(event)
+            return None
+        conversation = self.conversation(event.call_id)
         opened = self.calls.apply_event(event)
         self.on_entry.emit(event)
-        if event.type in ("tool-calls", "transfer-destination-request") and event.call_id:
-            return await self.desk.answer(self.calls.conversation(event.call_id), opened)
+        if event.type in ("tool-calls", "transfer-destination-request"):
+            return await self.desk.answer(conversation, opened)
         return None
+
+    def conversation(self, call_id: str) -> Conversation:
+        """The call's conversation, whose changes ``on_conversation`` reports."""
+        conversation = self.calls.conversation(call_id)
+        if call_id not in self._watched:
+            self._watched.add(call_id)
+
+            def changed(_value: object) -> None:
+                self.on_conversation.emit(call_id)
+
+            events = conversation.events
+            for callbacks in (events.line, events.speech, events.turn, events.tool_call):
+                callbacks.subscribe(changed)
+            events.status.subscribe(changed)
+        return conversation
 
     def _rejected(self, rejected: RejectedPost) -> None:
         self._write(rejected)
@@ -214,21 +237,24 @@ class LiveEvents:
 
     def watch_agent(self, agent: TurnSource) -> Callable[[], None]:
         """Pairs each voice-to-voice turn a local agent measures with VAPI's view of that
-        turn, for the calls in the agent's room; returns the function that stops it."""
+        turn, for the calls in the agent's room; returns the function that stops it
+        (watching the same agent twice changes nothing)."""
+        if id(agent) in self._agents:
+            return self._agents[id(agent)]
 
         def on_turn(turn: Turn) -> None:
             offset = time.time() - time.perf_counter()  # the agent measures on perf_counter
             for record in self.calls.records:
                 if record.room_id == agent.room_id and record.live:
-                    self.calls.conversation(record.id).add_local_turn(
+                    self.conversation(record.id).add_local_turn(
                         turn.local_end + offset, turn.reply_start + offset
                     )
 
         unsubscribe = agent.on_turn.subscribe(on_turn)
-        self._agents[id(agent)] = unsubscribe
 
         def stop() -> None:
             self._agents.pop(id(agent), None)
             unsubscribe()
 
+        self._agents[id(agent)] = stop
         return stop

@@ -304,10 +304,11 @@ class MainWindow(QMainWindow):
         self.tree.expandAll()
         self.notifications.clear_view()  # the new workspace has its own journal
         self.notifications.set_journal_source(lambda: workspace.journal.path)
-        self.calls.set_book(workspace.calls if workspace.has_vapi else None)
+        self.calls.set_book(workspace.calls if workspace.has_vapi else None, workspace.live)
         bridge.notifications.connect(self.notifications.add_batch)
         bridge.tree_changed.connect(self._tree_changed)
         bridge.calls_changed.connect(self._calls_changed)
+        bridge.conversations_changed.connect(self.calls.conversations_changed)
         bridge.notifier_status.connect(self.notifier.set_status)
         self.notifier.set_status(workspace.notifier_status)
         self._update_counts()

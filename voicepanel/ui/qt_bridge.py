@@ -21,10 +21,11 @@ FLUSH_INTERVAL_MS = 33
 class WorkspaceBridge(QObject):
     """Adapts one Workspace's callbacks to batched Qt signals."""
 
-    notifications = Signal(list)  # list[Notification], oldest first
+    notifications = Signal(list)  # journal entries (notifications, VAPI events), oldest first
     tree_changed = Signal(object)  # frozenset of changed room ids, or None: re-read all
     notifier_status = Signal(object)  # NotifierStatus
     calls_changed = Signal()  # the CallBook changed since the last flush
+    conversations_changed = Signal(object)  # frozenset of call ids whose conversation changed
 
     def __init__(self, workspace: Workspace, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -33,6 +34,7 @@ class WorkspaceBridge(QObject):
         self._tree_rooms: set[str] = set()
         self._tree_reset = False
         self._calls_dirty = False
+        self._conversations: set[str] = set()
         self._unsubscribe: list[Callable[[], None]] = []
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
@@ -49,6 +51,11 @@ class WorkspaceBridge(QObject):
         ]
         if ws.has_vapi:  # without a VAPI key there is no call book
             self._unsubscribe.append(ws.calls.on_change(self._on_calls_change))
+        if ws.live is not None:
+            self._unsubscribe += [
+                ws.live.on_entry.subscribe(self._pending.append),
+                ws.live.on_conversation.subscribe(self._conversations.add),
+            ]
 
     def _on_tree_change(self, change: Any) -> None:
         if change.room_id is None:  # a reset: every room may have changed
@@ -72,6 +79,10 @@ class WorkspaceBridge(QObject):
         if self._calls_dirty:
             self._calls_dirty = False
             self.calls_changed.emit()
+        if self._conversations:
+            changed = frozenset(self._conversations)
+            self._conversations.clear()
+            self.conversations_changed.emit(changed)
 
     def detach(self) -> None:
         """Stops listening to the workspace (before it is closed or replaced)."""

@@ -220,9 +220,15 @@ class RoomActions:
             self._feedback.tell(AGENT_UNAVAILABLE)
             return
         try:
-            open_panel(self._window, ws, room_id)
+            panel = open_panel(self._window, ws, room_id)
         except Exception as error:  # noqa: BLE001 - another module's failure, shown in words
             self._feedback.fail(error)
+            return
+        agent = getattr(panel, "agent", None)
+        if ws.live is not None and agent is not None:
+            # Each turn the agent measures at its speaker joins VAPI's view of that turn.
+            stop_watching = ws.live.watch_agent(agent)
+            panel.destroyed.connect(lambda *_: stop_watching())
 
     # -- running ---------------------------------------------------------------------------
 
