@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,12 +27,14 @@ from voicepanel.core.vapi_events import (
     RejectedPost,
     check_public_url,
     events_url,
+    public_url_problem,
 )
 from voicepanel.core.vapi_gateway import EventSubscription
 from voicepanel.session.calls import CallBook
 from voicepanel.session.conversation import Conversation, ToolCall
 from voicepanel.session.journal import JournalEntry
 from voicepanel.session.observable import Callbacks
+from voicepanel.session.profiles import SecretName, SecretStore
 from voicepanel.session.tool_desk import ToolDesk
 from voicepanel.session.tool_responders import ResponderRules
 
@@ -77,8 +80,45 @@ def is_local_address(url: str | None) -> bool:
     return bool(url) and (urlparse(url or "").hostname or "") in LOOPBACK_HOSTS
 
 
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)
+def profile_secret(store: SecretStore, profile: str) -> str:
+    """The profile's live events secret, made (and kept in the keyring) the first time."""
+    secret = store.get(profile, SecretName.EVENTS_SECRET) or ""
+    if not secret:
+        secret = secrets.token_urlsafe(32)
+        store.set(profile, SecretName.EVENTS_SECRET, secret)
+    return secret
+
+
+def free_port() -> int:
+    """A port nothing listens on now, to propose for a new profile's live events."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_public_address(
+    public_url: str, port: int, secret: str, running: LiveEvents | None = None
+) -> ReachCheck:
+    """The profile dialog's Test: a post through ``public_url`` must reach VoicePanel on
+    ``port``: the profile's receiver when it is open there, else one opened for the test."""
+    problem = public_url_problem(public_url)
+    if problem:
+        return ReachCheck(False, problem)
+    if running is not None and running.port == port and running.receiver.running:
+        return await running.test_public_url(public_url)
+    receiver = EventReceiver(secret, _ignore)
+    try:
+        await receiver.start(port)
+    except VoicePanelError as exc:
+        return ReachCheck(False, f"{exc.message} {exc.hint}")
+    try:
+        return await check_public_url(public_url, receiver, secret)
+    finally:
+        await receiver.stop()
+
+
+async def _ignore(_event: CallEvent) -> None:
+    return None  # a call posting while the dialog tests: no workspace to show it in
 
 
 class LiveEvents:

@@ -26,7 +26,7 @@ from voicepanel.core.redact import REDACTOR, Redactor
 from voicepanel.core.vapi_gateway import AssistantInfo, CallInfo, VapiGateway
 from voicepanel.session.calls import NOT_STARTED, CallBook, CallRecord
 from voicepanel.session.journal import NotificationJournal
-from voicepanel.session.live_events import LiveEvents, is_local_address, new_secret
+from voicepanel.session.live_events import LiveEvents, is_local_address, profile_secret
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.paths import data_dir as default_data_dir
 from voicepanel.session.profiles import (
@@ -255,10 +255,7 @@ class Workspace:
     async def _start_live_events(self, vapi_base_url: str | None) -> None:
         """Listens for the live events of the calls this profile starts."""
         name = self.profile.name
-        secret = self._secrets.get(name, SecretName.EVENTS_SECRET) or ""
-        if not secret:
-            secret = new_secret()
-            self._secrets.set(name, SecretName.EVENTS_SECRET, secret)
+        secret = profile_secret(self._secrets, name)
         self._redactor.add(secret)
         live = LiveEvents(
             self.calls,

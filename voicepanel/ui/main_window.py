@@ -503,13 +503,26 @@ class MainWindow(QMainWindow):
     async def open_profiles(self) -> None:
         from voicepanel.ui.dialogs.profiles import ProfilesDialog
 
-        dialog = ProfilesDialog(self.profiles, self.secrets, self.host.profile, self)
+        dialog = ProfilesDialog(
+            self.profiles,
+            self.secrets,
+            self.host.profile,
+            self,
+            running_live=self._running_live_events,
+        )
         await run_dialog(dialog)
         chosen = dialog.connect_to
         dialog.deleteLater()
         self.reload_profiles()
         if chosen is not None:
             await self.switch_to(chosen)
+
+    def _running_live_events(self, profile_name: str) -> Any:
+        """The open workspace's live events, when it is ``profile_name``'s (for Test)."""
+        workspace = self.host.workspace
+        if workspace is None or workspace.profile.name != profile_name:
+            return None
+        return workspace.live
 
     def show_welcome(self) -> FirstRunDialog:
         dialog = FirstRunDialog(self)

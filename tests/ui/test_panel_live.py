@@ -1,0 +1,175 @@
+"""A call's live conversation in its card: the transcript as it is heard, the turns and
+their delays, tool calls answered from the card, and the profile's public address Test.
+Events are posted to the panel's receiver over a real socket, as VAPI posts them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import aiohttp
+from panel_helpers import find_top, until
+from PySide6.QtGui import QGuiApplication
+
+from voicepanel.core.fishjam_gateway import RoomSpec
+from voicepanel.session.profiles import SecretName
+from voicepanel.session.tool_responders import ResponderRule, RuleAction
+from voicepanel.ui.dialogs.profiles import ProfilesDialog
+from voicepanel.ui.dialogs.responder_rules import ResponderRulesDialog
+
+
+class Vapi:
+    """Posts events for one call to the panel's receiver, as VAPI does."""
+
+    def __init__(self, panel: Any, call_id: str) -> None:
+        ws = panel.host.workspace
+        self.url = ws.live.receiver.local_url
+        self.secret = ws._secrets.get(ws.profile.name, SecretName.EVENTS_SECRET)
+        self.call_id = call_id
+
+    async def post(self, kind: str, at: float | None = None, **fields: Any) -> Any:
+        body = {
+            "message": {
+                "type": kind,
+                "timestamp": (at or time.time()) * 1000,
+                "call": {"id": self.call_id},
+                **fields,
+            }
+        }
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.url, json=body, headers={"X-Vapi-Secret": self.secret}) as r,
+        ):
+            assert r.status == 200
+            return await r.json()
+
+
+async def echo_call_card(panel: Any) -> Any:
+    ws = panel.host.workspace
+    room = await ws.create_room(RoomSpec())
+    echo = next(a.id for a in await ws.list_assistants() if a.name == "Echo")
+    record = await ws.add_vapi_assistant(room.id, assistant_id=echo)
+    return await until(lambda: panel.calls.cards.get(record.id), 10, "the call card")
+
+
+async def test_the_transcript_and_turns_fill_in_as_vapi_posts_them(panel: Any) -> None:
+    card = await echo_call_card(panel)
+    vapi = Vapi(panel, card.record.id)
+    t0 = time.time()
+    await vapi.post("speech-update", t0, role="user", status="started")
+    await vapi.post(
+        "transcript", t0 + 0.4, role="user", transcriptType="partial", transcript="I want fif"
+    )
+    hearing = card.transcript_view.hearing
+    await until(lambda: "I want fif" in hearing.text(), 5, "the partial line")
+    assert "still speaking" in hearing.text() and card.transcript_view.text.toPlainText() == ""
+
+    await vapi.post(
+        "transcript", t0 + 0.9, role="user", transcriptType="final", transcript="I want fifteen"
+    )
+    await vapi.post("speech-update", t0 + 1.0, role="user", status="stopped")
+    await vapi.post("speech-update", t0 + 1.8, role="assistant", status="started")
+    await vapi.post(
+        "transcript", t0 + 2.0, role="assistant", transcriptType="final", transcript="Fifteen it is"
+    )
+    text = card.transcript_view.text
+    await until(lambda: "Fifteen it is" in text.toPlainText(), 5, "the assistant's line")
+    assert not hearing.isVisibleTo(card)
+    lines = text.toPlainText().splitlines()
+    assert lines[0].endswith("User: I want fifteen") and lines[1].endswith(
+        "Assistant: Fifteen it is"
+    )
+    assert "800 ms" not in card.timeline.turns.text()  # the table says seconds
+    assert "0.80 s" in card.timeline.turns.text()
+
+    card.transcript_view.search.setText("fifteen")  # either case, both speakers
+    assert card.transcript_view.match_count == 2
+    assert card.transcript_view.matches.text() == "2 matches"
+    card.transcript_view.search.setText("it is")
+    assert card.transcript_view.matches.text() == "1 match"
+    card.transcript_view.copy()
+    copied = QGuiApplication.clipboard().text()
+    assert "User: I want fifteen" in copied and "Assistant: Fifteen it is" in copied
+
+
+async def test_a_tool_call_is_answered_from_the_card_within_the_deadline(panel: Any) -> None:
+    card = await echo_call_card(panel)
+    vapi = Vapi(panel, card.record.id)
+    tool_call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "lookup_order", "arguments": {"order": "15"}},
+    }
+    answered = asyncio.create_task(
+        vapi.post("tool-calls", toolCallList=[tool_call], toolWithToolCallList=[])
+    )
+    row = await until(lambda: card.tool_calls.rows.get("call_1"), 5, "the tool call row")
+    assert "lookup_order" in row.title.text() and '"order": "15"' in row.title.text()
+    await until(lambda: "s left" in row.state.text(), 5, "the countdown")
+    assert not answered.done()  # VAPI is still waiting
+
+    row.answer_edit.setText('{"status": "shipped"}')
+    row.result_button.click()
+    reply = await asyncio.wait_for(answered, 5)
+    assert reply == {
+        "results": [
+            {"toolCallId": "call_1", "name": "lookup_order", "result": '{"status": "shipped"}'}
+        ]
+    }
+    await until(lambda: row.state.text().startswith("Answered by hand"), 5, "the answer shown")
+    assert not row.editor.isVisibleTo(card)
+
+
+async def test_a_responder_rule_saved_in_the_table_answers_by_itself(panel: Any) -> None:
+    card = await echo_call_card(panel)
+    card.tool_calls.rules_button.click()
+    dialog = await until(lambda: find_top(ResponderRulesDialog), 5, "the rules dialog")
+    dialog.add_rule(ResponderRule("weather", RuleAction.ERROR, "The weather service is down."))
+    dialog.save_button.click()
+    await until(lambda: not dialog.isVisible(), 5, "the dialog to close")
+    assert panel.host.workspace.live.rules.for_tool("weather") is not None
+
+    vapi = Vapi(panel, card.record.id)
+    reply = await vapi.post(
+        "tool-calls",
+        toolCallList=[
+            {"id": "w1", "type": "function", "function": {"name": "weather", "arguments": "{}"}}
+        ],
+        toolWithToolCallList=[],
+    )
+    assert reply["results"][0]["error"] == "The weather service is down."
+    row = await until(lambda: card.tool_calls.rows.get("w1"), 5, "the tool call row")
+    await until(lambda: row.state.text().startswith("Error sent by a rule"), 5, "the rule's answer")
+
+
+async def test_a_sandbox_call_needs_no_public_address(panel: Any) -> None:
+    card = await echo_call_card(panel)
+    assert card.record.events_missing is None and not card.events_note.isVisibleTo(card)
+    assert card.conversation_box.isVisibleTo(card)
+
+
+async def test_the_public_address_test_fails_in_a_sentence_then_passes_through_a_tunnel(
+    panel: Any,
+) -> None:
+    panel.open_profiles()
+    dialog = await until(lambda: find_top(ProfilesDialog), what="the profiles dialog")
+    dialog.add_profile()
+    dialog.name.setText("Staging")
+    dialog.fishjam_id.setText("https://fishjam.example")
+    port = dialog._events_port
+    assert f"cloudflared tunnel --url http://localhost:{port}" in dialog.tunnel_help.text()
+    dialog.public_url.setText("http://127.0.0.1:9")  # nothing answers there
+    dialog.test_button.click()
+    await until(lambda: "Live events" in dialog.test_result.text(), 15, "the test result")
+    assert "Could not reach 127.0.0.1" in dialog.test_result.text()
+
+    # A "tunnel" that is the receiver's own port on this computer: the post arrives.
+    dialog.public_url.setText(f"http://127.0.0.1:{port}")
+    dialog.test_button.click()
+    await until(lambda: "reached VoicePanel" in dialog.test_result.text(), 15, "success")
+    saved = dialog.save()
+    assert saved is not None and saved.public_url == f"http://127.0.0.1:{port}"
+    assert saved.events_port == port
+    dialog.reject()
