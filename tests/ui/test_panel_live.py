@@ -5,7 +5,6 @@ Events are posted to the panel's receiver over a real socket, as VAPI posts them
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Any
 
