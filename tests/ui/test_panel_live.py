@@ -80,8 +80,9 @@ async def test_the_transcript_and_turns_fill_in_as_vapi_posts_them(panel: Any) -
     assert lines[0].endswith("User: I want fifteen") and lines[1].endswith(
         "Assistant: Fifteen it is"
     )
-    assert "800 ms" not in card.timeline.turns.text()  # the table says seconds
-    assert "0.80 s" in card.timeline.turns.text()
+    assert "Reply delay (VAPI): last 0.80 s" in card.timeline.summary.text()
+    assert card.turn_table.item(0, 2).text() == "0.80 s"
+    assert card.live_tabs.tabText(card.live_tabs.turns_index) == "Turns (1)"
 
     card.transcript_view.search.setText("fifteen")  # either case, both speakers
     assert card.transcript_view.match_count == 2
@@ -105,6 +106,9 @@ async def test_a_tool_call_is_answered_from_the_card_within_the_deadline(panel: 
         vapi.post("tool-calls", toolCallList=[tool_call], toolWithToolCallList=[])
     )
     row = await until(lambda: card.tool_calls.rows.get("call_1"), 5, "the tool call row")
+    # The tab comes forward by itself: VAPI is waiting.
+    assert card.live_tabs.currentIndex() == card.live_tabs.tools_index
+    assert "1 waiting" in card.live_tabs.tabText(card.live_tabs.tools_index)
     assert "lookup_order" in row.title.text() and '"order": "15"' in row.title.text()
     await until(lambda: "s left" in row.state.text(), 5, "the countdown")
     assert not answered.done()  # VAPI is still waiting
@@ -146,7 +150,7 @@ async def test_a_responder_rule_saved_in_the_table_answers_by_itself(panel: Any)
 async def test_a_sandbox_call_needs_no_public_address(panel: Any) -> None:
     card = await echo_call_card(panel)
     assert card.record.events_missing is None and not card.events_note.isVisibleTo(card)
-    assert card.conversation_box.isVisibleTo(card)
+    assert card.live_tabs.isVisibleTo(card)
 
 
 async def test_the_public_address_test_fails_in_a_sentence_then_passes_through_a_tunnel(

@@ -29,11 +29,12 @@ from voicepanel.core.vapi_gateway import ended_reason_group
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
 from voicepanel.ui.labels import CopyableId, alive, shrinkable
+from voicepanel.ui.live_tabs import LiveTabs
 from voicepanel.ui.state_style import Tone, dot_icon, tint
 from voicepanel.ui.steer_box import SteerBox
 from voicepanel.ui.tool_calls_view import ToolCallsView
 from voicepanel.ui.transcript_view import TranscriptView
-from voicepanel.ui.turn_timeline import TurnTimeline
+from voicepanel.ui.turn_timeline import TurnTable, TurnTimeline
 
 Say = Callable[[str, str, bool], Awaitable[None]]  # (call_id, text, end_after)
 End = Callable[[str], Awaitable[Any]]  # (call_id)
@@ -155,19 +156,19 @@ class VapiCallCard(QFrame):
         self.events_note.hide()
         layout.addWidget(self.events_note)
 
-        self.conversation_box = QWidget()
-        conversation = QVBoxLayout(self.conversation_box)
-        conversation.setContentsMargins(0, 0, 0, 0)
-        conversation.setSpacing(4)
         self.transcript_view = TranscriptView()
         self.timeline = TurnTimeline()
+        self.turn_table = TurnTable()
         self.tool_calls = ToolCallsView(self._answer_tool_call)
         self.tool_calls.rules_requested.connect(self._edit_rules)
-        conversation.addWidget(self.transcript_view, 1)
-        conversation.addWidget(self.timeline)
-        conversation.addWidget(self.tool_calls)
-        self.conversation_box.setVisible(live is not None)
-        layout.addWidget(self.conversation_box, 1)
+        self.steer = SteerBox(
+            self._add_message, self._set_muted, self._make_listener, self._show_failure
+        )
+        self.live_tabs = LiveTabs(
+            self.transcript_view, self.timeline, self.turn_table, self.tool_calls, self.steer
+        )
+        self.live_tabs.setVisible(live is not None)
+        layout.addWidget(self.live_tabs, 1)
 
         self.controls = QWidget()
         steer = QVBoxLayout(self.controls)
@@ -193,11 +194,6 @@ class VapiCallCard(QFrame):
         controls.addWidget(self.say_button)
         controls.addWidget(self.end_button)
         controls.addWidget(self.busy)
-        self.steer = SteerBox(
-            self._add_message, self._set_muted, self._make_listener, self._show_failure
-        )
-        self.steer.setVisible(live is not None)
-        steer.addWidget(self.steer)
         layout.addWidget(self.controls)
         self.said = QLabel()
         self.said.setObjectName("callSaid")
@@ -258,9 +254,7 @@ class VapiCallCard(QFrame):
         """Re-reads the call's live conversation (the dock calls it after each change)."""
         conversation = self.conversation()
         if conversation is not None:
-            self.transcript_view.show_conversation(conversation)
-            self.timeline.show_conversation(conversation)
-            self.tool_calls.show_conversation(conversation)
+            self.live_tabs.show_conversation(conversation)
         self._show_events_note(conversation)
 
     def conversation(self) -> Any:

@@ -167,6 +167,7 @@ class ToolCallsView(QWidget):
         self._column = QVBoxLayout()
         self._column.setSpacing(4)
         layout.addLayout(self._column)
+        layout.addStretch(1)
         self._clock = QTimer(self)
         self._clock.setInterval(250)
         self._clock.timeout.connect(self.tick)

@@ -7,7 +7,7 @@ import html
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -61,10 +61,10 @@ class TranscriptView(QWidget):
         row.addWidget(self.matches)
         row.addWidget(self.copy_button)
         layout.addLayout(row)
-        self.text = QPlainTextEdit()
+        self.text = _CompactText()
         self.text.setObjectName("liveTranscript")
         self.text.setReadOnly(True)
-        self.text.setMinimumHeight(90)
+        self.text.setMinimumHeight(80)
         self.text.setPlaceholderText("The transcript appears here as the call goes.")
         layout.addWidget(self.text, 1)
         self.hearing = QLabel()
@@ -136,6 +136,14 @@ class TranscriptView(QWidget):
     @property
     def match_count(self) -> int:
         return len(self.text.extraSelections())
+
+
+class _CompactText(QPlainTextEdit):
+    """Asks for a few lines' height: the card's other parts stay in view in a short dock,
+    and the text grows when the dock is tall."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(300, 120)
 
 
 def _line_html(line: Any) -> str:

@@ -1,7 +1,7 @@
 """Who spoke when: the user's and the assistant's speech as bars on a scrolling time axis,
-each reply delay drawn between the turns, interruptions and hangs marked; and under it,
-each turn's reply delay as VAPI saw it beside the voice-to-voice latency the local agent
-heard at its speaker."""
+each reply delay drawn between the turns, interruptions and hangs marked; and every turn's
+reply delay as VAPI saw it beside the voice-to-voice latency the local agent heard at its
+speaker, in a table."""
 
 from __future__ import annotations
 
@@ -11,14 +11,24 @@ from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from voicepanel.ui.state_style import Tone, tone_colour
 
-WINDOW_S = 30.0  # the seconds shown; older speech scrolls out to the left
+WINDOW_S = 30.0  # at most the seconds shown; older speech scrolls out to the left
+MIN_WINDOW_S = 10.0  # at least: a call's first turns are not squeezed to the right edge
 LABEL_W = 70
 LANE_H = 16
-TURNS_SHOWN = 4
+TABLE_COLUMNS = ("Turn", "User stopped", "Reply delay (VAPI)", "At the speaker")
 
 
 def seconds(value: float | None) -> str:
@@ -63,10 +73,12 @@ class TimelineStrip(QWidget):
         now = self.now if self.now is not None else time.time()
         if conversation.ended:
             now = max((s.end or s.start) for s in conversation.spans)
-        start = now - WINDOW_S
+        first = conversation.spans[0].start
+        window = min(WINDOW_S, max(MIN_WINDOW_S, now - first + 1.0))
+        start = now - window
 
         def x(at: float) -> float:
-            return LABEL_W + max(0.0, min(1.0, (at - start) / WINDOW_S)) * width
+            return LABEL_W + max(0.0, min(1.0, (at - start) / window)) * width
 
         colours = {"user": tone_colour(Tone.INFO), "assistant": tone_colour(Tone.GOOD)}
         for span in conversation.spans:
@@ -90,10 +102,11 @@ class TimelineStrip(QWidget):
             left, right = x(turn.user_stopped_at), x(turn.reply_started_at)
             painter.setPen(delay_pen)
             painter.drawLine(int(left), int(mid), int(right), int(mid))
+            heard = f" · {turn.local_latency_s:.2f}" if turn.local_latency_s is not None else ""
             painter.drawText(
-                QRectF(left, lanes["assistant"] + LANE_H, max(60.0, right - left), 14),
+                QRectF(left, lanes["assistant"] + LANE_H, max(90.0, right - left), 14),
                 Qt.AlignmentFlag.AlignLeft,
-                f"{turn.reply_delay_s * 1000:.0f} ms",
+                f"{turn.reply_delay_s:.2f}{heard} s",
             )
         painter.setPen(QPen(tone_colour(Tone.BAD), 1.5))
         for hang in conversation.hangs:
@@ -103,7 +116,7 @@ class TimelineStrip(QWidget):
 
 
 class TurnTimeline(QWidget):
-    """The strip and the turn table; ``show_conversation`` after each change."""
+    """The strip and a one-line summary; ``show_conversation`` after each change."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,40 +125,77 @@ class TurnTimeline(QWidget):
         layout.setSpacing(2)
         self.strip = TimelineStrip()
         layout.addWidget(self.strip)
-        self.turns = QLabel()
-        self.turns.setObjectName("turnDelays")
-        self.turns.setTextFormat(Qt.TextFormat.RichText)
-        self.turns.setWordWrap(True)
-        layout.addWidget(self.turns)
+        self.summary = QLabel()
+        self.summary.setObjectName("turnSummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
 
     def show_conversation(self, conversation: Any) -> None:
         self.strip.conversation = conversation
         self.strip.update()
-        self.turns.setText(turn_table(conversation.turns))
+        self.summary.setText(turn_summary(conversation.turns))
 
     def tick(self) -> None:
         """Redraws open speech growing (the card calls it while someone speaks)."""
         self.strip.update()
 
 
-def turn_table(turns: list[Any]) -> str:
-    """The last turns' delays, and the median of all, as a small HTML table."""
+def turn_summary(turns: list[Any]) -> str:
+    """The reply delays in one line: the last turn's and the median, by VAPI and heard."""
     if not turns:
-        return "<i>Reply delays appear after the first turn.</i>"
-    head = (
-        "<tr><th align='left'>Turn</th><th align='right'>&nbsp;Reply delay (VAPI)</th>"
-        "<th align='right'>&nbsp;At the speaker</th></tr>"
-    )
-    rows = "".join(
-        f"<tr><td>{t.index}</td><td align='right'>{seconds(t.reply_delay_s)}</td>"
-        f"<td align='right'>{seconds(t.local_latency_s)}</td></tr>"
-        for t in turns[-TURNS_SHOWN:]
-    )
+        return "Reply delays appear after the first turn."
+    last = turns[-1]
     local = [t.local_latency_s for t in turns if t.local_latency_s is not None]
-    median = (
-        f"<tr><td><i>median</i></td>"
-        f"<td align='right'><i>{seconds(statistics.median(t.reply_delay_s for t in turns))}</i>"
-        f"</td><td align='right'><i>{seconds(statistics.median(local) if local else None)}</i>"
-        "</td></tr>"
+    text = (
+        f"Reply delay (VAPI): last {seconds(last.reply_delay_s)}, median "
+        f"{seconds(statistics.median(t.reply_delay_s for t in turns))}"
     )
-    return f"<table cellspacing='0' cellpadding='1'>{head}{rows}{median}</table>"
+    if local:
+        text += (
+            f" · at the speaker: last {seconds(last.local_latency_s)}, median "
+            f"{seconds(statistics.median(local))}"
+        )
+    return text
+
+
+class TurnTable(QTableWidget):
+    """Every turn's delays, newest last."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(TABLE_COLUMNS), parent)
+        self.setObjectName("turnTable")
+        self.setHorizontalHeaderLabels(TABLE_COLUMNS)
+        self.verticalHeader().hide()
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+
+    def show_conversation(self, conversation: Any) -> None:
+        turns = conversation.turns
+        if self.rowCount() > len(turns):
+            self.setRowCount(0)
+        bar = self.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 2
+        self.setRowCount(len(turns))
+        for row, turn in enumerate(turns):
+            cells = (
+                str(turn.index),
+                time.strftime("%H:%M:%S", time.localtime(turn.user_stopped_at)),
+                seconds(turn.reply_delay_s),
+                seconds(turn.local_latency_s),
+            )
+            for column, text in enumerate(cells):
+                item = self.item(row, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    align = (
+                        Qt.AlignmentFlag.AlignRight if column >= 2 else Qt.AlignmentFlag.AlignLeft
+                    )
+                    item.setTextAlignment(align | Qt.AlignmentFlag.AlignVCenter)
+                    self.setItem(row, column, item)
+                if item.text() != text:
+                    item.setText(text)
+        if at_bottom:
+            self.scrollToBottom()

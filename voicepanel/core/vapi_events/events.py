@@ -55,9 +55,20 @@ FINAL_TRANSCRIPT_TYPE = 'transcript[transcriptType="final"]'  # a serverMessages
 
 ROLES = frozenset({"user", "assistant"})
 # Keys every post carries that the panel does not keep: the call (its id is kept), the
-# assistant and customer, and the live artifact (the whole conversation so far, each time).
+# assistant and customer, and the live artifact (the whole conversation so far, each time);
+# the type and timestamp, which the event holds as fields.
 ENVELOPE_KEYS = frozenset(
-    {"call", "assistant", "customer", "artifact", "phoneNumber", "chat", "messagesOpenAIFormatted"}
+    {
+        "type",
+        "timestamp",
+        "call",
+        "assistant",
+        "customer",
+        "artifact",
+        "phoneNumber",
+        "chat",
+        "messagesOpenAIFormatted",
+    }
 )
 MS_EPOCH_FLOOR = 1e11  # a timestamp above this is in milliseconds (1e11 s is year 5138)
 
@@ -214,7 +225,6 @@ def event_time(stamp: Any, fallback: float) -> float:
 
 def _kept(message: dict[str, Any], kind: str, call_id: str | None) -> dict[str, Any]:
     kept = {k: v for k, v in message.items() if k not in ENVELOPE_KEYS}
-    kept["type"] = kind
     if call_id:
         kept["call"] = {"id": call_id}
     if kind == "end-of-call-report" and isinstance(message.get("artifact"), dict):
