@@ -215,7 +215,7 @@ class LiveEvents:
             return f"Live events are off: {self.failure.message} {self.failure.hint}".strip()
         if self.post_url is None:
             return NO_PUBLIC_URL
-        return None
+        return self.port_note
 
     async def test_public_url(self, public_url: str) -> ReachCheck:
         return await check_public_url(public_url, self.receiver, self._secret)

@@ -261,10 +261,11 @@ class VapiCallCard(QFrame):
         return self._live.conversation(self.record.id) if self._live is not None else None
 
     def _show_events_note(self, conversation: Any) -> None:
-        note = getattr(self.record, "events_missing", None)
-        silent = conversation is not None and conversation.event_count == 0
-        running = self.record.status == "in-progress"
-        if note is None and silent and running and call_duration_s(self.record) > NO_EVENTS_YET_S:
+        silent = conversation is None or conversation.event_count == 0
+        # Events arriving prove a warning wrong (a tunnel pointed at the new port).
+        note = getattr(self.record, "events_missing", None) if silent else None
+        waiting = conversation is not None and self.record.status == "in-progress"
+        if note is None and silent and waiting and call_duration_s(self.record) > NO_EVENTS_YET_S:
             note = NO_EVENTS_YET
         self.events_note.setText(note or "")
         self.events_note.setVisible(bool(note))
