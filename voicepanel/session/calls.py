@@ -32,6 +32,10 @@ POLL_INTERVAL_S = 2.0
 MAX_BACKOFF_S = 30.0
 REPORT_DELAY_S = 3.0
 START_WAIT_S = 10.0
+EVENTS_QUIET_S = 10.0
+# While a call's live events keep coming they say what polling would (its status, its
+# end), so it is read from VAPI only after this long without one: each read costs the
+# loop tens of milliseconds of the SDK's model parsing.
 # A call stays queued until Fishjam connects the VAPI peer to it, and VAPI refuses to steer
 # a call before it starts: say and end wait this long for it.
 NOT_STARTED = frozenset({"scheduled", "queued", "ringing"})
@@ -93,6 +97,7 @@ class CallBook:
         self._pollers: dict[str, asyncio.Task[None]] = {}
         self._changed: Callbacks[CallRecord] = Callbacks("call book")
         self._conversations: dict[str, Conversation] = {}
+        self._last_event: dict[str, float] = {}  # call id -> time.monotonic() of its last event
         self.answer_window_s = 19.5  # how long a tool call waits; set by the live events
         self._closed = False
 
@@ -187,6 +192,7 @@ class CallBook:
         end-of-call report updates the record now. Returns the tool calls it opened."""
         if not event.call_id:
             return []
+        self._last_event[event.call_id] = time.monotonic()
         opened = self.conversation(event.call_id).apply(event)
         record = self._records.get(event.call_id)
         if record is not None and event.type in ("status-update", "end-of-call-report"):
@@ -391,6 +397,8 @@ class CallBook:
                     await self.refresh(call_id)
                 return
             await asyncio.sleep(delay)
+            if time.monotonic() - self._last_event.get(call_id, -EVENTS_QUIET_S) < EVENTS_QUIET_S:
+                continue  # its live events keep it current
             try:
                 await self.refresh(call_id)
             except VoicePanelError:

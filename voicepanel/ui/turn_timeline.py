@@ -9,7 +9,7 @@ import statistics
 import time
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +28,7 @@ WINDOW_S = 30.0  # at most the seconds shown; older speech scrolls out to the le
 MIN_WINDOW_S = 10.0  # at least: a call's first turns are not squeezed to the right edge
 LABEL_W = 70
 LANE_H = 16
+REPAINT_MS = 100  # at most ten repaints a second, however fast the events come
 TABLE_COLUMNS = ("Turn", "User stopped", "Reply delay (VAPI)", "At the speaker")
 
 
@@ -45,6 +46,13 @@ class TimelineStrip(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.conversation: Any = None
         self.now: float | None = None  # None: the wall clock (tests and screenshots fix it)
+        self._repaint = QTimer(self, singleShot=True, interval=REPAINT_MS)
+        self._repaint.timeout.connect(self.update)
+
+    def schedule(self) -> None:
+        """Repaints soon: a burst of changes costs one paint."""
+        if not self._repaint.isActive():
+            self._repaint.start()
 
     def paintEvent(self, _event: Any) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
@@ -81,7 +89,7 @@ class TimelineStrip(QWidget):
             return LABEL_W + max(0.0, min(1.0, (at - start) / window)) * width
 
         colours = {"user": tone_colour(Tone.INFO), "assistant": tone_colour(Tone.GOOD)}
-        for span in conversation.spans:
+        for span in _recent(conversation.spans, start, lambda s: s.start):
             end = span.end if span.end is not None else now
             if end < start:
                 continue
@@ -95,24 +103,39 @@ class TimelineStrip(QWidget):
                 painter.fillRect(QRectF(rect.right() - 3, y, 3, LANE_H), tone_colour(Tone.BAD))
         delay_pen = QPen(tone_colour(Tone.WARN))
         delay_pen.setWidthF(1.5)
+        painter.setPen(delay_pen)
+        metrics = painter.fontMetrics()
         mid = lanes["user"] + LANE_H + 3
-        for turn in conversation.turns:
+        label_y = lanes["assistant"] + LANE_H
+        free_from = 0.0  # a label is drawn only where the last one ended: none overlap
+        for turn in _recent(conversation.turns, start, lambda t: t.user_stopped_at):
             if turn.reply_started_at < start:
                 continue
             left, right = x(turn.user_stopped_at), x(turn.reply_started_at)
-            painter.setPen(delay_pen)
             painter.drawLine(int(left), int(mid), int(right), int(mid))
+            if left < free_from:
+                continue
             heard = f" · {turn.local_latency_s:.2f}" if turn.local_latency_s is not None else ""
+            label = f"{turn.reply_delay_s:.2f}{heard} s"
+            advance = metrics.horizontalAdvance(label)
             painter.drawText(
-                QRectF(left, lanes["assistant"] + LANE_H, max(90.0, right - left), 14),
-                Qt.AlignmentFlag.AlignLeft,
-                f"{turn.reply_delay_s:.2f}{heard} s",
+                QRectF(left, label_y, advance + 2, 14), Qt.AlignmentFlag.AlignLeft, label
             )
+            free_from = left + advance + 6
         painter.setPen(QPen(tone_colour(Tone.BAD), 1.5))
         for hang in conversation.hangs:
             if hang >= start:
                 painter.drawLine(int(x(hang)), top, int(x(hang)), lanes["assistant"] + LANE_H)
         painter.end()
+
+
+def _recent(items: list[Any], start: float, began: Any) -> list[Any]:
+    """The tail of ``items`` (in time order) that may reach past ``start``: a long call's
+    paint looks at the last few, not at every span since it began."""
+    first = len(items)
+    while first > 0 and began(items[first - 1]) >= start - WINDOW_S:
+        first -= 1
+    return items[first:]
 
 
 class TurnTimeline(QWidget):
@@ -132,12 +155,12 @@ class TurnTimeline(QWidget):
 
     def show_conversation(self, conversation: Any) -> None:
         self.strip.conversation = conversation
-        self.strip.update()
+        self.strip.schedule()
         self.summary.setText(turn_summary(conversation.turns))
 
     def tick(self) -> None:
         """Redraws open speech growing (the card calls it while someone speaks)."""
-        self.strip.update()
+        self.strip.schedule()
 
 
 def turn_summary(turns: list[Any]) -> str:
@@ -170,16 +193,26 @@ class TurnTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)  # measuring rows costs
+        header.resizeSection(0, 44)
+        self._shown: list[Any] = []
 
     def show_conversation(self, conversation: Any) -> None:
         turns = conversation.turns
-        if self.rowCount() > len(turns):
+        if len(self._shown) > len(turns):
             self.setRowCount(0)
+            self._shown = []
+        # Only new turns and turns that changed (a local latency arriving) are written.
+        changed = [i for i, t in enumerate(self._shown) if turns[i] is not t]
+        changed += range(len(self._shown), len(turns))
+        if not changed:
+            return
         bar = self.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 2
         self.setRowCount(len(turns))
-        for row, turn in enumerate(turns):
+        self._shown = list(turns)
+        for row in changed:
+            turn = turns[row]
             cells = (
                 str(turn.index),
                 time.strftime("%H:%M:%S", time.localtime(turn.user_stopped_at)),
