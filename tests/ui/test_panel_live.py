@@ -176,3 +176,21 @@ async def test_the_public_address_test_fails_in_a_sentence_then_passes_through_a
     assert saved is not None and saved.public_url == f"http://127.0.0.1:{port}"
     assert saved.events_port == port
     dialog.reject()
+
+
+async def test_a_message_is_added_and_the_assistant_muted_from_the_steer_tab(panel: Any) -> None:
+    card = await echo_call_card(panel)
+    await until(lambda: card.record.status == "in-progress", 30, "the call in progress")
+    card.live_tabs.setCurrentIndex(card.live_tabs.steer_index)
+    steer = card.steer
+    steer.role.setCurrentIndex(steer.role.findData("system"))
+    steer.reply.setChecked(False)
+    steer.message.setText("The caller's order number is 15.")
+    steer.add_button.click()
+    await until(lambda: steer.message.text() == "", 15, "the message to be added")
+    assert not card.banner.isVisible()
+    steer.mute_button.click()
+    await until(lambda: steer.mute_button.text() == "Unmute assistant", 15, "muted")
+    assert panel.host.workspace.calls.get(card.record.id).assistant_muted
+    call = await panel.host.workspace.vapi.get_call(card.record.id)
+    assert any("order number is 15" in str(m) for m in call.messages)

@@ -98,6 +98,7 @@ class CallBook:
         self._changed: Callbacks[CallRecord] = Callbacks("call book")
         self._conversations: dict[str, Conversation] = {}
         self._last_event: dict[str, float] = {}  # call id -> time.monotonic() of its last event
+        self._players: list[ListenPlayer] = []  # stopped on close: no sound after the panel
         self.answer_window_s = 19.5  # how long a tool call waits; set by the live events
         self._closed = False
 
@@ -306,7 +307,9 @@ class CallBook:
                 "VAPI gave no listen address for this call.",
                 "Wait until the call is in progress, then try again.",
             )
-        return ListenPlayer(url, _sample_rate(record.call), on_status=on_status, volume=volume)
+        player = ListenPlayer(url, _sample_rate(record.call), on_status=on_status, volume=volume)
+        self._players = [p for p in self._players if p.running] + [player]
+        return player
 
     async def _live_record(self, call_id: str, action: str) -> CallRecord:
         record = await self._started(call_id, action)
@@ -412,6 +415,8 @@ class CallBook:
     async def close(self) -> None:
         """Stops polling (the calls themselves are ended by end_all_live, not here)."""
         self._closed = True
+        players, self._players = self._players, []
+        await asyncio.gather(*(p.stop() for p in players), return_exceptions=True)
         tasks = list(self._pollers.values())
         self._pollers.clear()
         for task in tasks:
