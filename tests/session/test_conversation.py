@@ -156,3 +156,19 @@ def test_the_local_agents_latency_joins_vapis_turn_whichever_comes_first() -> No
     conversation.add_local_turn(T0 + 6.95, T0 + 8.05)
     assert [round(t.local_latency_s or 0, 3) for t in conversation.turns] == [1.1, 1.1]
     assert [round(t.reply_delay_s, 3) for t in conversation.turns] == [0.8, 0.9]
+
+
+def test_exchanges_pair_what_was_said_with_the_answer_and_its_delay() -> None:
+    conversation = conversation_of(
+        transcript("assistant", "Hello, how can I help?", T0),
+        *one_turn(T0 + 2, "order fifteen", "Order fifteen shipped.", delay=0.7),
+        *one_turn(T0 + 7, "thanks", "You're welcome.", delay=0.9),
+    )
+    exchanges = conversation.exchanges()
+    assert [(e.user, e.assistant) for e in exchanges] == [
+        ("", "Hello, how can I help?"),
+        ("order fifteen", "Order fifteen shipped."),
+        ("thanks", "You're welcome."),
+    ]
+    assert exchanges[0].timing is None
+    assert [round(e.timing.reply_delay_s, 3) for e in exchanges[1:]] == [0.7, 0.9]

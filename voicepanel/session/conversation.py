@@ -81,6 +81,15 @@ class TurnTiming:
 
 
 @dataclass(frozen=True)
+class Exchange:
+    """What the user said and what the assistant answered, with that turn's timing."""
+
+    user: str
+    assistant: str
+    timing: TurnTiming | None = None
+
+
+@dataclass(frozen=True)
 class ToolCall:
     """A tool call (or transfer-destination request) waiting for, or given, an answer."""
 
@@ -179,6 +188,38 @@ class Conversation:
 
     def final_lines(self, role: Speaker | None = None) -> list[str]:
         return [line.text for line in self.lines if role is None or line.role is role]
+
+    def exchanges(self) -> list[Exchange]:
+        """The final lines grouped as turns: the user's lines, then the assistant's answer
+        (an opening line of the assistant has an empty ``user``). Each exchange carries
+        the turn timing whose reply began nearest its answer's first line."""
+        groups: list[tuple[list[TranscriptLine], list[TranscriptLine]]] = []
+        for line in self.lines:
+            if line.role is Speaker.USER and (not groups or groups[-1][1]):
+                groups.append(([line], []))
+            elif line.role is Speaker.USER:
+                groups[-1][0].append(line)
+            elif not groups:
+                groups.append(([], [line]))
+            else:
+                groups[-1][1].append(line)
+        result = []
+        for said, answered in groups:
+            timing = None
+            if said and answered:
+                timing = min(
+                    (t for t in self.turns if t.reply_started_at >= said[0].at),
+                    key=lambda t: abs(t.reply_started_at - answered[0].at),
+                    default=None,
+                )
+            result.append(
+                Exchange(
+                    " ".join(line.text for line in said),
+                    " ".join(line.text for line in answered),
+                    timing,
+                )
+            )
+        return result
 
     def waiting_tool_calls(self) -> list[ToolCall]:
         return [c for c in self.tool_calls.values() if c.waiting]

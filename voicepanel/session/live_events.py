@@ -96,7 +96,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_public_address(
+async def check_public_address(
     public_url: str, port: int, secret: str, running: LiveEvents | None = None
 ) -> ReachCheck:
     """The profile dialog's Test: a post through ``public_url`` must reach VoicePanel on
@@ -105,7 +105,7 @@ async def test_public_address(
     if problem:
         return ReachCheck(False, problem)
     if running is not None and running.port == port and running.receiver.running:
-        return await running.test_public_url(public_url)
+        return await running.probe_public_url(public_url)
     receiver = EventReceiver(secret, _ignore)
     try:
         await receiver.start(port)
@@ -217,7 +217,7 @@ class LiveEvents:
             return NO_PUBLIC_URL
         return self.port_note
 
-    async def test_public_url(self, public_url: str) -> ReachCheck:
+    async def probe_public_url(self, public_url: str) -> ReachCheck:
         return await check_public_url(public_url, self.receiver, self._secret)
 
     # -- events ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from voicepanel.core.vapi_events import public_url_problem
-from voicepanel.session.live_events import free_port, profile_secret, test_public_address
+from voicepanel.session.live_events import check_public_address, free_port, profile_secret
 from voicepanel.session.profiles import (
     SANDBOX_PROFILE_NAME,
     Profile,
@@ -360,7 +360,7 @@ class ProfilesDialog(QDialog):
         try:
             with self.busy.busy(self.test_button, self.connect_button, self.save_button):
                 secret = profile_secret(self.secrets, name)
-                result = await test_public_address(
+                result = await check_public_address(
                     self.public_url.text().strip(), self._events_port, secret, running
                 )
         except Exception as error:  # noqa: BLE001 - shown here, cause logged
