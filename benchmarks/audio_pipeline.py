@@ -35,7 +35,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 PEERS = 4
 ECHO_DELAY_S = 0.4
-ECHO_HANGOVER_S = 0.3  # the sandbox Echo's end-of-utterance quiet (sandbox/vapi/vad.py)
+ECHO_HANGOVER_S = 0.3  # the end-of-turn quiet the benchmark gives the sandbox
 WARMUP_S = 3.0
 
 
@@ -157,7 +157,8 @@ async def echo(turns: int) -> dict[str, Any]:
     from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID
     from voicepanel.session.local_agent import LocalAgent
 
-    sandbox = Sandbox(SandboxConfig(port=0, reply_delay_s=ECHO_DELAY_S))
+    config = SandboxConfig(port=0, reply_delay_s=ECHO_DELAY_S, end_of_turn_s=ECHO_HANGOVER_S)
+    sandbox = Sandbox(config)
     await sandbox.start()
     fishjam = FishjamGateway(sandbox.fishjam_url, sandbox.config.token)
     vapi = VapiGateway(sandbox.config.vapi_key, sandbox.vapi_base_url)

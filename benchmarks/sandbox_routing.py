@@ -4,6 +4,12 @@ Starts `python -m voicepanel.sandbox` in a subprocess on a free port, creates N 
 3 agent peers each over REST, then load processes connect every agent to the agent socket;
 each agent sends 20 ms PCM16 frames on absolute deadlines and hears the other two.
 
+With `--speaking-assistants`, every other room also has a VAPI peer running the sandbox's
+Echo assistant, made to speak by a `say` on its control URL every few seconds, so the
+sandbox also runs the assistants and routes their voices to the agents. The assistant peer
+is in manual subscribe mode (it hears no one), or the agents' continuous audio would talk
+over it and interrupt every line. Its frames are counted, not timed.
+
 Reported per N: the sandbox process's CPU (% of one core, from /proc/<pid>/stat), and each
 received frame's forwarding delay beyond pacing: receive time minus the time the frame was
 sent (a paced sender's frame is due to play the moment it is sent; frames carry sender and
@@ -15,6 +21,7 @@ SDK sends): the SDK's betterproto decoding costs ~0.3 ms per frame, which at 60 
 would measure the load generator, not the sandbox. Prints figures, asserts nothing.
 
     python benchmarks/sandbox_routing.py [--rooms 5 10 20] [--seconds 10] [--workers 2]
+                                         [--speaking-assistants]
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -49,6 +57,10 @@ FRAME_S = 0.02
 FRAME_SAMPLES = int(RATE * FRAME_S)
 AGENTS_PER_ROOM = 3
 TOKEN = "bench-token"
+VAPI_KEY = "bench-vapi-key"
+ECHO_ASSISTANT_ID = "682a7be9-f7e5-53d9-9f87-f0193fd11264"
+LINE = "Hello from the sandbox assistant, talking in this room while the agents stream."
+SAY_EVERY_S = 4.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -58,6 +70,7 @@ class WorkerResult:
     send_lateness_s: list[float] = field(default_factory=list)
     frames_sent: int = 0
     frames_received: int = 0
+    assistant_frames: int = 0
     cpu_s: float = 0.0
 
 
@@ -73,12 +86,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
 
 
-def rest(url: str, method: str, path: str, body: dict | None = None) -> dict:
+def rest(url: str, method: str, path: str, body: dict | None = None, token: str = TOKEN) -> dict:
     request = urllib.request.Request(
         url + path,
         method=method,
         data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request) as response:
         raw = response.read()
@@ -95,16 +108,19 @@ def track_data_request(track_id: bytes, data: bytes) -> bytes:
     return b"\x22" + varint(len(inner)) + inner
 
 
-def audio_of_response(frame: bytes) -> bytes | None:
-    """The data field of an AgentResponse.track_data, or None for other messages."""
+def audio_of_response(frame: bytes) -> tuple[bytes, bytes] | None:
+    """(peer id, data) of an AgentResponse.track_data, or None for other messages."""
     if not frame or frame[0] != 0x12:
         return None
     _, pos = read_varint(frame, 1)
+    peer_id = b""
     while pos < len(frame):
         tag = frame[pos]
         size, pos = read_varint(frame, pos + 1)
-        if tag == 0x1A:
-            return frame[pos : pos + size]
+        if tag == 0x0A:
+            peer_id = frame[pos : pos + size]
+        elif tag == 0x1A:
+            return peer_id, frame[pos : pos + size]
         pos += size
     return None
 
@@ -121,6 +137,7 @@ async def agent(
     seconds: float,
     result: WorkerResult,
     sent_at: dict[tuple[int, int], float],
+    agent_peers: set[bytes],
 ) -> None:
     ws = await http.ws_connect(url.replace("http", "ws") + "/socket/agent/websocket")
     await ws.send_bytes(bytes(AgentRequest(auth_request=AgentRequestAuthRequest(token=token))))
@@ -134,8 +151,12 @@ async def agent(
     async def listen() -> None:
         async for message in ws:
             now = loop.time()
-            audio = audio_of_response(message.data)
-            if audio is None:
+            track_data = audio_of_response(message.data)
+            if track_data is None:
+                continue
+            peer_id, audio = track_data
+            if peer_id not in agent_peers:
+                result.assistant_frames += 1
                 continue
             sender, low, high = struct.unpack_from("<hhh", audio)
             result.frames_received += 1
@@ -159,38 +180,83 @@ async def agent(
     await ws.close()
 
 
-async def run_worker(url: str, agents: list[tuple[int, str]], start: float, seconds: float):  # type: ignore[no-untyped-def]
+async def run_worker(  # type: ignore[no-untyped-def]
+    url: str, agents: list[tuple[int, str]], peers: set[bytes], start: float, seconds: float
+):
     result = WorkerResult()
     sent_at: dict[tuple[int, int], float] = {}
     cpu_before = cpu_seconds(os.getpid())
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
         await asyncio.gather(
-            *(agent(http, url, t, i, start, seconds, result, sent_at) for i, t in agents)
+            *(agent(http, url, t, i, start, seconds, result, sent_at, peers) for i, t in agents)
         )
     result.cpu_s = cpu_seconds(os.getpid()) - cpu_before
     return result
 
 
-def worker_main(
-    url: str, agents: list[tuple[int, str]], start: float, seconds: float, pipe
-) -> None:  # type: ignore[no-untyped-def]
-    pipe.send(asyncio.run(run_worker(url, agents, start, seconds)))
+def worker_main(  # type: ignore[no-untyped-def]
+    url: str, agents: list[tuple[int, str]], peers: set[bytes], start: float, seconds: float, pipe
+) -> None:
+    pipe.send(asyncio.run(run_worker(url, agents, peers, start, seconds)))
+
+
+# -- speaking assistants ------------------------------------------------------------------
+
+
+def add_speaking_assistant(url: str, room_id: str) -> str:
+    """A VAPI peer running the Echo assistant in `room_id`; returns its control URL."""
+    transport = {
+        "provider": "vapi.websocket",
+        "audioFormat": {"format": "pcm_s16le", "container": "raw", "sampleRate": RATE},
+    }
+    call = rest(
+        url,
+        "POST",
+        "/vapi/call",
+        {"assistantId": ECHO_ASSISTANT_ID, "transport": transport},
+        token=VAPI_KEY,
+    )
+    options = {"apiKey": VAPI_KEY, "callId": call["id"], "subscribeMode": "manual"}
+    rest(url, "POST", f"/room/{room_id}/peer", {"type": "vapi", "options": options})
+    return call["monitor"]["controlUrl"]
+
+
+def keep_saying(control_urls: list[str], until: float) -> None:
+    """Every SAY_EVERY_S, each assistant says LINE (tones now; words once they speak)."""
+    body = json.dumps({"type": "say", "content": LINE}).encode()
+    while time.monotonic() < until:
+        for control_url in control_urls:
+            request = urllib.request.Request(
+                control_url, method="POST", data=body, headers={"Content-Type": "application/json"}
+            )
+            try:
+                urllib.request.urlopen(request).close()
+            except OSError as exc:  # a call not live yet answers 409; try again next round
+                print(f"say failed: {exc}", file=sys.stderr)
+        time.sleep(SAY_EVERY_S)
 
 
 # -- the driver ---------------------------------------------------------------------------
 
 
-def run_load(url: str, pid: int, rooms: int, seconds: float, workers: int) -> dict[str, float]:
+def run_load(
+    url: str, pid: int, rooms: int, seconds: float, workers: int, assistants: bool
+) -> dict[str, float]:
     # Sender indices are global, so a frame's stamp names the agent that sent it.
     tokens = []
     room_ids = []
-    for _ in range(rooms):
+    agent_peers: set[bytes] = set()
+    control_urls = []
+    for index in range(rooms):
         room_id = rest(url, "POST", "/room", {})["data"]["room"]["id"]
         room_ids.append(room_id)
         for _ in range(AGENTS_PER_ROOM):
             peer = rest(url, "POST", f"/room/{room_id}/peer", {"type": "agent", "options": {}})
             tokens.append(peer["data"]["token"])
+            agent_peers.add(peer["data"]["peer"]["id"].encode())
+        if assistants and index % 2 == 0:
+            control_urls.append(add_speaking_assistant(url, room_id))
     # Whole rooms per worker, so a frame's sender and its receivers share `sent_at`.
     shares: list[list[tuple[int, str]]] = [[] for _ in range(workers)]
     for index, token in enumerate(tokens):
@@ -202,10 +268,17 @@ def run_load(url: str, pid: int, rooms: int, seconds: float, workers: int) -> di
         if not share:
             continue
         receiver, sender = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=worker_main, args=(url, share, start, seconds, sender))
+        process = ctx.Process(
+            target=worker_main, args=(url, share, agent_peers, start, seconds, sender)
+        )
         process.start()
         pipes.append(receiver)
         processes.append(process)
+    if control_urls:
+        sayer = threading.Thread(
+            target=keep_saying, args=(control_urls, start + seconds), daemon=True
+        )
+        sayer.start()
     while time.monotonic() < start:
         time.sleep(0.01)
     cpu_before, wall_before = cpu_seconds(pid), time.monotonic()
@@ -228,6 +301,8 @@ def run_load(url: str, pid: int, rooms: int, seconds: float, workers: int) -> di
         "delivered_pct": 100 * received / (sent * (AGENTS_PER_ROOM - 1)),
         "load_cpu_pct": 100 * sum(r.cpu_s for r in results) / wall,
         "late_p99_ms": float(np.percentile(lateness_ms, 99)),
+        "assistant_s": sum(r.assistant_frames for r in results) * FRAME_S,
+        "assistants": len(control_urls),
     }
 
 
@@ -236,10 +311,16 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, nargs="+", default=[5, 10, 20])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2, help="load processes")
+    parser.add_argument(
+        "--speaking-assistants",
+        action="store_true",
+        help="a VAPI peer speaking the Echo assistant's lines in every other room",
+    )
     args = parser.parse_args()
 
     port = free_port()
     command = [sys.executable, "-m", "voicepanel.sandbox", "--port", str(port), "--token", TOKEN]
+    command += ["--vapi-key", VAPI_KEY]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
@@ -248,15 +329,19 @@ def main() -> None:
         print(f"sandbox pid {server.pid} on {url}; {args.seconds:.0f} s of audio per run")
         print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the runs")
         print(
-            "| rooms | agents | sandbox CPU (% of one core) | delay p50 | delay p99 "
-            "| frames delivered | load processes CPU | sender lateness p99 |"
+            "| rooms | agents | speaking assistants | sandbox CPU (% of one core) | delay p50 "
+            "| delay p99 | frames delivered | assistant audio heard | load processes CPU "
+            "| sender lateness p99 |"
         )
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for rooms in args.rooms:
-            r = run_load(url, server.pid, rooms, args.seconds, args.workers)
+            r = run_load(
+                url, server.pid, rooms, args.seconds, args.workers, args.speaking_assistants
+            )
             print(
-                f"| {rooms} | {rooms * AGENTS_PER_ROOM} | {r['cpu_pct']:.0f} % "
-                f"| {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['delivered_pct']:.1f} % "
+                f"| {rooms} | {rooms * AGENTS_PER_ROOM} | {r['assistants']} "
+                f"| {r['cpu_pct']:.0f} % | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms "
+                f"| {r['delivered_pct']:.1f} % | {r['assistant_s']:.0f} s "
                 f"| {r['load_cpu_pct']:.0f} % | {r['late_p99_ms']:.1f} ms |",
                 flush=True,
             )

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs what VoicePanel needs on this machine: the Debian packages (when run as root or
-# with sudo) and a virtual environment in .venv with the app and its test tools.
+# with sudo), a virtual environment in .venv with the app and its test tools, and the
+# JavaScript SDK the conformance test drives (tests/js/node_modules).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
-    while read -r pkg; do
+    while read -r pkg condition; do
         [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+        # "unless-command:NAME": not needed when NAME is already on PATH (e.g. a newer Node).
+        if [[ "$condition" == unless-command:* ]] && command -v "${condition#*:}" >/dev/null 2>&1; then
+            continue
+        fi
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
             || missing+=("$pkg")
     done < scripts/system-packages.txt
@@ -30,4 +35,10 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -e '.[test,dev]'
     touch "$stamp"
+fi
+
+# npm ci only when the lock file changed since the last install (node_modules is kept).
+js=tests/js
+if [[ ! -f $js/node_modules/.package-lock.json || $js/package-lock.json -nt $js/node_modules/.package-lock.json ]]; then
+    (cd "$js" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
 fi

@@ -40,7 +40,7 @@ BURSTS = 3
 
 @pytest.fixture
 async def echo_sandbox():
-    server = Sandbox(SandboxConfig(port=0, reply_delay_s=0.8))
+    server = Sandbox(SandboxConfig(port=0, reply_delay_s=0.8, end_of_turn_s=ECHO_HANGOVER_S))
     await server.start()
     try:
         yield server

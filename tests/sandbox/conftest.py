@@ -14,7 +14,7 @@ import pytest
 from fishjam import FishjamClient, FishjamNotifier
 from fishjam_helpers import WAIT_S, NotificationLog
 from vapi import AsyncVapi
-from vapi_harness import API_KEY, REPLY_DELAY_S, VapiServer, start_vapi_server
+from vapi_harness import API_KEY, END_OF_TURN_S, REPLY_DELAY_S, VapiServer, start_vapi_server
 
 from voicepanel.sandbox.server import Sandbox
 from voicepanel.sandbox.vapi import VapiSandbox
@@ -44,7 +44,9 @@ async def fishjam_notifications(sandbox: Sandbox) -> AsyncIterator[NotificationL
 
 @pytest.fixture
 async def vapi_server() -> AsyncIterator[VapiServer]:
-    server, runner = await start_vapi_server(VapiSandbox(API_KEY, reply_delay_s=REPLY_DELAY_S))
+    server, runner = await start_vapi_server(
+        VapiSandbox(API_KEY, reply_delay_s=REPLY_DELAY_S, end_of_turn_s=END_OF_TURN_S)
+    )
     try:
         yield server
     finally:

@@ -90,7 +90,7 @@ async def test_each_peer_type_is_created_with_a_token_and_full_peer_json(
         fishjam_client.create_peer, room.id, PeerOptions(metadata={"name": "Ada"})
     )
     assert token and peer.type_.value == "webrtc" and peer.status.value == "disconnected"
-    assert peer.metadata.to_dict() == {"peer": {"name": "Ada"}, "server": {}}
+    assert peer.metadata.to_dict() == {"peer": {}, "server": {"name": "Ada"}}
     assert peer.subscriptions.peers == [] and peer.tracks == []
 
     agent = await run(
@@ -217,6 +217,20 @@ async def test_a_full_room_refuses_another_peer_with_a_conflict(
         ("POST", "/room/{room}/peer/{peer}/subscribe_peer", b"", 400),
         ("GET", "/no/such/path", b"", 404),
         ("PUT", "/room", b"", 405),
+        # Hostile input is a client error with a sentence, never a 500.
+        ("POST", "/room", b"[" * 100_000 + b"]" * 100_000, 400),
+        ("POST", "/room", b'{"a":' * 40 + b"1" + b"}" * 40, 400),
+        ("POST", "/room", b'{"maxPeers": NaN}', 400),
+        ("POST", "/room", b'{"maxPeers": Infinity}', 400),
+        ("POST", "/room", b'{"maxPeers": 1e999}', 400),
+        ("POST", "/room", b'{"maxPeers": 99999999999999999999999}', 400),
+        ("POST", "/room", b'{"maxPeers": 2.5}', 400),
+        ("POST", "/room", b'{"webhookUrl": 7}', 400),
+        ("POST", "/room", b'{"pad": "' + b"x" * (2 * 1024 * 1024) + b'"}', 413),
+        ("POST", "/moq/access", b'{"ttl": 1e999}', 400),
+        ("POST", "/moq/access", b'{"ttl": 86400.5}', 400),
+        ("POST", "/room/{room}/peer/{peer}/subscribe_peer?peer_id=" + "p" * 300, b"", 400),
+        ("GET", "/recordings?status=paused", b"", 400),
     ],
 )
 async def test_bad_input_gets_a_json_error_body(

@@ -74,7 +74,7 @@ class Rig:
 
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
-    fishjam = FishjamSandbox(TOKEN)
+    fishjam = FishjamSandbox(TOKEN, webhook_secret="vapi-bridge-test")
     call = ScriptedCall()
     app = web.Application()
     fishjam.add_routes(app)

@@ -1,4 +1,5 @@
-"""A room's webhook receives the same notifications as the notifier, in the same order."""
+"""A room's webhook receives the same notifications as the notifier, in the same order, each
+delivery signed so that the SDK's own `verify_webhook_signature` accepts it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from fishjam import FishjamClient, RoomOptions, decode_server_notifications
+from fishjam import (
+    FishjamClient,
+    RoomOptions,
+    decode_server_notifications,
+    verify_webhook_signature,
+)
 from fishjam.agent import OutgoingAudioTrackOptions
 from fishjam_helpers import WAIT_S, NotificationLog, kind
+
+from voicepanel.sandbox.server import Sandbox, SandboxConfig
 
 run = asyncio.to_thread
 
@@ -19,6 +27,7 @@ class WebhookReceiver:
 
     def __init__(self) -> None:
         self.bodies: list[bytes] = []
+        self.signatures: list[str] = []
         self.content_types: list[str] = []
         self.notifications: list[object] = []
         self.changed = asyncio.Event()
@@ -27,6 +36,7 @@ class WebhookReceiver:
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.bodies.append(body)
+        self.signatures.append(request.headers.get("x-fishjam-signature-256", ""))
         self.content_types.append(request.content_type)
         self.notifications.extend(decode_server_notifications(body))
         self.changed.set()
@@ -103,3 +113,37 @@ async def test_rooms_without_a_webhook_post_nothing(
     await run(fishjam_client.delete_room, hooked.id)
     await receiver.wait_kind("RoomDeleted")
     assert {n.room_id for n in receiver.notifications} == {hooked.id}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("batched", [False, True])
+async def test_every_delivery_is_signed_with_the_sandboxs_secret(
+    sandbox: Sandbox, fishjam_client: FishjamClient, receiver: WebhookReceiver, batched: bool
+) -> None:
+    options = RoomOptions(webhook_url=receiver.url, batch_webhook_notifications=batched)
+    await play_a_short_session(fishjam_client, options)
+    await receiver.wait_kind("RoomDeleted")
+
+    deliveries = list(zip(receiver.bodies, receiver.signatures, strict=True))
+    assert deliveries
+    assert all(verify_webhook_signature(b, s, sandbox.webhook_secret) for b, s in deliveries)
+    assert not any(verify_webhook_signature(b, s, "another secret") for b, s in deliveries)
+    body, signature = deliveries[0]
+    assert not verify_webhook_signature(body + b"\x00", signature, sandbox.webhook_secret)
+
+
+async def test_a_configured_secret_signs_and_each_sandbox_has_its_own_by_default(
+    receiver: WebhookReceiver,
+) -> None:
+    assert SandboxConfig().webhook_secret != SandboxConfig().webhook_secret
+    server = Sandbox(SandboxConfig(port=0, webhook_secret="shared with my receiver"))
+    await server.start()
+    try:
+        client = FishjamClient(server.fishjam_url, server.config.token)
+        await play_a_short_session(client, RoomOptions(webhook_url=receiver.url))
+        await receiver.wait_kind("RoomDeleted")
+    finally:
+        await server.stop()
+    assert all(
+        verify_webhook_signature(body, signature, "shared with my receiver")
+        for body, signature in zip(receiver.bodies, receiver.signatures, strict=True)
+    )

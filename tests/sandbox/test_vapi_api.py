@@ -11,6 +11,8 @@ from vapi.errors import BadRequestError
 from vapi.types import Assistant, Call
 from vapi_harness import (
     API_KEY,
+    END_OF_TURN_S,
+    REPLY_DELAY_S,
     VapiServer,
     transport,
     websocket_call_url,
@@ -19,15 +21,21 @@ from vapi_harness import (
 from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID, GREETER_ASSISTANT_ID
 
 
-async def test_listing_assistants_shows_the_built_in_echo_and_greeter(vapi: AsyncVapi) -> None:
+async def test_listing_assistants_shows_the_built_in_ones_with_their_timing(
+    vapi: AsyncVapi,
+) -> None:
     assistants = await vapi.assistants.list(limit=10)
 
     by_name = {a.name: a for a in assistants}
-    assert set(by_name) == {"Echo", "Greeter"}
+    assert set(by_name) == {"Echo", "Greeter", "Scripted", "Order desk"}
     assert by_name["Echo"].id == ECHO_ASSISTANT_ID
     assert by_name["Greeter"].id == GREETER_ASSISTANT_ID
     assert by_name["Greeter"].first_message
-    assert by_name["Echo"].metadata == {"sandbox": {"behavior": "echo", "replyDelayMs": 400}}
+    assert by_name["Echo"].metadata == {"sandbox": {"behavior": "echo"}}
+    plan = by_name["Echo"].start_speaking_plan
+    assert plan.wait_seconds == REPLY_DELAY_S
+    assert plan.transcription_endpointing_plan.on_no_punctuation_seconds == END_OF_TURN_S
+    assert by_name["Order desk"].model.tools[0].function.name == "lookup_order"
     assert len(await vapi.assistants.list(limit=1)) == 1
     assert (await vapi.assistants.get(GREETER_ASSISTANT_ID)).name == "Greeter"
 

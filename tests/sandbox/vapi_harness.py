@@ -16,12 +16,13 @@ from aiohttp import WSMsgType, web
 from vapi import AsyncVapi
 
 from voicepanel.sandbox.vapi import VapiSandbox
+from voicepanel.speech import synthesize
 
 API_KEY = "test-vapi-key"
 REPLY_DELAY_S = 0.4
 RATE = 16000
 FRAME_S = 0.02
-HANGOVER_S = 0.3  # the detector's default quiet time before an utterance ends
+END_OF_TURN_S = 0.3  # the quiet that ends a turn in these tests (the default is 1.5 s)
 
 
 def transport(sample_rate: int = RATE) -> dict[str, Any]:
@@ -50,6 +51,16 @@ def voiced_seconds(pcm: bytes, rate: int = RATE, threshold: float = 500.0) -> fl
     frames = samples[: samples.size // frame * frame].reshape(-1, frame)
     rms = np.sqrt(np.mean(frames * frames, axis=1))
     return float(np.count_nonzero(rms >= threshold) * FRAME_S)
+
+
+def assert_is_speech_of(text: str, heard: bytes, rate: int = RATE) -> None:
+    """`heard` is `text` in the sandbox's voice: the same samples, in whole 20 ms frames."""
+    spoken = synthesize(text, rate)
+    frame = 2 * int(FRAME_S * rate)
+    padded = spoken + bytes(-len(spoken) % frame)
+    assert len(heard) == len(padded), f"{len(heard)} bytes heard, {len(padded)} spoken"
+    assert heard == padded
+    assert voiced_seconds(heard, rate) > 0.5 * len(spoken) / 2 / rate
 
 
 @dataclass
@@ -110,6 +121,24 @@ class CallSocket:
                         return event
                 if self._reader.done():
                     raise AssertionError(f"socket closed without a {kind} {fields}: {self.events}")
+                self._news.clear()
+                await self._news.wait()
+
+    async def wait_events(
+        self, kind: str, count: int, timeout: float = 10.0, **fields: Any
+    ) -> list[dict[str, Any]]:
+        """The first `count` events of `kind` whose fields match, waiting for them."""
+        async with asyncio.timeout(timeout):
+            while True:
+                found = [
+                    event
+                    for _, event in self.events
+                    if event["type"] == kind and all(event.get(k) == v for k, v in fields.items())
+                ]
+                if len(found) >= count:
+                    return found[:count]
+                if self._reader.done():
+                    raise AssertionError(f"socket closed with {len(found)} {kind} {fields}")
                 self._news.clear()
                 await self._news.wait()
 

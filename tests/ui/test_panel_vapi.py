@@ -52,6 +52,10 @@ def test_an_inline_assistant_config_is_checked_before_it_is_sent() -> None:
     assert "text" in check_assistant_config('{"name": 3}')
     assert "seconds" in check_assistant_config('{"maxDurationSeconds": "long"}')
     assert check_assistant_config("")
+    unknown_provider = '{"model": {"provider": "openia", "model": "gpt-4o"}}'
+    assert '"model.provider" must be one of' in check_assistant_config(unknown_provider)
+    assert '"colour" is not a field' in check_assistant_config('{"colour": "red"}')
+    assert "too deeply" in check_assistant_config("[" * 100_000)
 
 
 async def test_a_vapi_peer_with_a_bad_call_shows_crashed_and_why_in_the_tree(panel: Any) -> None:
@@ -84,6 +88,9 @@ async def test_the_starter_template_starts_a_call_through_the_dialog(panel: Any)
     dialog.config.setPlainText('{"name": 1}')
     assert not dialog.ok_button.isEnabled()
     assert "text" in dialog.error_text("config")
+    dialog.config.setPlainText('{"voice": {"provider": "robot"}}')
+    assert not dialog.ok_button.isEnabled()
+    assert '"voice.provider" must be one of' in dialog.error_text("config")
     dialog.use_starter()
     dialog.auto_close.setChecked(False)
     dialog.ok_button.click()

@@ -23,6 +23,7 @@ from vapi import AsyncVapi
 from vapi.core.api_error import ApiError
 from vapi.environment import VapiEnvironment
 
+from voicepanel.core.assistant_check import check_inline_assistant
 from voicepanel.core.errors_map import VapiContext, refusal, vapi_error
 from voicepanel.core.redact import MASK, REDACTOR
 
@@ -332,6 +333,8 @@ class VapiGateway:
                 f"{action} The inline assistant must be a JSON object.",
                 'Paste an assistant like {"name": "...", "model": {...}, "voice": {...}}.',
             )
+        if assistant is not None:
+            check_inline_assistant(assistant, action)
         if sample_rate not in (8000, 16000, 24000, 48000):
             raise refusal(
                 f"{action} {sample_rate} Hz is not a sample rate VAPI streams.",

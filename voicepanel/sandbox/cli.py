@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 
-from voicepanel.sandbox.server import Sandbox, SandboxConfig
+from voicepanel.sandbox.server import Sandbox, SandboxConfig, new_webhook_secret
 
 EXIT_OK = 0
 EXIT_CANNOT_LISTEN = 2
@@ -25,20 +25,37 @@ def parse_args(argv: list[str] | None) -> SandboxConfig:
     parser.add_argument("--token", default=defaults.token, help="Fishjam management token")
     parser.add_argument("--vapi-key", default=defaults.vapi_key, help="VAPI API key")
     parser.add_argument(
+        "--webhook-secret",
+        default=None,
+        help="what webhook deliveries are signed with (default: a new random secret)",
+    )
+    parser.add_argument(
         "--reply-delay-ms",
         type=int,
         default=int(defaults.reply_delay_s * 1000),
-        help="how long the Echo assistant waits before replying",
+        help="how long assistants wait before replying (VAPI's startSpeakingPlan.waitSeconds)",
+    )
+    parser.add_argument(
+        "--end-of-turn-ms",
+        type=int,
+        default=int(defaults.end_of_turn_s * 1000),
+        help="the quiet after which an assistant takes the user's turn as ended",
     )
     args = parser.parse_args(argv)
-    if args.reply_delay_ms < 0:
-        parser.error("--reply-delay-ms must not be negative")
+    if not 0 <= args.reply_delay_ms <= 10_000:
+        parser.error("--reply-delay-ms must be from 0 to 10000")
+    if not 20 <= args.end_of_turn_ms <= 10_000:
+        parser.error("--end-of-turn-ms must be from 20 to 10000")
+    if args.webhook_secret == "":
+        parser.error("--webhook-secret must not be empty")
     return SandboxConfig(
         host=args.host,
         port=args.port,
         token=args.token,
         vapi_key=args.vapi_key,
         reply_delay_s=args.reply_delay_ms / 1000,
+        end_of_turn_s=args.end_of_turn_ms / 1000,
+        webhook_secret=args.webhook_secret or new_webhook_secret(),
     )
 
 
@@ -60,7 +77,8 @@ async def serve(config: SandboxConfig) -> int:
         loop.add_signal_handler(sig, stop.set)
     print(
         f"Sandbox ready: Fishjam {sandbox.fishjam_url} (management token {config.token}), "
-        f"VAPI {sandbox.vapi_base_url} (API key {config.vapi_key})",
+        f"VAPI {sandbox.vapi_base_url} (API key {config.vapi_key}), "
+        f"webhooks signed with secret {config.webhook_secret}",
         flush=True,
     )
     try:

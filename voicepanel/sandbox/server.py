@@ -7,18 +7,27 @@ command line's), through AppRunner/TCPSite, so starting it never blocks or spawn
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from voicepanel.sandbox.fishjam import FishjamSandbox
-from voicepanel.sandbox.vapi import VapiSandbox
+from voicepanel.sandbox.paths import ignore_empty_segments
+from voicepanel.sandbox.vapi import DEFAULT_END_OF_TURN_S, DEFAULT_REPLY_DELAY_S, VapiSandbox
 
 log = logging.getLogger(__name__)
 
 VAPI_PREFIX = "/vapi"
+# No request the SDKs make comes near this (a recording's template bundle is at most 1 MiB);
+# a larger body is refused with 413 before it is read.
+MAX_BODY_BYTES = 4 * 1024 * 1024
 # Open sockets are closed explicitly on stop; this only bounds a stuck request.
 SHUTDOWN_TIMEOUT_S = 3.0
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(24)
 
 
 @dataclass
@@ -27,7 +36,12 @@ class SandboxConfig:
     port: int = 5002  # 0 = any free port
     token: str = "sandbox-management-token"
     vapi_key: str = "sandbox-vapi-key"
-    reply_delay_s: float = 0.4  # the Echo assistant's reply delay
+    # Assistants' defaults where they set none: VAPI's startSpeakingPlan.waitSeconds and
+    # transcriptionEndpointingPlan.onNoPunctuationSeconds (see docs/sandbox.md).
+    reply_delay_s: float = DEFAULT_REPLY_DELAY_S
+    end_of_turn_s: float = DEFAULT_END_OF_TURN_S
+    # Signs every webhook delivery (x-fishjam-signature-256); random unless given.
+    webhook_secret: str = field(default_factory=new_webhook_secret)
 
 
 class Sandbox:
@@ -35,8 +49,10 @@ class Sandbox:
 
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
-        self.fishjam = FishjamSandbox(config.token, vapi_prefix=VAPI_PREFIX)
-        self.vapi = VapiSandbox(config.vapi_key, config.reply_delay_s)
+        self.fishjam = FishjamSandbox(config.token, config.webhook_secret, vapi_prefix=VAPI_PREFIX)
+        self.vapi = VapiSandbox(
+            config.vapi_key, config.reply_delay_s, end_of_turn_s=config.end_of_turn_s
+        )
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -50,18 +66,31 @@ class Sandbox:
         return f"http://{host}:{self._port}"
 
     @property
+    def webhook_secret(self) -> str:
+        """What webhook receivers verify deliveries with."""
+        return self.config.webhook_secret
+
+    @property
     def vapi_base_url(self) -> str:
         return self.fishjam_url + VAPI_PREFIX
+
+    def build_app(self) -> web.Application:
+        """The aiohttp application with every route; `start()` serves it."""
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
+        self.fishjam.add_routes(app)
+        self.vapi.add_routes(app, prefix=VAPI_PREFIX)
+        ignore_empty_segments(app)
+        return app
 
     async def start(self) -> None:
         """Listen; raises OSError when the port cannot be bound (e.g. already in use)."""
         if self._runner is not None:
             return
-        app = web.Application(client_max_size=16 * 1024 * 1024)
-        self.fishjam.add_routes(app)
-        self.vapi.add_routes(app, prefix=VAPI_PREFIX)
         runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S
+            self.build_app(),
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_S,
         )
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, self.config.port)

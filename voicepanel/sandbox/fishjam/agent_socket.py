@@ -1,6 +1,7 @@
 """The agent WebSocket (`/socket/agent/websocket`): an agent peer's audio in and out.
 
-In: auth, add/remove track, track data (queued for real-time playout), interrupt. Out:
+In: auth, add/remove track (PCM16 at 16, 24 or 48 kHz; Opus is not supported), track data
+(queued for real-time playout), interrupt. Out:
 `authenticated`, then one `track_data` per 20 ms frame of every track the agent hears,
 converted to the output rate the agent asked for when it was created.
 """
@@ -8,7 +9,6 @@ converted to the output rate the agent asked for when it was created.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from fishjam.events._protos.fishjam import (
@@ -24,7 +24,9 @@ from fishjam.events._protos.fishjam import (
 from fishjam.events._protos.fishjam.notifications import TrackEncoding, TrackType
 
 from voicepanel.sandbox.fishjam.audio import RateConverter
+from voicepanel.sandbox.fishjam.direct_frames import DirectFrames
 from voicepanel.sandbox.fishjam.fastwire import decode_track_data, encode_track_data
+from voicepanel.sandbox.fishjam.notifications import MAX_METADATA_BYTES
 from voicepanel.sandbox.fishjam.outbox import Outbox, Overflow
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
 from voicepanel.sandbox.fishjam.wire import (
@@ -40,7 +42,7 @@ from voicepanel.sandbox.fishjam.wire import (
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATES = (16000, 24000)
+SAMPLE_RATES = (16000, 24000, 48000)
 CHANNELS = (1, 2)
 PCM16_ENCODINGS = (TrackEncoding.TRACK_ENCODING_UNSPECIFIED, TrackEncoding.TRACK_ENCODING_PCM16)
 # Frames an agent may have waiting (all tracks together); beyond that the oldest go, so an
@@ -53,11 +55,13 @@ class AgentSocket:
     """One agent's connection; the state reaches it as the peer's `PeerConnection`."""
 
     def __init__(
-        self, ws: web.WebSocketResponse, state: FishjamState, abort: Callable[[], None]
+        self, ws: web.WebSocketResponse, state: FishjamState, direct: DirectFrames
     ) -> None:
         self._ws = ws
         self._state = state
-        self._outbox = Outbox(ws, "agent socket", MAX_QUEUED_FRAMES, abort, Overflow.DROP_OLDEST)
+        self._outbox = Outbox(
+            ws, "agent socket", MAX_QUEUED_FRAMES, direct.abort, Overflow.DROP_OLDEST, direct
+        )
         self._peer: Peer | None = None
         self._converters: dict[str, RateConverter] = {}
 
@@ -126,6 +130,14 @@ class AgentSocket:
             raise BadFrame(WSCloseCode.POLICY_VIOLATION, f"add_track: track {track.id} exists")
         if track.type != TrackType.TRACK_TYPE_AUDIO:
             raise BadFrame(WSCloseCode.POLICY_VIOLATION, "add_track: only audio tracks")
+        size = len(track.metadata.encode())
+        if size > MAX_METADATA_BYTES:
+            # Every notifier client and webhook would get it: refuse it here, for this
+            # agent alone, rather than let it disrupt notifications for everyone.
+            raise BadFrame(
+                WSCloseCode.POLICY_VIOLATION,
+                f"add_track: track metadata is {size} bytes; the limit is {MAX_METADATA_BYTES}",
+            )
         if codec.encoding not in PCM16_ENCODINGS:
             raise BadFrame(
                 WSCloseCode.POLICY_VIOLATION, "add_track: unsupported encoding, use PCM16"
@@ -133,7 +145,7 @@ class AgentSocket:
         if codec.sample_rate not in SAMPLE_RATES:
             raise BadFrame(
                 WSCloseCode.POLICY_VIOLATION,
-                f"add_track: sample rate {codec.sample_rate} not supported (16000 or 24000)",
+                f"add_track: sample rate {codec.sample_rate} not supported (16000, 24000 or 48000)",
             )
         if codec.channels not in CHANNELS:
             raise BadFrame(
@@ -174,6 +186,6 @@ class AgentSocket:
 def agent_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
     return socket_handler(
         sockets,
-        lambda ws, abort: AgentSocket(ws, state, abort).run(),
+        lambda ws, direct: AgentSocket(ws, state, direct).run(),
         max_msg_size=MAX_MESSAGE_BYTES,
     )

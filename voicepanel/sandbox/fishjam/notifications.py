@@ -22,6 +22,8 @@ from fishjam.events._protos.fishjam import (
     ServerMessagePeerDisconnected,
     ServerMessagePeerMetadataUpdated,
     ServerMessagePeerType,
+    ServerMessageRecordingStatusChanged,
+    ServerMessageRecordingStatusChangedStatus,
     ServerMessageRoomCreated,
     ServerMessageRoomDeleted,
     ServerMessageTrackAdded,
@@ -38,6 +40,18 @@ PEER_TYPES = {
     "vapi": ServerMessagePeerType.PEER_TYPE_VAPI,
 }
 TRACK_TYPES = {"audio": TrackType.TRACK_TYPE_AUDIO, "video": TrackType.TRACK_TYPE_VIDEO}
+RECORDING_STATUSES = {
+    "active": ServerMessageRecordingStatusChangedStatus.STATUS_ACTIVE,
+    "finished": ServerMessageRecordingStatusChangedStatus.STATUS_FINISHED,
+    "available": ServerMessageRecordingStatusChangedStatus.STATUS_AVAILABLE,
+    "failed": ServerMessageRecordingStatusChangedStatus.STATUS_FAILED,
+}
+# Peer and track metadata travels in notifications to every notifier client and webhook.
+# Bounded (as JSON text, in bytes) so that one peer cannot make frames that other clients
+# refuse as too big, and so lose notifications; far above any name, avatar or app state.
+MAX_METADATA_BYTES = 64 * 1024
+# Notifications that belong to no room (recordings) are published under this room id.
+NO_ROOM = ""
 
 
 @dataclass(frozen=True)
@@ -143,4 +157,14 @@ def track_added(room_id: str, peer_id: str, track: ProtoTrack) -> ServerMessage:
 def track_removed(room_id: str, peer_id: str, track: ProtoTrack) -> ServerMessage:
     return ServerMessage(
         track_removed=ServerMessageTrackRemoved(room_id=room_id, peer_id=peer_id, track=track)
+    )
+
+
+def recording_status_changed(recording_id: str, status: str, metadata: Any) -> ServerMessage:
+    return ServerMessage(
+        recording_status_changed=ServerMessageRecordingStatusChanged(
+            recording_id=recording_id,
+            status=RECORDING_STATUSES[status],
+            metadata=json.dumps(metadata) if metadata is not None else "",
+        )
     )

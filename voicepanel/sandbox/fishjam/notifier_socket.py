@@ -21,6 +21,7 @@ from fishjam.events._protos.fishjam import (
     ServerMessageSubscribeResponse,
 )
 
+from voicepanel.sandbox.fishjam.direct_frames import DirectFrames
 from voicepanel.sandbox.fishjam.notifications import Notification
 from voicepanel.sandbox.fishjam.outbox import Outbox
 from voicepanel.sandbox.fishjam.state import FishjamState
@@ -44,11 +45,13 @@ class NotifierSocket:
     """One connected notifier client."""
 
     def __init__(
-        self, ws: web.WebSocketResponse, state: FishjamState, abort: Callable[[], None]
+        self, ws: web.WebSocketResponse, state: FishjamState, direct: DirectFrames
     ) -> None:
         self._ws = ws
         self._state = state
-        self._outbox = Outbox(ws, "notifier socket", MAX_QUEUED_NOTIFICATIONS, abort)
+        self._outbox = Outbox(
+            ws, "notifier socket", MAX_QUEUED_NOTIFICATIONS, direct.abort, direct=direct
+        )
         self._authenticated = False
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -96,4 +99,4 @@ class NotifierSocket:
 
 
 def notifier_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
-    return socket_handler(sockets, lambda ws, abort: NotifierSocket(ws, state, abort).run())
+    return socket_handler(sockets, lambda ws, direct: NotifierSocket(ws, state, direct).run())

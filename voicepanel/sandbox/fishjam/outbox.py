@@ -1,9 +1,11 @@
 """Per-socket outgoing queue: producers never wait, one writer task sends in order.
 
-A reader that falls hopelessly behind never slows the room, the notifier or anyone else:
-depending on the socket, its oldest queued messages are dropped (live audio, where stale
-frames are worthless) or it is disconnected with a close reason (notifications, where a
-gap would silently corrupt the client's view).
+While nothing is queued, a server socket's frames are written at once (`DirectFrames`),
+without a trip through the writer task; the queue takes over as soon as the socket is backed
+up, and keeps the order. A reader that falls hopelessly behind never slows the room, the
+notifier or anyone else: depending on the socket, its oldest queued messages are dropped
+(live audio, where stale frames are worthless) or it is disconnected with a close reason
+(notifications, where a gap would silently corrupt the client's view).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from enum import Enum
 from typing import Protocol
 
 from aiohttp import WSCloseCode
+
+from voicepanel.sandbox.fishjam.direct_frames import DirectFrames
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +55,15 @@ class Outbox:
         max_queued: int,
         abort: Callable[[], None] | None = None,
         overflow: Overflow = Overflow.DISCONNECT,
+        direct: DirectFrames | None = None,
     ) -> None:
         self._ws = ws
         self._name = name
         self._max = max_queued
         self._abort = abort
         self._overflow = overflow
+        self._direct = direct
+        self._sending = False  # the writer task holds a frame it has not finished sending
         self._dropped = 0
         self._queue: asyncio.Queue[bytes | str | _Close] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -68,6 +75,9 @@ class Outbox:
 
     def send(self, data: bytes | str) -> None:
         if self.closing:
+            return
+        idle = not self._sending and not self._queue.qsize()
+        if idle and self._direct is not None and self._direct.write(data):
             return
         if self._queue.qsize() >= self._max:
             if self._overflow is Overflow.DISCONNECT:
@@ -129,10 +139,12 @@ class Outbox:
                 if isinstance(item, _Close):
                     await self._ws.close(code=item.code, message=item.reason.encode())
                     return
+                self._sending = True
                 if isinstance(item, bytes):
                     await self._ws.send_bytes(item)
                 else:
                     await self._ws.send_str(item)
+                self._sending = False
         except asyncio.CancelledError:
             raise
         except Exception as exc:

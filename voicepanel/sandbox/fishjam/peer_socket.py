@@ -2,19 +2,20 @@
 
 Real clients negotiate WebRTC media over this socket; the sandbox speaks no WebRTC, so no
 media flows for WebRTC peers. It only accepts the peer token (`PeerMessage.auth_request`
--> `authenticated`), which marks the peer connected, and marks it disconnected on close.
-Media events are read and ignored.
+-> `authenticated`), which marks the peer connected (PeerConnected, then PeerMetadataUpdated
+with the peer's metadata), and marks it disconnected on close. Media events are read and
+ignored.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import betterproto
 from aiohttp import WSCloseCode, web
 
+from voicepanel.sandbox.fishjam.direct_frames import DirectFrames
 from voicepanel.sandbox.fishjam.outbox import Outbox
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
 from voicepanel.sandbox.fishjam.wire import (
@@ -58,11 +59,11 @@ class PeerSocket:
     """One WebRTC peer's signalling socket, minus the signalling."""
 
     def __init__(
-        self, ws: web.WebSocketResponse, state: FishjamState, abort: Callable[[], None]
+        self, ws: web.WebSocketResponse, state: FishjamState, direct: DirectFrames
     ) -> None:
         self._ws = ws
         self._state = state
-        self._outbox = Outbox(ws, "peer socket", 100, abort)
+        self._outbox = Outbox(ws, "peer socket", 100, direct.abort, direct=direct)
         self._peer: Peer | None = None
 
     async def run(self) -> None:
@@ -87,6 +88,7 @@ class PeerSocket:
         self._outbox.send(bytes(PeerMessage(authenticated=PeerMessageAuthenticated())))
         self._peer = peer
         self._state.connect(peer, self)
+        self._state.announce_metadata(peer)
 
     def deliver(self, track: Track, frame: bytes) -> None:
         pass  # no media reaches WebRTC peers in the sandbox
@@ -99,4 +101,4 @@ class PeerSocket:
 
 
 def peer_socket_handler(state: FishjamState, sockets: SocketRegistry) -> Handler:
-    return socket_handler(sockets, lambda ws, abort: PeerSocket(ws, state, abort).run())
+    return socket_handler(sockets, lambda ws, direct: PeerSocket(ws, state, direct).run())

@@ -2,8 +2,9 @@
 
 Agents send audio as fast as they like; each track's timer releases one 20 ms frame when it
 is due. Due times advance by exactly the audio released (absolute monotonic deadlines, so
-the rate never drifts); a frame that arrives after its track ran dry goes out at once.
-Tracks are timed independently, so a paced sender's frame waits for nobody else's.
+the rate never drifts). A track may play up to one frame ahead of its schedule, and a frame
+that may play when it arrives goes out within the call that brought it, with no timer in
+between. Tracks are timed independently, so a paced sender's frame waits for nobody else's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ log = logging.getLogger(__name__)
 MAX_QUEUED_S = 600.0
 # How far behind its schedule a track may run before the schedule moves instead: one frame.
 JITTER_ALLOWANCE_S = 0.02
+# How far ahead of its schedule a track may play: one frame. A track's schedule is set by
+# its first frame, which is often its latest (it comes in the start-up rush), so a paced
+# sender's later frames arrive a little before their slots: they go out as they arrive
+# instead of waiting (that wait was most of the routing delay at 20 rooms). Over any
+# stretch of time a track still plays no more than real time plus one frame.
+LEAD_ALLOWANCE_S = 0.02
 
 FrameSink = Callable[[str, bytes], None]
 
@@ -81,7 +88,10 @@ class TrackPlayer:
     def push(self, pcm: bytes) -> None:
         self._queue.push(pcm)
         if self._queue and self._timer is None:
-            self._timer = self._loop.call_at(max(self._loop.time(), self._next_due), self._emit)
+            if self._next_due - LEAD_ALLOWANCE_S <= self._loop.time():
+                self._emit()
+            else:
+                self._timer = self._loop.call_at(self._next_due - LEAD_ALLOWANCE_S, self._emit)
 
     def stop(self) -> None:
         if self._timer is not None:
@@ -104,7 +114,7 @@ class TrackPlayer:
         except Exception:
             log.exception("delivering a frame of track %s failed", self._track_id)
         if self._queue:
-            self._timer = self._loop.call_at(self._next_due, self._emit)
+            self._timer = self._loop.call_at(self._next_due - LEAD_ALLOWANCE_S, self._emit)
 
 
 class RoomPlayout:

@@ -1,4 +1,5 @@
-"""Fishjam's REST API at the server root: rooms, peers, subscriptions, the credentials check.
+"""Fishjam's REST API at the server root: rooms, peers, subscriptions, track forwarding and
+the credentials check.
 
 Paths, bodies and statuses follow the SDK's generated OpenAPI client. Every success body is
 `{"data": ...}` (or empty for 204/200 without data) and every error `{"errors": "..."}`.
@@ -6,7 +7,7 @@ Paths, bodies and statuses follow the SDK's generated OpenAPI client. Every succ
 
 from __future__ import annotations
 
-import json
+import hmac
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
@@ -20,10 +21,12 @@ from voicepanel.sandbox.fishjam.errors import ApiError, BadRequest, NotFound, Un
 from voicepanel.sandbox.fishjam.rest_input import (
     parse_peer_request,
     parse_room_config,
+    parse_track_forwarding,
     parse_track_ids,
 )
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer
 from voicepanel.sandbox.fishjam.wire import Handler
+from voicepanel.sandbox.http_input import InputRejected, query_text, read_json
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,8 @@ def fishjam_error_middleware(is_fishjam_path: Callable[[str], bool]) -> Middlewa
             return await handler(request)
         except ApiError as error:
             return error_response(error.status, error.message)
+        except InputRejected as rejected:
+            return error_response(rejected.status, rejected.message)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
@@ -58,6 +63,19 @@ def fishjam_error_middleware(is_fishjam_path: Callable[[str], bool]) -> Middlewa
             return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
 
     return middleware
+
+
+def authorized(request: web.Request, management_token: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        token.strip().encode(errors="surrogateescape"), management_token.encode()
+    )
+
+
+def authorize(request: web.Request, management_token: str) -> None:
+    if not authorized(request, management_token):
+        raise Unauthorized("Invalid or missing management token")
 
 
 class FishjamRest:
@@ -80,41 +98,22 @@ class FishjamRest:
         app.router.add_post(
             "/room/{room_id}/peer/{peer_id}/subscribe_tracks", self.subscribe_tracks
         )
-
-    # -- helpers -----------------------------------------------------------------------
-
-    def _authorized(self, request: web.Request) -> bool:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        return scheme.lower() == "bearer" and token.strip() == self._state.management_token
+        app.router.add_post("/room/{room_id}/track_forwardings", self.forward_tracks)
 
     def _authorize(self, request: web.Request) -> None:
-        if not self._authorized(request):
-            raise Unauthorized("Invalid or missing management token")
-
-    @staticmethod
-    async def _json(request: web.Request) -> Any:
-        if not request.body_exists:
-            return None
-        raw = await request.read()
-        if not raw.strip():
-            return None
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("Request body is not valid JSON") from None
+        authorize(request, self._state.management_token)
 
     # -- handlers ----------------------------------------------------------------------
 
     async def validate(self, request: web.Request) -> web.Response:
         # The SDK's check_credentials only recognises 404 as "bad credentials".
-        if not self._authorized(request):
+        if not authorized(request, self._state.management_token):
             raise NotFound("Invalid management token")
         return web.Response(status=HTTPStatus.OK)
 
     async def create_room(self, request: web.Request) -> web.Response:
         self._authorize(request)
-        config = parse_room_config(await self._json(request))
+        config = parse_room_config(await read_json(request))
         room = self._state.create_room(config)
         return data_response({"room": views.room_json(room)}, HTTPStatus.CREATED)
 
@@ -136,7 +135,7 @@ class FishjamRest:
         self._authorize(request)
         room_id = request.match_info["room_id"]
         self._state.room(room_id)
-        spec = parse_peer_request(await self._json(request))
+        spec = parse_peer_request(await read_json(request))
         peer, token = self._state.add_peer(
             room_id, spec.type, spec.subscribe_mode, spec.metadata, spec.output_rate, spec.vapi
         )
@@ -162,7 +161,7 @@ class FishjamRest:
 
     async def subscribe_peer(self, request: web.Request) -> web.Response:
         self._authorize(request)
-        target = request.query.get("peer_id")
+        target = query_text(request, "peer_id")
         if not target:
             raise BadRequest("Query parameter peer_id is required")
         room_id, peer_id = request.match_info["room_id"], request.match_info["peer_id"]
@@ -175,6 +174,14 @@ class FishjamRest:
         self._authorize(request)
         room_id, peer_id = request.match_info["room_id"], request.match_info["peer_id"]
         self._state.peer(room_id, peer_id)
-        track_ids = parse_track_ids(await self._json(request))
+        track_ids = parse_track_ids(await read_json(request))
         self._state.subscribe_tracks(room_id, peer_id, track_ids)
         return web.Response(status=HTTPStatus.OK)
+
+    async def forward_tracks(self, request: web.Request) -> web.Response:
+        self._authorize(request)
+        room_id = request.match_info["room_id"]
+        self._state.room(room_id)
+        composition_url = parse_track_forwarding(await read_json(request))
+        self._state.forward_tracks(room_id, composition_url)
+        return web.Response(status=HTTPStatus.CREATED)

@@ -103,7 +103,9 @@ class Peer:
 
     @property
     def full_metadata(self) -> dict[str, Any]:
-        return {"peer": self.metadata, "server": {}}
+        # What the server was given when the peer was created is the peer's *server*
+        # metadata, as the cloud reports it; the peer's own part is set by its client.
+        return {"peer": {}, "server": self.metadata}
 
     def hears(self, track: Track) -> bool:
         if track.peer_id == self.id or self.connection is None:
@@ -132,6 +134,8 @@ class Room:
     playout: RoomPlayout
     peers: dict[str, Peer] = field(default_factory=dict)
     closing: bool = False
+    # The composition the room's tracks are forwarded to (no media reaches it here).
+    composition_url: str | None = None
 
     def track(self, track_id: str) -> Track | None:
         for peer in self.peers.values():
@@ -255,6 +259,12 @@ class FishjamState:
         for track_id in track_ids:
             if track_id not in peer.subscribed_tracks:
                 peer.subscribed_tracks.append(track_id)
+
+    def forward_tracks(self, room_id: str, composition_url: str) -> None:
+        room = self.room(room_id)
+        if room.composition_url is not None:
+            raise Conflict(f"Room {room_id} already forwards its tracks to a composition")
+        room.composition_url = composition_url
 
     # -- connections -------------------------------------------------------------------
 

@@ -38,8 +38,12 @@ def peer_json(peer: Peer) -> dict[str, Any]:
 
 
 def room_json(room: Room) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "id": room.id,
         "config": config_json(room.config),
         "peers": [peer_json(p) for p in room.peers.values()],
     }
+    if room.composition_url is not None:
+        # No media is forwarded in the sandbox, so no peer has become a composition input.
+        data["compositionInfo"] = {"compositionUrl": room.composition_url, "forwardings": []}
+    return data

@@ -1,13 +1,17 @@
 """Webhook delivery: every notification about a room with a `webhookUrl` is POSTed there.
 
 One sender per room keeps the order; with `batchWebhookNotifications` whatever is pending is
-coalesced into one `NotificationBatch`. A receiver that fails or is down is logged and
-skipped; it never slows the state, the sockets or other rooms.
+coalesced into one `NotificationBatch`. Each request is signed as Fishjam signs it: the
+`x-fishjam-signature-256` header carries `sha256=` and the hex HMAC-SHA256 of the raw body
+under the sandbox's webhook secret (what `fishjam.verify_webhook_signature` checks). A
+receiver that fails or is down is logged and skipped; it never slows the state, the sockets
+or other rooms.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections import deque
 from dataclasses import dataclass, field
@@ -21,6 +25,7 @@ from voicepanel.sandbox.fishjam.state import FishjamState
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/x-protobuf"
+SIGNATURE_HEADER = "x-fishjam-signature-256"
 TIMEOUT_S = 5.0
 # How long a batched room waits for more notifications before sending.
 BATCH_WINDOW_S = 0.05
@@ -40,8 +45,9 @@ class _RoomWebhook:
 class WebhookSender:
     """Delivers notifications to the rooms' webhook URLs."""
 
-    def __init__(self, state: FishjamState) -> None:
+    def __init__(self, state: FishjamState, secret: str) -> None:
         self._state = state
+        self._secret = secret
         self._rooms: dict[str, _RoomWebhook] = {}
         self._session: aiohttp.ClientSession | None = None
         self._unsubscribe = state.bus.subscribe(self._on_notification)
@@ -99,10 +105,9 @@ class WebhookSender:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S))
         problem = None
+        headers = {"Content-Type": CONTENT_TYPE, SIGNATURE_HEADER: sign(body, self._secret)}
         try:
-            async with self._session.post(
-                hook.url, data=body, headers={"Content-Type": CONTENT_TYPE}
-            ) as response:
+            async with self._session.post(hook.url, data=body, headers=headers) as response:
                 if response.status >= 300:
                     problem = f"answered HTTP {response.status}"
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
@@ -114,3 +119,8 @@ class WebhookSender:
         level = logging.DEBUG if hook.failing else logging.WARNING
         log.log(level, "webhook %s %s; the notification is dropped", hook.url, problem)
         hook.failing = True
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The `x-fishjam-signature-256` value for `body`."""
+    return "sha256=" + hmac.new(secret.encode(), body, "sha256").hexdigest()

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import betterproto
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
+from voicepanel.sandbox.fishjam.direct_frames import DirectFrames
 from voicepanel.sandbox.fishjam.outbox import Outbox
 
 M = TypeVar("M", bound=betterproto.Message)
@@ -141,17 +142,18 @@ class SocketRegistry:
 
 def socket_handler(
     sockets: SocketRegistry,
-    run: Callable[[web.WebSocketResponse, Callable[[], None]], Awaitable[None]],
+    run: Callable[[web.WebSocketResponse, DirectFrames], Awaitable[None]],
     **options: Any,
 ) -> Handler:
     """An aiohttp handler that upgrades to an uncompressed WebSocket (`options` go to
-    `WebSocketResponse`) and awaits `run(ws, abort)` while `sockets` holds it."""
+    `WebSocketResponse`) and awaits `run(ws, direct)` while `sockets` holds it; `direct`
+    writes frames straight to the connection (and can abort it)."""
 
     async def handle(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(compress=False, **options)
         await ws.prepare(request)
         with sockets.holding(ws, request):
-            await run(ws, aborter(request))
+            await run(ws, DirectFrames(ws, request.transport))
         return ws
 
     return handle

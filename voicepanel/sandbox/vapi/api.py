@@ -14,11 +14,10 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from .assistants import assistant_json
 from .call_request import parse_call_request
 from .calls import CallRecord, CallStatus, CallUrls, EndedReason
 from .errors import VapiApiError, bad_request, error_response, not_found
-from .state import SandboxState, close_tap_later
+from .state import SandboxState
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -70,10 +69,11 @@ class RestApi:
         except (ValueError, UnicodeDecodeError) as exc:
             raise bad_request(f"The body is not valid JSON: {exc}.") from None
         state = self._state
-        call_request = parse_call_request(body, state.assistants, state.reply_delay_s)
+        call_request = parse_call_request(body, state.assistants, state.timing)
         call_id = str(uuid.uuid4())
         call = CallRecord(id=call_id, request=call_request, urls=self._urls_for(request, call_id))
         state.book.add(call)
+        state.events_for(call).emit({"type": "status-update", "status": CallStatus.QUEUED.value})
         self._expire_if_never_connected(call)
         return web.json_response(call.to_json(), status=201)
 
@@ -96,15 +96,14 @@ class RestApi:
 
     async def list_assistants(self, request: web.Request) -> web.Response:
         limit = _limit(request.query.get("limit"))
-        assistants = [assistant_json(p) for p in self._state.assistants.values()]
-        return web.json_response(assistants[:limit])
+        return web.json_response(list(self._state.assistants.values())[:limit])
 
     async def get_assistant(self, request: web.Request) -> web.Response:
         assistant_id = request.match_info["assistant_id"]
-        profile = self._state.assistants.get(assistant_id)
-        if profile is None:
+        assistant = self._state.assistants.get(assistant_id)
+        if assistant is None:
             raise not_found(f"Assistant {assistant_id} not found.")
-        return web.json_response(assistant_json(profile))
+        return web.json_response(assistant)
 
     def _call(self, request: web.Request) -> CallRecord:
         call_id = request.match_info["call_id"]
@@ -130,8 +129,7 @@ class RestApi:
         def expire() -> None:
             state.expiries.pop(call.id, None)
             if call.status is CallStatus.QUEUED:
-                call.end(EndedReason.TRANSPORT_NEVER_CONNECTED)
-                close_tap_later(state, call.id)
+                state.end_queued(call, EndedReason.TRANSPORT_NEVER_CONNECTED)
 
         handle = asyncio.get_running_loop().call_later(state.queued_timeout_s, expire)
         state.expiries[call.id] = handle

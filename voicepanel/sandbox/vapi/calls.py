@@ -19,14 +19,20 @@ from .call_request import CallRequest
 class CallStatus(Enum):
     QUEUED = "queued"
     IN_PROGRESS = "in-progress"
+    FORWARDING = "forwarding"
     ENDED = "ended"
 
 
 class EndedReason(Enum):
-    """The part of VAPI's endedReason vocabulary the sandbox produces."""
+    """The part of VAPI's endedReason vocabulary the sandbox produces (docs/sandbox.md has
+    which way of ending gives which)."""
 
     CUSTOMER_ENDED_CALL = "customer-ended-call"
+    MANUALLY_CANCELED = "manually-canceled"
     ASSISTANT_ENDED_CALL = "assistant-ended-call"
+    ASSISTANT_ENDED_CALL_AFTER_MESSAGE_SPOKEN = "assistant-ended-call-after-message-spoken"
+    ASSISTANT_SAID_END_CALL_PHRASE = "assistant-said-end-call-phrase"
+    ASSISTANT_FORWARDED_CALL = "assistant-forwarded-call"
     SILENCE_TIMED_OUT = "silence-timed-out"
     EXCEEDED_MAX_DURATION = "exceeded-max-duration"
     TRANSPORT_NEVER_CONNECTED = "call.in-progress.error-vapifault-transport-never-connected"
@@ -63,6 +69,10 @@ class CallRecord:
     def sample_rate(self) -> int:
         return self.request.sample_rate
 
+    @property
+    def live(self) -> bool:
+        return self.status in (CallStatus.IN_PROGRESS, CallStatus.FORWARDING)
+
     def start(self) -> None:
         if self.status is not CallStatus.QUEUED:
             raise RuntimeError(f"call {self.id} is {self.status.value}, not queued")
@@ -98,12 +108,41 @@ class CallRecord:
         self._touch()
         return message
 
+    def forward(self) -> None:
+        if self.status is CallStatus.IN_PROGRESS:
+            self.status = CallStatus.FORWARDING
+            self._touch()
+
     def add_note(self, role: str, text: str) -> dict[str, Any]:
-        """A message added by the client (add-message): kept as a system-like entry."""
+        """A message added by the client (add-message), in VAPI's artifact shape."""
         now = time.time()
-        origin = self._started_epoch if self._started_epoch is not None else now
         message: dict[str, Any] = {"role": role, "message": text, "time": now * 1000}
-        message["secondsFromStart"] = now - origin
+        if role == Speaker.USER.value:
+            message["endTime"] = now * 1000
+            message["duration"] = 0
+        return self._append(message, now)
+
+    def add_tool_calls(self, tool_calls: list[dict[str, Any]]) -> dict[str, Any]:
+        """The assistant's tool calls, as VAPI's `tool_calls` artifact message."""
+        now = time.time()
+        message = {"role": "tool_calls", "toolCalls": tool_calls, "message": "", "time": now * 1000}
+        return self._append(message, now)
+
+    def add_tool_result(self, tool_call_id: str, name: str, result: str) -> dict[str, Any]:
+        """A tool's answer, as VAPI's `tool_call_result` artifact message."""
+        now = time.time()
+        message = {
+            "role": "tool_call_result",
+            "toolCallId": tool_call_id,
+            "name": name,
+            "result": result,
+            "time": now * 1000,
+        }
+        return self._append(message, now)
+
+    def _append(self, message: dict[str, Any], now: float) -> dict[str, Any]:
+        origin = self._started_epoch if self._started_epoch is not None else now
+        message["secondsFromStart"] = max(0.0, now - origin)
         self.messages.append(message)
         self._touch()
         return message
@@ -116,12 +155,30 @@ class CallRecord:
                 lines.append(f"{label}: {message['message']}")
         return "\n".join(lines)
 
-    def openai_messages(self) -> list[dict[str, str]]:
-        roles = {"bot": "assistant", "user": "user"}
-        return [
-            {"role": roles.get(m["role"], m["role"]), "content": m["message"]}
-            for m in self.messages
-        ]
+    def openai_messages(self) -> list[dict[str, Any]]:
+        formatted: list[dict[str, Any]] = []
+        for m in self.messages:
+            role = m["role"]
+            if role == "tool_calls":
+                formatted.append({"role": "assistant", "tool_calls": m["toolCalls"]})
+            elif role == "tool_call_result":
+                formatted.append(
+                    {"role": "tool", "tool_call_id": m["toolCallId"], "content": m["result"]}
+                )
+            else:
+                formatted.append({"role": _OPENAI_ROLES.get(role, role), "content": m["message"]})
+        return formatted
+
+    def artifact(self) -> dict[str, Any]:
+        """The live `artifact`: what the call's events carry and the ended call keeps."""
+        return {
+            "messages": list(self.messages),
+            "messagesOpenAIFormatted": self.openai_messages(),
+            "transcript": self.transcript(),
+        }
+
+    def costs(self) -> list[dict[str, Any]]:
+        return [{"type": "vapi", "subType": "normal", "minutes": self._minutes(), "cost": 0}]
 
     def to_json(self) -> dict[str, Any]:
         """The call as the API shows it (parses as the SDK's `Call`)."""
@@ -133,8 +190,8 @@ class CallRecord:
             "orgId": ORG_ID,
             "type": "vapi.websocketCall",
             "status": self.status.value,
-            "createdAt": _iso(self.created_at),
-            "updatedAt": _iso(self.updated_at),
+            "createdAt": iso(self.created_at),
+            "updatedAt": iso(self.updated_at),
             "transport": transport,
             "monitor": {"listenUrl": self.urls.listen_url, "controlUrl": self.urls.control_url},
             "cost": 0,
@@ -150,19 +207,13 @@ class CallRecord:
         if request.name is not None:
             body["name"] = request.name
         if self.started_at is not None:
-            body["startedAt"] = _iso(self.started_at)
+            body["startedAt"] = iso(self.started_at)
         if self.status is CallStatus.ENDED:
             body["endedReason"] = self.ended_reason.value if self.ended_reason else None
-            body["endedAt"] = _iso(self.ended_at) if self.ended_at else None
-            body["artifact"] = {
-                "messages": list(self.messages),
-                "messagesOpenAIFormatted": self.openai_messages(),
-                "transcript": self.transcript(),
-            }
+            body["endedAt"] = iso(self.ended_at) if self.ended_at else None
+            body["artifact"] = self.artifact()
             body["analysis"] = {"summary": self.summary()}
-            body["costs"] = [
-                {"type": "vapi", "subType": "normal", "minutes": self._minutes(), "cost": 0}
-            ]
+            body["costs"] = self.costs()
         return body
 
     def _minutes(self) -> float:
@@ -213,7 +264,10 @@ class CallBook:
         return list(found)[: max(0, limit)]
 
 
-def _iso(moment: datetime) -> str:
+_OPENAI_ROLES = {"bot": "assistant", "user": "user"}
+
+
+def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -45,6 +45,8 @@ class Control:
 Command = EndCall | Say | AddMessage | Control
 
 KNOWN_TYPES = ("end-call", "hangup", "say", "add-message", "control")
+MAX_SAY_CHARS = 2_000
+MAX_MESSAGE_CHARS = 20_000
 
 
 def parse_command(body: Any) -> Command:
@@ -58,6 +60,10 @@ def parse_command(body: Any) -> Command:
         content = body.get("content", body.get("message"))
         if not isinstance(content, str) or not content.strip():
             raise CommandError("say needs a non-empty string 'content'.")
+        if len(content) > MAX_SAY_CHARS:
+            raise CommandError(
+                f"say: 'content' is {len(content)} characters; at most {MAX_SAY_CHARS}."
+            )
         end_after = body.get("endCallAfterSpoken", False)
         if not isinstance(end_after, bool):
             raise CommandError("say: 'endCallAfterSpoken' must be true or false.")
@@ -69,7 +75,15 @@ def parse_command(body: Any) -> Command:
         role, content = message.get("role"), message.get("content")
         if not isinstance(role, str) or not isinstance(content, str):
             raise CommandError("add-message: message.role and message.content must be strings.")
-        return AddMessage(role, content, bool(body.get("triggerResponseEnabled", False)))
+        if len(content) > MAX_MESSAGE_CHARS:
+            raise CommandError(
+                f"add-message: message.content is {len(content)} characters; "
+                f"at most {MAX_MESSAGE_CHARS}."
+            )
+        trigger = body.get("triggerResponseEnabled", False)
+        if not isinstance(trigger, bool):
+            raise CommandError("add-message: 'triggerResponseEnabled' must be true or false.")
+        return AddMessage(role, content, trigger)
     if kind == "control":
         control = body.get("control")
         try:

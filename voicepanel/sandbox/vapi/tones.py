@@ -1,4 +1,4 @@
-"""Tonal stand-ins for speech: the sandbox has no TTS, so prompts are audible tone patterns.
+"""Tonal stand-ins for speech, used only when the speech engine cannot load (voice.py).
 
 Every function returns raw PCM s16le mono at the requested sample rate. Each tone is shaped
 by a short raised-cosine fade so that joins between tones do not click.
@@ -14,26 +14,12 @@ CHAR_S = 0.06
 MAX_PHRASE_S = 6.0
 MIN_PHRASE_S = 0.2
 
-# C5 E5 G5 C6 then G5: a rising arpeggio that is easy to tell apart from an echo of a voice.
-GREETING_NOTES_HZ: tuple[float, ...] = (523.25, 659.25, 783.99, 1046.5, 783.99)
-GREETING_NOTE_S = 0.15
-GREETING_GAP_S = 0.03
-
 
 def tone(
     freq_hz: float, duration_s: float, sample_rate: int, amplitude: float = AMPLITUDE
 ) -> bytes:
     """A sine tone with faded edges."""
     return _to_pcm(_sine(freq_hz, duration_s, sample_rate, amplitude))
-
-
-def greeting_melody(sample_rate: int) -> bytes:
-    """The fixed first-message melody: five notes of 150 ms with 30 ms gaps (0.9 s)."""
-    parts = []
-    for freq in GREETING_NOTES_HZ:
-        parts.append(_sine(freq, GREETING_NOTE_S, sample_rate, AMPLITUDE))
-        parts.append(np.zeros(int(round(GREETING_GAP_S * sample_rate))))
-    return _to_pcm(np.concatenate(parts))
 
 
 def phrase_duration_s(text: str) -> float:

@@ -22,7 +22,7 @@ from .commands import CommandError, parse_command
 from .conversation import LiveCall
 from .errors import VapiApiError, error_response
 from .listen import ListenTap
-from .state import SandboxState, close_tap_later
+from .state import SandboxState
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,9 @@ class TransportRoute:
             return error_response(VapiApiError(400, "This is a WebSocket endpoint."))
         outbox = SocketOutbox(ws)
         tap = state.taps.setdefault(call_id, ListenTap(record.sample_rate))
-        live = LiveCall(record, outbox, tap, on_ended=self._forget)
+        events = state.events_for(record)
+        events.socket = outbox
+        live = LiveCall(record, events, outbox, tap, on_ended=self._forget)
         expiry = state.expiries.pop(call_id, None)
         if expiry is not None:
             expiry.cancel()
@@ -121,7 +123,7 @@ class TransportRoute:
         live.apply(command, from_control=False)
 
     def _forget(self, live: LiveCall) -> None:
-        close_tap_later(self._state, live.record.id)
+        self._state.call_ended(live.record)
 
     @staticmethod
     async def _drain(writer: asyncio.Task[None]) -> None:

@@ -31,6 +31,8 @@ def parse_json_object(text: str) -> tuple[dict[str, Any] | None, str]:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         return None, f"Not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+    except RecursionError:
+        return None, "Not valid JSON here: it is nested too deeply."
     if not isinstance(value, dict):
         return None, 'Metadata must be a JSON object, like {"name": "Tester"}.'
     return value, ""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from voicepanel.core.assistant_check import assistant_config_problem
 from voicepanel.ui.dialogs.add_peer import parse_json_object, subscribe_mode_box
 from voicepanel.ui.dialogs.form_dialog import FormDialog, Submit
 from voicepanel.ui.error_banner import log_failure
@@ -40,13 +41,11 @@ STARTER_ASSISTANT: dict[str, Any] = {
     },
     "voice": {"provider": "vapi", "voiceId": "Elliot"},
     "transcriber": {"provider": "deepgram", "model": "nova-2", "language": "en"},
-    "silenceTimeoutSeconds": 30,
+    "startSpeakingPlan": {"waitSeconds": 0.4},
     "maxDurationSeconds": 600,
-    "metadata": {"sandbox": {"behavior": "echo", "replyDelayMs": 400}},
+    "metadata": {"sandbox": {"behavior": "echo"}},
 }
 
-_STRING_FIELDS = ("name", "firstMessage", "firstMessageMode")
-_OBJECT_FIELDS = ("model", "voice", "transcriber", "metadata")
 _SECOND_FIELDS = ("silenceTimeoutSeconds", "maxDurationSeconds")
 
 
@@ -59,19 +58,13 @@ class VapiRequest:
 
 
 def check_assistant_config(text: str) -> str:
-    """Why an inline assistant config cannot be sent, or "" when it looks right."""
+    """Why an inline assistant config cannot be sent (VAPI would refuse it), or ""."""
     if not text.strip():
         return "Describe the assistant as a JSON object (press Starter template)."
     config, why = parse_json_object(text)
     if why:
         return why.replace("Metadata", "The assistant")
     assert config is not None
-    for key in _STRING_FIELDS:
-        if key in config and not isinstance(config[key], str):
-            return f'"{key}" must be text.'
-    for key in _OBJECT_FIELDS:
-        if key in config and not isinstance(config[key], dict):
-            return f'"{key}" must be a JSON object.'
     for key in _SECOND_FIELDS:
         if key not in config:
             continue
@@ -80,7 +73,7 @@ def check_assistant_config(text: str) -> str:
             return f'"{key}" must be a number of seconds.'
         if value <= 0:
             return f'"{key}" must be more than 0.'
-    return ""
+    return assistant_config_problem(config)
 
 
 class AddVapiDialog(FormDialog):
