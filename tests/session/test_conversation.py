@@ -172,3 +172,12 @@ def test_exchanges_pair_what_was_said_with_the_answer_and_its_delay() -> None:
     ]
     assert exchanges[0].timing is None
     assert [round(e.timing.reply_delay_s, 3) for e in exchanges[1:]] == [0.7, 0.9]
+
+
+def test_a_final_line_without_partials_takes_the_time_its_speech_began() -> None:
+    conversation = conversation_of(
+        speech("assistant", "started", T0),
+        speech("assistant", "stopped", T0 + 2.5),
+        transcript("assistant", "Your order shipped on Monday.", T0 + 2.6),
+    )
+    assert conversation.lines[0].at == pytest.approx(T0)

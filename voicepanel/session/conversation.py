@@ -170,6 +170,7 @@ class Conversation:
         self._open: dict[Speaker, int] = {}  # index in spans of each speaker's open span
         self._user_stopped_at: float | None = None  # awaiting the assistant's reply
         self._local_turns: list[LocalTurn] = []
+        self._last_final: dict[Speaker, float] = {}  # when each speaker's last final line began
         self._transfers = 0
 
     # -- reading -------------------------------------------------------------------------
@@ -265,15 +266,26 @@ class Conversation:
     def _on_transcript(self, event: CallEvent, d: dict[str, Any]) -> None:
         role = Speaker(d["role"])
         text = str(d.get("transcript") or "")
-        began = self.partials[role].at if role in self.partials else event.at
+        began = self.partials[role].at if role in self.partials else self._spoken_at(role, event)
         if d.get("transcriptType") == "final":
             self.partials.pop(role, None)
             line = TranscriptLine(role, text, began, final=True)
             self.lines.append(line)
+            self._last_final[role] = began
         else:
             line = TranscriptLine(role, text, began, final=False)
             self.partials[role] = line
         self.events.line.emit(line)
+
+    def _spoken_at(self, role: Speaker, event: CallEvent) -> float:
+        """When a line with no partial before it was said: its speaker's latest speech,
+        when that began since the speaker's last final line (VAPI often sends the final
+        line as the speech ends), else the event's own time."""
+        last_line = self._last_final.get(role, 0.0)
+        for span in reversed(self.spans):
+            if span.role is role:
+                return span.start if last_line < span.start <= event.at else event.at
+        return event.at
 
     def _on_speech(self, event: CallEvent, d: dict[str, Any]) -> None:
         role = Speaker(d["role"])

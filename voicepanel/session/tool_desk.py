@@ -138,7 +138,7 @@ def _destination_text(text: str) -> str:
 
 def _no_answer(call: ToolCall) -> str:
     waited = call.deadline_at - call.received_at
-    return f"No answer from VoicePanel within {waited:.0f} s."
+    return f"No answer from VoicePanel within {waited:.3g} s."
 
 
 def _reply(calls: list[ToolCall]) -> dict[str, Any]:

@@ -26,7 +26,12 @@ from voicepanel.core.redact import REDACTOR, Redactor
 from voicepanel.core.vapi_gateway import AssistantInfo, CallInfo, VapiGateway
 from voicepanel.session.calls import NOT_STARTED, CallBook, CallRecord
 from voicepanel.session.journal import NotificationJournal
-from voicepanel.session.live_events import LiveEvents, is_local_address, profile_secret
+from voicepanel.session.live_events import (
+    SERVER_TIMEOUT_S,
+    LiveEvents,
+    is_local_address,
+    profile_secret,
+)
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.paths import data_dir as default_data_dir
 from voicepanel.session.profiles import (
@@ -98,9 +103,11 @@ class Workspace:
         redactor: Redactor = REDACTOR,
         call_poll_interval_s: float = 2.0,
         profile_store: ProfileStore | None = None,
+        events_timeout_s: float = SERVER_TIMEOUT_S,
     ) -> None:
         self.profile = profile
         self._profile_store = profile_store  # remembers the live events' port
+        self._events_timeout_s = events_timeout_s  # how long VAPI waits for a tool's answer
         self._secrets = secrets
         self.data_dir = data_dir if data_dir is not None else default_data_dir()
         self._given_sandbox = sandbox
@@ -264,6 +271,7 @@ class Workspace:
             journal=self.journal.append,
             public_url=None if self.profile.is_sandbox else self.profile.public_url,
             loopback=self.profile.is_sandbox or is_local_address(vapi_base_url),
+            timeout_s=self._events_timeout_s,
         )
         port = await live.start(self.profile.events_port)
         if port is not None and self._profile_store is not None:

@@ -44,7 +44,7 @@ def state_text(call: ToolCall, now: float) -> tuple[str, Tone]:
         return f"Error sent {by} after {took}: {call.error}", Tone.WARN
     waited = call.deadline_at - call.received_at
     if call.state is ToolCallState.EXPIRED:
-        return f"Nobody answered within {waited:.0f} s: VAPI was told so.", Tone.BAD
+        return f"Nobody answered within {waited:.3g} s: VAPI was told so.", Tone.BAD
     late = (call.answered_at or now) - call.deadline_at
     return (
         f"Answered {by} {late:.1f} s after the deadline: VAPI had stopped waiting.",

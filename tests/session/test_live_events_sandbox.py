@@ -1,0 +1,160 @@
+"""The sandbox's VAPI posts a call's live events to the panel, as VAPI's cloud would: the
+real vapi SDK starts the call, Fishjam carries it, an SDK agent talks, and the workspace
+sees the whole call, in order; tool calls wait for the panel's answer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fishjam.agent import OutgoingAudioTrackOptions
+
+from voicepanel.core.audio.pcm import to_pcm16
+from voicepanel.core.vapi_events import CallEvent
+from voicepanel.sandbox.server import Sandbox
+from voicepanel.session.calls import CallRecord
+from voicepanel.session.conversation import AnswerSource, Speaker, ToolCallState
+from voicepanel.session.profiles import SANDBOX_PROFILE, SecretStore
+from voicepanel.session.workspace import Workspace
+
+RATE = 16000
+
+
+async def eventually(check: Callable[[], object], timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout_s} s: {check}")
+        await asyncio.sleep(0.05)
+
+
+def voice(seconds: float) -> np.ndarray:
+    """A voiced sound the sandbox hears as speech: a 220 Hz tone with harmonics."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    return (sum(np.sin(2 * np.pi * 220 * k * t) / k for k in (1, 2, 3)) * 0.25).astype(np.float32)
+
+
+async def speaker(ws: Workspace, room_id: str, utterances: list[float], gap_s: float) -> None:
+    """An SDK agent in the room says each utterance, then keeps quiet ``gap_s``, and stays
+    until cancelled (so the assistant is not left alone and does not hang up)."""
+    agent = await ws.fishjam.create_agent(room_id)
+    async with agent.connect() as session:
+        track = await session.add_track(OutgoingAudioTrackOptions(sample_rate=RATE))  # type: ignore[arg-type]
+        frames = np.concatenate(
+            [
+                np.concatenate([voice(s), np.zeros(int(gap_s * RATE), np.float32)])
+                for s in utterances
+            ]
+        )
+        start = time.perf_counter()
+        for i in range(0, len(frames), 320):
+            await track.send_chunk(to_pcm16(frames[i : i + 320]))
+            await asyncio.sleep(max(0.0, start + (i // 320 + 1) * 0.02 - time.perf_counter()))
+        while True:  # silence from here on, as a quiet listener
+            await track.send_chunk(to_pcm16(np.zeros(320, np.float32)))
+            await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def workspace(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[Workspace]:
+    ws = Workspace(SANDBOX_PROFILE, SecretStore(), tmp_path, sandbox=sandbox, events_timeout_s=3.0)
+    await ws.open()
+    try:
+        yield ws
+    finally:
+        await ws.close()
+
+
+async def start(ws: Workspace, assistant: str) -> tuple[CallRecord, str]:
+    room = await ws.create_room()
+    assistant_id = next(a.id for a in await ws.list_assistants() if a.name == assistant)
+    return await ws.add_vapi_assistant(room.id, assistant_id=assistant_id), room.id
+
+
+def call_events(ws: Workspace, call_id: str) -> list[CallEvent]:
+    return [e for e in ws.journal.read() if isinstance(e, CallEvent) and e.call_id == call_id]
+
+
+async def test_a_whole_echo_call_arrives_in_order(workspace: Workspace) -> None:
+    record, room_id = await start(workspace, "Echo")
+    talking = asyncio.create_task(speaker(workspace, room_id, [1.0], gap_s=0.1))
+    conversation = workspace.calls.conversation(record.id)
+    try:
+        await eventually(lambda: len(conversation.final_lines(Speaker.ASSISTANT)) == 1)
+        await eventually(lambda: not conversation.speaking(Speaker.ASSISTANT))
+        await workspace.end_call(record.id)
+        await eventually(lambda: conversation.summary is not None or conversation.cost is not None)
+    finally:
+        talking.cancel()
+    events = call_events(workspace, record.id)
+    kinds = [e.type for e in events]
+    statuses = [e.details["status"] for e in events if e.type == "status-update"]
+    assert statuses == ["queued", "in-progress", "ended"]
+    assert kinds[-2:] == ["status-update", "end-of-call-report"]
+    said = [(e.details["role"], e.details["status"]) for e in events if e.type == "speech-update"]
+    assert said == [
+        ("user", "started"),
+        ("user", "stopped"),
+        ("assistant", "started"),
+        ("assistant", "stopped"),
+    ]
+    # In VAPI's order, by VAPI's clock; on the call's room and peer once the panel knows
+    # them (VAPI may post "queued" before the panel has the call back).
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    started = kinds.index("speech-update")
+    assert {(e.room_id, e.peer_id) for e in events[started:]} == {(room_id, record.peer_id)}
+    assert conversation.final_lines(Speaker.USER)[0].startswith("(user spoke for")
+    (turn,) = conversation.turns
+    assert 0 < turn.reply_delay_s < 3
+    # The end, as the events told it, is what the card shows: no poll needed.
+    assert conversation.ended and conversation.ended_reason
+    ended = workspace.calls.get(record.id)
+    assert ended is not None and ended.call.ended_reason == conversation.ended_reason
+
+
+async def test_a_tool_call_answered_by_hand_is_what_the_assistant_says_next(
+    workspace: Workspace,
+) -> None:
+    assert workspace.live is not None
+    record, room_id = await start(workspace, "Order desk")
+    talking = asyncio.create_task(speaker(workspace, room_id, [1.0], gap_s=0.1))
+    conversation = workspace.calls.conversation(record.id)
+    try:
+        await eventually(lambda: conversation.waiting_tool_calls())
+        (call,) = conversation.waiting_tool_calls()
+        assert call.name == "lookup_order" and call.arguments == {"orderNumber": "1234"}
+        answered = workspace.live.answer_tool_call(
+            record.id, call.id, result='{"status": "shipped on Monday"}'
+        )
+        assert answered.state is ToolCallState.ANSWERED and answered.source is AnswerSource.HAND
+        await eventually(lambda: "shipped on Monday" in " ".join(conversation.final_lines()))
+    finally:
+        talking.cancel()
+    reply = conversation.final_lines(Speaker.ASSISTANT)[-1]
+    assert reply.startswith('lookup_order says: {"status": "shipped on Monday"}')
+
+
+async def test_a_tool_call_answered_after_its_deadline_is_marked_late(
+    workspace: Workspace,
+) -> None:
+    assert workspace.live is not None
+    record, room_id = await start(workspace, "Order desk")
+    talking = asyncio.create_task(speaker(workspace, room_id, [1.0], gap_s=0.1))
+    conversation = workspace.calls.conversation(record.id)
+    try:
+        await eventually(lambda: conversation.tool_calls)
+        (call,) = conversation.tool_calls.values()
+        # Nobody answers: at the deadline the panel tells VAPI so, and marks the call.
+        await eventually(lambda: conversation.tool_calls[call.id].state is ToolCallState.EXPIRED)
+        await eventually(lambda: "lookup_order failed" in " ".join(conversation.final_lines()))
+        late = workspace.live.answer_tool_call(record.id, call.id, result="too late")
+    finally:
+        talking.cancel()
+    assert late.state is ToolCallState.LATE
+    assert late.answered_at is not None and late.answered_at > late.deadline_at
+    reply = conversation.final_lines(Speaker.ASSISTANT)[-1]
+    assert "No answer from VoicePanel within 2.5 s" in reply  # 3 s less the trip back
