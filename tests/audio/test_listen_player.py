@@ -61,7 +61,7 @@ async def test_a_call_is_heard_through_the_speakers_and_a_stalled_window_leaves_
             await asyncio.sleep(0.6)
             time.sleep(0.5)  # the window's loop stalls for half a second mid-sentence
             await talking
-            await asyncio.sleep(1.5)  # the Echo answers
+            await asyncio.sleep(3.5)  # the Echo answers after its end of turn and delay
             underruns_while_playing = player.underruns
         finally:
             await player.stop()

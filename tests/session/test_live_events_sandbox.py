@@ -9,19 +9,15 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
-from fishjam.agent import OutgoingAudioTrackOptions
+from speaking_agent import speak_then_listen
 
-from voicepanel.core.audio.pcm import to_pcm16
 from voicepanel.core.vapi_events import CallEvent
 from voicepanel.sandbox.server import Sandbox
 from voicepanel.session.calls import CallRecord
 from voicepanel.session.conversation import AnswerSource, Speaker, ToolCallState
 from voicepanel.session.profiles import SANDBOX_PROFILE, SecretStore
 from voicepanel.session.workspace import Workspace
-
-RATE = 16000
 
 
 async def eventually(check: Callable[[], object], timeout_s: float = 20.0) -> None:
@@ -30,33 +26,6 @@ async def eventually(check: Callable[[], object], timeout_s: float = 20.0) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"not true after {timeout_s} s: {check}")
         await asyncio.sleep(0.05)
-
-
-def voice(seconds: float) -> np.ndarray:
-    """A voiced sound the sandbox hears as speech: a 220 Hz tone with harmonics."""
-    t = np.arange(int(seconds * RATE)) / RATE
-    return (sum(np.sin(2 * np.pi * 220 * k * t) / k for k in (1, 2, 3)) * 0.25).astype(np.float32)
-
-
-async def speaker(ws: Workspace, room_id: str, utterances: list[float], gap_s: float) -> None:
-    """An SDK agent in the room says each utterance, then keeps quiet ``gap_s``, and stays
-    until cancelled (so the assistant is not left alone and does not hang up)."""
-    agent = await ws.fishjam.create_agent(room_id)
-    async with agent.connect() as session:
-        track = await session.add_track(OutgoingAudioTrackOptions(sample_rate=RATE))  # type: ignore[arg-type]
-        frames = np.concatenate(
-            [
-                np.concatenate([voice(s), np.zeros(int(gap_s * RATE), np.float32)])
-                for s in utterances
-            ]
-        )
-        start = time.perf_counter()
-        for i in range(0, len(frames), 320):
-            await track.send_chunk(to_pcm16(frames[i : i + 320]))
-            await asyncio.sleep(max(0.0, start + (i // 320 + 1) * 0.02 - time.perf_counter()))
-        while True:  # silence from here on, as a quiet listener
-            await track.send_chunk(to_pcm16(np.zeros(320, np.float32)))
-            await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -81,7 +50,7 @@ def call_events(ws: Workspace, call_id: str) -> list[CallEvent]:
 
 async def test_a_whole_echo_call_arrives_in_order(workspace: Workspace) -> None:
     record, room_id = await start(workspace, "Echo")
-    talking = asyncio.create_task(speaker(workspace, room_id, [1.0], gap_s=0.1))
+    talking = asyncio.create_task(speak_then_listen(workspace, room_id, [1.0], gap_s=0.1))
     conversation = workspace.calls.conversation(record.id)
     try:
         await eventually(lambda: len(conversation.final_lines(Speaker.ASSISTANT)) == 1)
@@ -121,7 +90,7 @@ async def test_a_tool_call_answered_by_hand_is_what_the_assistant_says_next(
 ) -> None:
     assert workspace.live is not None
     record, room_id = await start(workspace, "Order desk")
-    talking = asyncio.create_task(speaker(workspace, room_id, [1.0], gap_s=0.1))
+    talking = asyncio.create_task(speak_then_listen(workspace, room_id, [1.0], gap_s=0.1))
     conversation = workspace.calls.conversation(record.id)
     try:
         await eventually(lambda: conversation.waiting_tool_calls())
@@ -143,7 +112,7 @@ async def test_a_tool_call_answered_after_its_deadline_is_marked_late(
 ) -> None:
     assert workspace.live is not None
     record, room_id = await start(workspace, "Order desk")
-    talking = asyncio.create_task(speaker(workspace, room_id, [1.0], gap_s=0.1))
+    talking = asyncio.create_task(speak_then_listen(workspace, room_id, [1.0], gap_s=0.1))
     conversation = workspace.calls.conversation(record.id)
     try:
         await eventually(lambda: conversation.tool_calls)

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 from panel_helpers import find_top, until
 from PySide6.QtGui import QGuiApplication
+from speaking_agent import speak_then_listen
 
 from voicepanel.core.fishjam_gateway import RoomSpec
 from voicepanel.session.profiles import SecretName
@@ -194,3 +195,47 @@ async def test_a_message_is_added_and_the_assistant_muted_from_the_steer_tab(pan
     assert panel.host.workspace.calls.get(card.record.id).assistant_muted
     call = await panel.host.workspace.vapi.get_call(card.record.id)
     assert any("order number is 15" in str(m) for m in call.messages)
+
+
+async def test_the_order_desks_tool_call_is_answered_from_the_card_then_by_a_rule(
+    panel: Any,
+) -> None:
+    """On the sandbox, the Order desk assistant looks up an order on each user turn: the
+    tester answers from the card, and the assistant's next line says the answer; in a
+    second call a responder rule answers instead."""
+    ws = panel.host.workspace
+    desk = next(a.id for a in await ws.list_assistants() if a.name == "Order desk")
+
+    async def call_and_speak() -> tuple[Any, asyncio.Task[None]]:
+        room = await ws.create_room(RoomSpec())
+        record = await ws.add_vapi_assistant(room.id, assistant_id=desk)
+        card = await until(lambda: panel.calls.cards.get(record.id), 10, "the call card")
+        speaking = asyncio.create_task(speak_then_listen(ws, room.id, [1.0], gap_s=0.1))
+        return card, speaking
+
+    card, speaking = await call_and_speak()
+    try:
+        row = await until(
+            lambda: next(iter(card.tool_calls.rows.values()), None), 30, "a tool call"
+        )
+        assert "lookup_order" in row.title.text() and '"orderNumber": "1234"' in row.title.text()
+        row.answer_edit.setText('{"status": "out for delivery"}')
+        row.result_button.click()
+        transcript = card.transcript_view.text
+        await until(lambda: "out for delivery" in transcript.toPlainText(), 30, "the answer said")
+    finally:
+        speaking.cancel()
+    assert (
+        'Assistant: lookup_order says: {"status": "out for delivery"}' in transcript.toPlainText()
+    )
+    assert row.state.text().startswith("Answered by hand")
+
+    ws.live.rules.replace([ResponderRule("lookup_order", RuleAction.RESULT, '{"status": "lost"}')])
+    card, speaking = await call_and_speak()
+    try:
+        transcript = card.transcript_view.text
+        await until(lambda: '"status": "lost"' in transcript.toPlainText(), 30, "the rule's answer")
+    finally:
+        speaking.cancel()
+    (row,) = card.tool_calls.rows.values()
+    assert row.state.text().startswith("Answered by a rule")
