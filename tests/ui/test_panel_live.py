@@ -82,8 +82,10 @@ async def test_the_transcript_and_turns_fill_in_as_vapi_posts_them(panel: Any) -
         "Assistant: Fifteen it is"
     )
     assert "Reply delay (VAPI): last 0.80 s" in card.timeline.summary.text()
-    assert card.turn_table.item(0, 2).text() == "0.80 s"
     assert card.live_tabs.tabText(card.live_tabs.turns_index) == "Turns (1)"
+    card.live_tabs.setCurrentIndex(card.live_tabs.turns_index)
+    assert card.turn_table.item(0, 2).text() == "0.80 s"
+    card.live_tabs.setCurrentIndex(0)
 
     card.transcript_view.search.setText("fifteen")  # either case, both speakers
     assert card.transcript_view.match_count == 2
@@ -107,9 +109,9 @@ async def test_a_tool_call_is_answered_from_the_card_within_the_deadline(panel: 
         vapi.post("tool-calls", toolCallList=[tool_call], toolWithToolCallList=[])
     )
     row = await until(lambda: card.tool_calls.rows.get("call_1"), 5, "the tool call row")
-    # The tab comes forward by itself: VAPI is waiting.
-    assert card.live_tabs.currentIndex() == card.live_tabs.tools_index
     assert "1 waiting" in card.live_tabs.tabText(card.live_tabs.tools_index)
+    tabs = card.live_tabs
+    await until(lambda: tabs.currentIndex() == tabs.tools_index, 5, "the tab to come forward")
     assert "lookup_order" in row.title.text() and '"order": "15"' in row.title.text()
     await until(lambda: "s left" in row.state.text(), 5, "the countdown")
     assert not answered.done()  # VAPI is still waiting
@@ -237,5 +239,7 @@ async def test_the_order_desks_tool_call_is_answered_from_the_card_then_by_a_rul
         await until(lambda: '"status": "lost"' in transcript.toPlainText(), 30, "the rule's answer")
     finally:
         speaking.cancel()
+    # A rule answered at once: the conversation stayed in view.
+    assert card.live_tabs.currentIndex() == 0
     (row,) = card.tool_calls.rows.values()
     assert row.state.text().startswith("Answered by a rule")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from voicepanel.ui.state_style import Tone, tone_colour
@@ -13,6 +14,8 @@ from voicepanel.ui.steer_box import SteerBox
 from voicepanel.ui.tool_calls_view import ToolCallsView
 from voicepanel.ui.transcript_view import TranscriptView
 from voicepanel.ui.turn_timeline import TurnTable, TurnTimeline
+
+BRING_FORWARD_MS = 500  # a tool call a rule answers at once does not pull the tab over
 
 
 class LiveTabs(QTabWidget):
@@ -47,13 +50,20 @@ class LiveTabs(QTabWidget):
         self._turns = turns
         self._tool_calls = tool_calls
         self._waiting: set[str] = set()
+        self._conversation: Any = None
+        self._bring_forward = QTimer(self, singleShot=True, interval=BRING_FORWARD_MS)
+        self._bring_forward.timeout.connect(self._show_waiting_tools)
         self.setMinimumHeight(240)
+        self.currentChanged.connect(lambda _index: self._show_turns())
 
     def show_conversation(self, conversation: Any) -> None:
+        """Updates the conversation and the tool calls, the turn table only while it is in
+        view (it catches up when chosen), and the tab titles."""
+        self._conversation = conversation
         self._transcript.show_conversation(conversation)
         self._timeline.show_conversation(conversation)
-        self._turns.show_conversation(conversation)
         self._tool_calls.show_conversation(conversation)
+        self._show_turns()
         count = len(conversation.turns)
         self.setTabText(self.turns_index, f"Turns ({count})" if count else "Turns")
         waiting = {c.id for c in conversation.waiting_tool_calls()}
@@ -67,8 +77,18 @@ class LiveTabs(QTabWidget):
             tone_colour(Tone.WARN) if waiting else self.palette().color(self.foregroundRole()),
         )
         if waiting - self._waiting:
-            self.setCurrentIndex(self.tools_index)  # VAPI waits: the answer box comes forward
+            self._bring_forward.start()
         self._waiting = waiting
+
+    def _show_waiting_tools(self) -> None:
+        """VAPI still waits for an answer: the answer box comes forward."""
+        conversation = self._conversation
+        if conversation is not None and conversation.waiting_tool_calls():
+            self.setCurrentIndex(self.tools_index)
+
+    def _show_turns(self) -> None:
+        if self._conversation is not None and self.currentIndex() == self.turns_index:
+            self._turns.show_conversation(self._conversation)
 
 
 def _padded(widget: QWidget) -> QWidget:

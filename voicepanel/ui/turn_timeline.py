@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -37,7 +37,8 @@ def seconds(value: float | None) -> str:
 
 
 class TimelineStrip(QWidget):
-    """The two lanes, repainted from the conversation on each change and while speaking."""
+    """The two lanes. Drawn into a picture at most ten times a second from the conversation;
+    a repaint (a resize, another window moving over it) only copies that picture."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,16 +47,33 @@ class TimelineStrip(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.conversation: Any = None
         self.now: float | None = None  # None: the wall clock (tests and screenshots fix it)
-        self._repaint = QTimer(self, singleShot=True, interval=REPAINT_MS)
-        self._repaint.timeout.connect(self.update)
+        self._picture: QPixmap | None = None
+        self._redraw = QTimer(self, singleShot=True, interval=REPAINT_MS)
+        self._redraw.timeout.connect(self.redraw)
 
     def schedule(self) -> None:
-        """Repaints soon: a burst of changes costs one paint."""
-        if not self._repaint.isActive():
-            self._repaint.start()
+        """Redraws soon: a burst of changes costs one drawing."""
+        if not self._redraw.isActive():
+            self._redraw.start()
+
+    def redraw(self) -> None:
+        self._picture = None
+        self.update()
 
     def paintEvent(self, _event: Any) -> None:  # noqa: N802 - Qt's name
+        ratio = self.devicePixelRatioF()
+        size = self.size() * ratio
+        if self._picture is None or self._picture.size() != size:
+            picture = QPixmap(size)
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            self._draw(QPainter(picture))
+            self._picture = picture
         painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._picture)
+        painter.end()
+
+    def _draw(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         width = self.width() - LABEL_W - 4
@@ -84,23 +102,66 @@ class TimelineStrip(QWidget):
         first = conversation.spans[0].start
         window = min(WINDOW_S, max(MIN_WINDOW_S, now - first + 1.0))
         start = now - window
+        scale = width / window
 
         def x(at: float) -> float:
-            return LABEL_W + max(0.0, min(1.0, (at - start) / window)) * width
+            return LABEL_W + min(width, max(0.0, (at - start) * scale))
 
+        self._draw_speech(painter, conversation, lanes, x, start, now)
+        self._draw_delays(painter, conversation, lanes, x, start)
+        painter.setPen(QPen(tone_colour(Tone.BAD), 1.5))
+        for hang in conversation.hangs:
+            if hang >= start:
+                painter.drawLine(int(x(hang)), top, int(x(hang)), lanes["assistant"] + LANE_H)
+        painter.end()
+
+    def _draw_speech(
+        self,
+        painter: QPainter,
+        conversation: Any,
+        lanes: dict[str, int],
+        x: Any,
+        start: float,
+        now: float,
+    ) -> None:
         colours = {"user": tone_colour(Tone.INFO), "assistant": tone_colour(Tone.GOOD)}
+        # Spans less than a pixel apart are drawn as one bar: a long busy call costs
+        # at most a bar per pixel, not one per span.
+        pending: dict[str, list[float]] = {}
+
+        def flush(role: str) -> None:
+            left, right = pending.pop(role)
+            y = lanes[role]
+            painter.fillRect(QRectF(left, y + 2, max(2.0, right - left), LANE_H - 4), colours[role])
+
         for span in _recent(conversation.spans, start, lambda s: s.start):
             end = span.end if span.end is not None else now
             if end < start:
                 continue
-            y = lanes[span.role.value]
-            rect = QRectF(x(span.start), y + 2, max(2.0, x(end) - x(span.start)), LANE_H - 4)
-            colour = QColor(colours[span.role.value])
+            role = span.role.value
+            left, right = x(span.start), x(end)
+            bar = pending.get(role)
+            if bar is not None and left <= bar[1] + 1.0:
+                bar[1] = max(bar[1], right)
+            else:
+                if bar is not None:
+                    flush(role)
+                pending[role] = [left, right]
+            y = lanes[role]
             if span.end is None:
-                colour = colour.lighter(125)
-            painter.fillRect(rect, colour)
+                flush(role)  # still speaking: a lighter bar to now
+                painter.fillRect(
+                    QRectF(left, y + 2, max(2.0, right - left), LANE_H - 4),
+                    QColor(colours[role]).lighter(125),
+                )
             if span.interrupted:
-                painter.fillRect(QRectF(rect.right() - 3, y, 3, LANE_H), tone_colour(Tone.BAD))
+                painter.fillRect(QRectF(right - 3, y, 3, LANE_H), tone_colour(Tone.BAD))
+        for role in list(pending):
+            flush(role)
+
+    def _draw_delays(
+        self, painter: QPainter, conversation: Any, lanes: dict[str, int], x: Any, start: float
+    ) -> None:
         delay_pen = QPen(tone_colour(Tone.WARN))
         delay_pen.setWidthF(1.5)
         painter.setPen(delay_pen)
@@ -122,11 +183,6 @@ class TimelineStrip(QWidget):
                 QRectF(left, label_y, advance + 2, 14), Qt.AlignmentFlag.AlignLeft, label
             )
             free_from = left + advance + 6
-        painter.setPen(QPen(tone_colour(Tone.BAD), 1.5))
-        for hang in conversation.hangs:
-            if hang >= start:
-                painter.drawLine(int(x(hang)), top, int(x(hang)), lanes["assistant"] + LANE_H)
-        painter.end()
 
 
 def _recent(items: list[Any], start: float, began: Any) -> list[Any]:
