@@ -65,20 +65,27 @@ class LiveTabs(QTabWidget):
         self._tool_calls.show_conversation(conversation)
         self._show_turns()
         count = len(conversation.turns)
-        self.setTabText(self.turns_index, f"Turns ({count})" if count else "Turns")
+        self._title(self.turns_index, f"Turns ({count})" if count else "Turns")
         waiting = {c.id for c in conversation.waiting_tool_calls()}
         calls = len(conversation.tool_calls)
         title = "Tools" + (f" ({calls})" if calls else "")
         if waiting:
             title = f"Tools · {len(waiting)} waiting"
-        self.setTabText(self.tools_index, title)
-        self.tabBar().setTabTextColor(
-            self.tools_index,
-            tone_colour(Tone.WARN) if waiting else self.palette().color(self.foregroundRole()),
-        )
+        if self._title(self.tools_index, title):
+            self.tabBar().setTabTextColor(
+                self.tools_index,
+                tone_colour(Tone.WARN) if waiting else self.palette().color(self.foregroundRole()),
+            )
         if waiting - self._waiting:
             self._bring_forward.start()
         self._waiting = waiting
+
+    def _title(self, index: int, title: str) -> bool:
+        """Sets a tab's title when it changed (each change lays out the tab bar again)."""
+        if self.tabText(index) == title:
+            return False
+        self.setTabText(index, title)
+        return True
 
     def _show_waiting_tools(self) -> None:
         """VAPI still waits for an answer: the answer box comes forward."""

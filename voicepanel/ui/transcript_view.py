@@ -74,7 +74,8 @@ class TranscriptView(QWidget):
         self.hearing.hide()
         layout.addWidget(self.hearing)
         self._shown = 0  # final lines already in the text
-        self._lines: list[Any] = []
+        self._lines: list[Any] = []  # the conversation's final lines (its own list)
+        self._hearing = ""
 
     def show_conversation(self, conversation: Any) -> None:
         """Appends the final lines not shown yet and replaces the lines being heard."""
@@ -88,24 +89,24 @@ class TranscriptView(QWidget):
             self.text.appendHtml(_line_html(line))
         added = len(lines) - self._shown
         self._shown = len(lines)
-        self._lines = list(lines)
+        self._lines = lines
         if added and at_bottom:
             bar.setValue(bar.maximum())
         if added and self.search.text():
             self._highlight(self.search.text())
-        partials = [p for p in conversation.transcript() if not p.final]
-        self.hearing.setVisible(bool(partials))
-        self.hearing.setText(
-            "<br>".join(
-                f"<i style='color:{tone_colour(Tone.IDLE).name()}'>"
-                f"{ROLE_NAMES.get(p.role.value, p.role.value)} (still speaking): "
-                f"{html.escape(p.text)}…</i>"
-                for p in partials
-            )
+        hearing = "<br>".join(
+            f"<i style='color:{tone_colour(Tone.IDLE).name()}'>"
+            f"{ROLE_NAMES.get(p.role.value, p.role.value)} (still speaking): "
+            f"{html.escape(p.text)}…</i>"
+            for p in conversation.partials.values()
         )
+        if hearing != self._hearing:  # a rich-text label lays itself out again on each set
+            self._hearing = hearing
+            self.hearing.setText(hearing)
+            self.hearing.setVisible(bool(hearing))
 
     def plain_text(self) -> str:
-        return "\n".join(line_text(line) for line in self._lines)
+        return "\n".join(line_text(line) for line in self._lines[: self._shown])
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.plain_text())
