@@ -174,15 +174,16 @@ class TimelineStrip(QWidget):
                 continue
             left, right = x(turn.user_stopped_at), x(turn.reply_started_at)
             painter.drawLine(int(left), int(mid), int(right), int(mid))
-            if left < free_from:
-                continue
             heard = f" · {turn.local_latency_s:.2f}" if turn.local_latency_s is not None else ""
             label = f"{turn.reply_delay_s:.2f}{heard} s"
             advance = metrics.horizontalAdvance(label)
+            at = min(left, self.width() - advance - 2)  # the newest label stays in view
+            if at < free_from:
+                continue
             painter.drawText(
-                QRectF(left, label_y, advance + 2, 14), Qt.AlignmentFlag.AlignLeft, label
+                QRectF(at, label_y, advance + 2, 14), Qt.AlignmentFlag.AlignLeft, label
             )
-            free_from = left + advance + 6
+            free_from = at + advance + 6
 
 
 def _recent(items: list[Any], start: float, began: Any) -> list[Any]:
