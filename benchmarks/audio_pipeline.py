@@ -11,7 +11,7 @@ for VoicePanel's LocalAgent and for a bare script with the SDK and sounddevice a
 (benchmarks/audio_bare_agent.py). Each side runs in its own process against a sandbox in a
 third process, over a private PulseAudio (null sinks; the virtual microphone plays a tone).
 
-    /work/venv/bin/python benchmarks/audio_pipeline.py [--seconds 20] [--turns 5]
+    .venv/bin/python benchmarks/audio_pipeline.py [--seconds 20] [--turns 5]
 """
 
 from __future__ import annotations

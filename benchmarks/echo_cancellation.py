@@ -8,7 +8,7 @@ it, a -65 dBFS noise floor, processed in 20 ms frames as the local agent does. C
 audio's duration; ERLE is measured on the echo-only stretch after convergence, both from
 the known echo ("true") and by the live ErleMeter ("meter").
 
-    /work/venv/bin/python benchmarks/echo_cancellation.py [--seconds 20] [--repeat 3]
+    .venv/bin/python benchmarks/echo_cancellation.py [--seconds 20] [--repeat 3]
 
 Prints figures; asserts nothing.
 """

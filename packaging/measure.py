@@ -1,7 +1,7 @@
 """Installer figures: .deb size, installed size, and start-to-window time of the installed
 app against the same app run from source, side by side in one run.
 
-    /work/venv/bin/python packaging/measure.py                 # uses packaging/dist/*.deb
+    .venv/bin/python packaging/measure.py                 # uses packaging/dist/*.deb
     python packaging/measure.py --deb PATH --runs 5 --python .venv/bin/python
 
 The .deb is unpacked with `dpkg -x` into a temporary root (no root rights needed). Each run

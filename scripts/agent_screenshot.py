@@ -1,10 +1,15 @@
-"""Regenerates docs/screenshots/agent-panel.png: the local agent in a sandbox room, talking
-to the Echo assistant through a private PulseAudio daemon with null sinks.
+"""Regenerates the local agent's screenshots: the agent in a sandbox room, through a private
+PulseAudio daemon with null sinks.
 
     QT_QPA_PLATFORM=offscreen python scripts/agent_screenshot.py [--out docs/screenshots]
+        [--scene echo|greeter|all]
 
-The "user" is a few voiced tone bursts played into the virtual microphone, so the meters,
-the assistant's strip and the latency table show a real conversation.
+echo (agent-panel.png): the "user" is a few voiced tone bursts played into the virtual
+microphone, so the meters, the assistant's strip and the latency table show a real
+conversation with the Echo assistant.
+greeter (greeter-heard.png, greeter-transcript.png): the Greeter joins and says its first
+message in words, which the agent's window shows arriving; the call is then ended and its
+card shows the transcript, the sentence it said.
 """
 
 from __future__ import annotations
@@ -17,22 +22,24 @@ import sys
 import tempfile
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.audio_pulse import PulseRig, start_pulse, stop_daemon  # noqa: E402
-from scripts.screenshots import SIZE, _isolate, _settle, _until  # noqa: E402
+from scripts.screenshots import _isolate, _sandbox_window, _settle, _until  # noqa: E402
 
 RATE = 16000
 
 
 def _bursts_wav(path: Path, count: int = 3) -> None:
-    """Voiced bursts (a 220 Hz tone with harmonics), 0.6 s each, 2.2 s apart; the file
+    """Voiced bursts (a 220 Hz tone with harmonics), 0.6 s each, 3 s apart (the reply
+    starts 1.9 s after a burst, VAPI's default end of turn and reply delay); the file
     ends with the last burst, so the last reply comes after the player has finished."""
     t = np.arange(int(0.6 * RATE)) / RATE
     voiced = sum(np.sin(2 * np.pi * 220 * k * t) / k for k in (1, 2, 3)) * 0.25
-    gap = np.zeros(int(2.2 * RATE))
+    gap = np.zeros(int(3.0 * RATE))
     pcm = np.concatenate([voiced, *(np.concatenate([gap, voiced]) for _ in range(count - 1))])
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
@@ -41,25 +48,14 @@ def _bursts_wav(path: Path, count: int = 3) -> None:
         out.writeframes((pcm * 32767).astype("<i2").tobytes())
 
 
-async def take(out: Path, pulse: PulseRig) -> None:
-    from voicepanel.app import build_window
-    from voicepanel.core.fishjam_gateway import RoomSpec
-    from voicepanel.session.profiles import SANDBOX_PROFILE
+async def echo_scene(window: Any, ws: Any, room_id: str, out: Path, pulse: PulseRig) -> None:
     from voicepanel.ui.agent_panel import open_agent_panel
 
-    window, host = build_window()
-    window.settings.first_run_done = True
-    window.resize(*SIZE)
-    window.show()
-    assert await window.open_profile(SANDBOX_PROFILE)
-    ws = host.workspace
-    assert ws is not None
-    room = await ws.create_room(RoomSpec(room_type="audio_only"))
     echo = next(a for a in await ws.list_assistants() if a.name == "Echo")
-    record = await ws.add_vapi_assistant(room.id, assistant_id=echo.id)
+    record = await ws.add_vapi_assistant(room_id, assistant_id=echo.id)
     await _until(lambda: ws.calls.get(record.id).status == "in-progress", 15)
 
-    panel = open_agent_panel(window, ws, room.id)
+    panel = open_agent_panel(window, ws, room_id)
     panel.resize(900, 640)
     await asyncio.sleep(3)  # join, open the devices, let the echo canceller settle
     wav = Path(tempfile.mkdtemp()) / "user.wav"
@@ -71,10 +67,48 @@ async def take(out: Path, pulse: PulseRig) -> None:
     await asyncio.sleep(0.25)
     player.wait(timeout=5)
     await _settle()
-    panel.grab().save(str(out / "agent-panel.png"))
-    print(out / "agent-panel.png")
-
+    _save(panel, out / "agent-panel.png")
     panel.close()
+
+
+async def greeter_scene(window: Any, ws: Any, room_id: str, out: Path, _: PulseRig) -> None:
+    from voicepanel.ui.agent_panel import open_agent_panel
+
+    panel = open_agent_panel(window, ws, room_id)
+    panel.resize(900, 640)
+    await asyncio.sleep(3)  # join and open the devices before the Greeter speaks
+    greeter = next(a for a in await ws.list_assistants() if a.name == "Greeter")
+    record = await ws.add_vapi_assistant(room_id, assistant_id=greeter.id)
+    await _until(lambda: ws.calls.get(record.id).status == "in-progress", 15)
+    await asyncio.sleep(2.0)  # into the sentence: the assistant's meter is moving
+    await _settle()
+    _save(panel, out / "greeter-heard.png")
+
+    await asyncio.sleep(3.5)  # the rest of the sentence
+    await ws.end_call(record.id)
+    await _until(lambda: ws.calls.get(record.id).ended, 10)
+    await asyncio.sleep(3.5)  # the end-of-call report is read a little after the end
+    window.calls.sync()
+    await _settle()
+    _save(window.calls.cards[record.id], out / "greeter-transcript.png")
+    panel.close()
+
+
+SCENES = {"echo": echo_scene, "greeter": greeter_scene}
+
+
+def _save(widget: Any, path: Path) -> None:
+    widget.grab().save(str(path))
+    print(path)
+
+
+async def take(out: Path, pulse: PulseRig, scenes: list[str]) -> None:
+    from voicepanel.core.fishjam_gateway import RoomSpec
+
+    window, host, ws = await _sandbox_window()
+    for scene in scenes:
+        room = await ws.create_room(RoomSpec(room_type="audio_only"))
+        await SCENES[scene](window, ws, room.id, out, pulse)
     window._quitting = True  # noqa: SLF001 - no quit prompt in a script
     await host.close()
     window.close()
@@ -83,7 +117,9 @@ async def take(out: Path, pulse: PulseRig) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--scene", choices=[*SCENES, "all"], default="all")
     args = parser.parse_args()
+    scenes = list(SCENES) if args.scene == "all" else [args.scene]
     _isolate()
     args.out.mkdir(parents=True, exist_ok=True)
     pulse = start_pulse()
@@ -98,7 +134,7 @@ def main() -> int:
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
         with loop:
-            loop.run_until_complete(take(args.out, pulse))
+            loop.run_until_complete(take(args.out, pulse, scenes))
     finally:
         stop_daemon(pulse)
     return 0

@@ -70,23 +70,30 @@ def _dark_palette() -> Any:
     return palette
 
 
-async def take(out: Path, dark: bool = False) -> None:
-    from PySide6.QtWidgets import QLineEdit
-
+async def _sandbox_window() -> tuple[Any, Any, Any]:
+    """The main window, shown at SIZE, on the built-in sandbox: (window, host, workspace)."""
     from voicepanel.app import build_window
-    from voicepanel.core.fishjam_gateway import RoomSpec
     from voicepanel.session.profiles import SANDBOX_PROFILE
-    from voicepanel.ui.dialogs.create_room import CreateRoomDialog
-    from voicepanel.ui.dialogs.peer_token import PeerTokenDialog
-    from voicepanel.ui.dialogs.profiles import ProfilesDialog
 
     window, host = build_window()
     window.settings.first_run_done = True
     window.resize(*SIZE)
     window.show()
     assert await window.open_profile(SANDBOX_PROFILE)
-    ws = host.workspace
-    assert ws is not None
+    assert host.workspace is not None
+    return window, host, host.workspace
+
+
+async def take(out: Path, dark: bool = False) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from voicepanel.core.fishjam_gateway import RoomSpec
+    from voicepanel.session.profiles import SANDBOX_PROFILE
+    from voicepanel.ui.dialogs.create_room import CreateRoomDialog
+    from voicepanel.ui.dialogs.peer_token import PeerTokenDialog
+    from voicepanel.ui.dialogs.profiles import ProfilesDialog
+
+    window, host, ws = await _sandbox_window()
     await _settle()
     window.grab().save(str(out / "first-launch.png"))
 

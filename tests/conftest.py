@@ -29,10 +29,15 @@ def _isolated_user_folders(tmp_path_factory, monkeypatch) -> None:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
 
+# The assistants' end of turn in test sandboxes: the conversations these tests play are
+# paced for it. The default (VAPI's 1.5 s) has its own test, test_vapi_endpointing.py.
+TEST_END_OF_TURN_S = 0.3
+
+
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
     """A sandbox on this test's event loop, on a free port."""
-    server = Sandbox(SandboxConfig(port=0))
+    server = Sandbox(SandboxConfig(port=0, end_of_turn_s=TEST_END_OF_TURN_S))
     await server.start()
     try:
         yield server

@@ -40,6 +40,9 @@ LOG_BYTES = 2_000_000
 LOG_BACKUPS = 5
 # Set by benchmarks/cold_start.py: print when the window is shown (and live), then quit.
 EXIT_WHEN_SHOWN_ENV = "VOICEPANEL_EXIT_WHEN_SHOWN"
+# How long quitting may spend ending calls and agents before the app exits anyway: a
+# session manager sends SIGKILL a few seconds after SIGTERM, and a person waits no longer.
+QUIT_BUDGET_S = 6.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -155,15 +158,22 @@ def build_window() -> tuple[MainWindow, WorkspaceHost]:
     from voicepanel.session.profiles import ProfileStore, SecretStore
     from voicepanel.session.workspace import Workspace
     from voicepanel.ui.main_window import MainWindow
-    from voicepanel.ui.settings import UiSettings
+    from voicepanel.ui.settings import (
+        UiSettings,
+        legacy_settings,
+        migrate_legacy_settings,
+        open_settings,
+    )
     from voicepanel.ui.workspace_host import WorkspaceHost
 
+    settings = open_settings()
+    migrate_legacy_settings(settings, legacy_settings())
     secrets = SecretStore()
     profiles = ProfileStore()
     host = WorkspaceHost(
         lambda profile: Workspace(profile, secrets, data_dir(), profile_store=profiles)
     )
-    window = MainWindow(host, profiles, secrets, UiSettings(), log_dir())
+    window = MainWindow(host, profiles, secrets, UiSettings(settings), log_dir())
     return window, host
 
 
@@ -194,14 +204,25 @@ async def run(
     quit_event = asyncio.Event()
     app.aboutToQuit.connect(quit_event.set)
     window.quit_requested.connect(quit_event.set)
-    opening = asyncio.ensure_future(window.open_profile(profile))
+    install_quit_signals(app, window.quit_unattended)
+    nobody_to_ask = smoke or bool(os.environ.get(EXIT_WHEN_SHOWN_ENV))
+
+    async def open_first() -> bool:
+        if window.secrets.file_locked and not nobody_to_ask:
+            # No keyring here, and an encrypted secrets file: its passphrase, once a start.
+            from voicepanel.ui.dialogs.passphrase import ask_passphrase
+
+            await ask_passphrase(window, window.secrets, window.profiles, creating=False)
+        return await window.open_profile(profile)
+
+    opening = asyncio.ensure_future(open_first())
     if notice:
         # After opening, which clears the banner of the previous connection's news.
         opening.add_done_callback(
             lambda _: window.feedback.tell(notice, "Open Profiles… to see the saved ones.")
         )
     exit_code = 0
-    if smoke or os.environ.get(EXIT_WHEN_SHOWN_ENV):
+    if nobody_to_ask:
         opened = await opening
         if smoke:
             from voicepanel.smoke import smoke_test
@@ -226,7 +247,55 @@ async def shutdown(
             await opening
     window.save_layout()
     log.info("Closing the workspace (end calls: %s)", window.end_calls_on_quit)
-    await host.close(end_calls=window.end_calls_on_quit)
+    workspace = host.workspace
+    try:
+        await asyncio.wait_for(host.close(end_calls=window.end_calls_on_quit), QUIT_BUDGET_S)
+    except TimeoutError:
+        still = workspace.ledger.open_entries if workspace is not None else []
+        log.warning(
+            "Quitting after %.0f s without finishing the cleanup; may still be running: %s",
+            QUIT_BUDGET_S,
+            "; ".join(e.describe() for e in still) or "nothing the panel knows of",
+        )
+
+
+_QUIT_SIGNAL_SOCKETS: list[object] = []
+
+
+def install_quit_signals(app: QApplication, quit_unattended: Callable[[str], None]) -> None:
+    """SIGTERM and SIGHUP (`kill`, a closed terminal, a session manager) and the desktop
+    session's logout quit without a prompt, ending what the panel started.
+
+    Python runs a signal handler only when the interpreter gets control, and Qt's loop may
+    sit idle in C; the handler's wake-up byte on a socket makes Qt hand control back."""
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+
+    notifier.activated.connect(drain)
+    _QUIT_SIGNAL_SOCKETS[:] = [reader, writer, notifier]  # alive as long as the process
+    asked = threading.Event()
+
+    def once(why: str) -> None:
+        if not asked.is_set():
+            asked.set()
+            quit_unattended(why)
+
+    for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if number is not None:
+            signal.signal(number, lambda n, _frame: once(signal.Signals(n).name))
+    # Logout: the session manager asks to save; a live call must not outlive the session.
+    app.commitDataRequest.connect(lambda _manager: once("the desktop session is ending"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,8 +319,6 @@ def main(argv: list[str] | None = None) -> int:
     profile, notice = choose_profile(args, window)
     window.show()
     window.show_welcome_once()
-    # SIGTERM (logout, `kill`) quits like the window's Quit, so calls and agents are ended.
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
     if os.environ.get(EXIT_WHEN_SHOWN_ENV):
         from PySide6.QtCore import QTimer
 

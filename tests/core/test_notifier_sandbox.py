@@ -214,19 +214,23 @@ async def test_reconnect_now_while_live_renews_the_link_and_resyncs(
     ]
 
 
-@pytest.mark.parametrize(("stable_after_s", "resets"), [(0.0, True), (3600.0, False)])
-async def test_backoff_restarts_after_a_connection_that_stayed_up(
-    sandbox_config: SandboxConfig, stable_after_s: float, resets: bool
+@pytest.mark.parametrize("resync_works", [True, False])
+async def test_backoff_restarts_once_a_connection_has_subscribed_and_re_read(
+    sandbox_config: SandboxConfig, resync_works: bool
 ) -> None:
     initial = 0.05
     port = closed_port()
     rec = Recorder()
+    if not resync_works:
+
+        async def failing_resync() -> None:
+            rec.resyncs += 1
+            rec._changed.set()
+            raise ConnectionError("REST is down")
+
+        rec.on_resync = failing_resync  # type: ignore[method-assign]
     notifier = rec.notifier(
-        f"http://127.0.0.1:{port}",
-        sandbox_config.token,
-        initial_backoff_s=initial,
-        max_backoff_s=5.0,
-        stable_after_s=stable_after_s,
+        f"http://127.0.0.1:{port}", sandbox_config.token, initial_backoff_s=initial
     )
     notifier.start()
     server = Sandbox(SandboxConfig(port=port))
@@ -242,10 +246,23 @@ async def test_backoff_restarts_after_a_connection_that_stayed_up(
     after_live = rec.statuses[rec.states().index(NotifierState.LIVE) + 1 :]
     first_retry = next(s for s in after_live if s.state is NotifierState.RETRYING)
     assert first_retry.retry_in_s is not None
-    if resets:
+    if resync_works:
         assert first_retry.retry_in_s <= initial * 1.25
     else:
-        assert first_retry.retry_in_s >= initial * 4 * 0.75
+        assert first_retry.retry_in_s >= initial * 8 * 0.75
+
+
+async def test_the_wait_between_attempts_never_exceeds_two_seconds() -> None:
+    rec = Recorder()
+    notifier = rec.notifier(f"http://127.0.0.1:{closed_port()}", "t", initial_backoff_s=0.5)
+    notifier.start()
+    try:
+        await rec.until(lambda: rec.states().count(NotifierState.RETRYING) >= 6, 30)
+    finally:
+        await notifier.stop()
+    waits = [s.retry_in_s for s in rec.statuses if s.state is NotifierState.RETRYING]
+    assert max(w or 0 for w in waits) <= 2.0
+    assert waits[-1] is not None and waits[-1] >= 1.5  # it did grow to the cap
 
 
 async def test_a_vapi_peer_with_a_bad_call_id_crashes_with_a_reason(

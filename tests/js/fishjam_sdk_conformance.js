@@ -24,39 +24,14 @@ const {
   UnauthorizedException,
   UnknownException,
 } = require("@fishjam-cloud/js-server-sdk");
+const { check, report, step } = require("./reporting.js");
 
 const fishjamId = process.env.FISHJAM_URL;
 const managementToken = process.env.FISHJAM_TOKEN;
 const webhookSecret = process.env.WEBHOOK_SECRET;
-const STEP_TIMEOUT_MS = 15000;
 const RATE = 16000;
 
 const client = new FishjamClient({ fishjamId, managementToken });
-
-// -- reporting --------------------------------------------------------------------------
-
-function report(op, ok, detail) {
-  process.stdout.write(JSON.stringify({ op, ok, detail: String(detail ?? "") }) + "\n");
-}
-
-async function step(op, fn) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
-  });
-  try {
-    const detail = await Promise.race([fn(), timeout]);
-    report(op, true, detail);
-  } catch (error) {
-    report(op, false, error?.stack ?? error);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -46,6 +46,7 @@ def real_ids(sandbox: Sandbox) -> dict[str, str]:
     peer, _ = sdk.create_peer(room.id)
     source = CompositionSource(composition_url="http://127.0.0.1:9/c", output_id="o")
     recording = sdk.create_composition_recording(source)
+    sdk.client.get_httpx_client().close()
     return {"room_id": room.id, "peer_id": peer.id, "recording_id": recording.id}
 
 

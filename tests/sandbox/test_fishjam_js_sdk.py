@@ -12,23 +12,16 @@ then `npm ci` in tests/js). Missing, the test fails with that instruction; it ne
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from node_sdk import run_program, sandbox_process
 
 from voicepanel.sandbox.fishjam.rest_input import ROOM_TYPES
 
-JS_DIR = Path(__file__).resolve().parents[1] / "js"
-PROGRAM = JS_DIR / "fishjam_sdk_conformance.js"
-SDK = JS_DIR / "node_modules" / "@fishjam-cloud" / "js-server-sdk"
+PROGRAM = "fishjam_sdk_conformance.js"
 TOKEN = "js-sdk-management-token"
 SECRET = "js-sdk-webhook-secret"
 
@@ -64,52 +57,23 @@ OPERATIONS = [
 class JsRun:
     """What the Node program reported, one result per operation, and what it logged."""
 
-    def __init__(self, stdout: str, stderr: str) -> None:
-        self.results: dict[str, dict[str, Any]] = {}
-        for line in stdout.splitlines():
-            if line.startswith("{"):
-                result = json.loads(line)
-                self.results[result["op"]] = result
+    def __init__(self, results: dict[str, dict[str, Any]], stderr: str) -> None:
+        self.results = results
         self.stderr = stderr
 
 
 @pytest.fixture(scope="module")
 def sandbox_url() -> Iterator[str]:
-    """The sandbox as a user runs it: `python -m voicepanel.sandbox`, its own process."""
-    command = [sys.executable, "-m", "voicepanel.sandbox", "--port", "0"]
-    command += ["--token", TOKEN, "--webhook-secret", SECRET]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        ready = server.stdout.readline()
+    with sandbox_process("--token", TOKEN, "--webhook-secret", SECRET) as ready:
         match = re.search(r"Fishjam (http://\S+)", ready)
         assert match, f"the sandbox did not announce itself: {ready!r}"
         yield match.group(1)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
 def js_run(sandbox_url: str) -> JsRun:
-    node = shutil.which("node")
-    if node is None or not SDK.is_dir():
-        pytest.fail(
-            "Node.js or the Fishjam JavaScript SDK is missing: run `bash scripts/setup.sh` "
-            "(it installs Debian's nodejs and npm when needed, then runs npm ci in tests/js)."
-        )
-    # Straight to the sandbox: axios would otherwise honour a proxy from the environment.
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env |= {
-        "NO_PROXY": "*",
-        "FISHJAM_URL": sandbox_url,
-        "FISHJAM_TOKEN": TOKEN,
-        "WEBHOOK_SECRET": SECRET,
-    }
-    done = subprocess.run(
-        [node, str(PROGRAM)], cwd=JS_DIR, env=env, capture_output=True, text=True, timeout=240
-    )
-    return JsRun(done.stdout, done.stderr)
+    env = {"FISHJAM_URL": sandbox_url, "FISHJAM_TOKEN": TOKEN, "WEBHOOK_SECRET": SECRET}
+    return JsRun(*run_program(PROGRAM, "@fishjam-cloud/js-server-sdk", env, timeout=240))
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)

@@ -197,3 +197,20 @@ async def test_the_sdk_raises_its_bad_request_error_for_a_bad_call(vapi: AsyncVa
     with pytest.raises(BadRequestError) as refused:
         await vapi.calls.create(assistant_id="nope", transport=transport())
     assert "does not exist" in refused.value.body["message"]
+
+
+async def test_the_sdks_other_common_calls_answer_in_shape(vapi: AsyncVapi) -> None:
+    first = await vapi.calls.create(assistant_id=ECHO_ASSISTANT_ID, transport=transport())
+    second = await vapi.calls.create(assistant_id=GREETER_ASSISTANT_ID, transport=transport())
+
+    after_first = await vapi.calls.list(created_at_gt=first.created_at)
+    assert [c.id for c in after_first] == [second.id]
+    assert await vapi.calls.list(updated_at_lt=first.created_at) == []
+    assert await vapi.calls.list(phone_number_id="any") == []
+    renamed = await vapi.calls.update(first.id, name="First call")
+    assert renamed.name == "First call"
+    assert (await vapi.calls.get(first.id)).name == "First call"
+    assistant = await vapi.assistants.get(GREETER_ASSISTANT_ID)
+    assert isinstance(assistant, Assistant) and assistant.first_message
+    assert len(await vapi.assistants.list(created_at_ge=assistant.created_at)) == 4
+    assert await vapi.assistants.list(created_at_gt=assistant.created_at) == []

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from fishjam import FishjamClient, PeerOptionsVapi
 from fishjam.agent import OutgoingAudioTrackOptions
-from fishjam_helpers import NotificationLog, peak_hz
+from fishjam_helpers import peak_hz
 from vapi import AsyncVapi
 from vapi_harness import (
     END_OF_TURN_S,
@@ -26,7 +26,7 @@ from vapi_harness import (
     websocket_call_url,
 )
 
-from voicepanel.sandbox.server import Sandbox
+from voicepanel.sandbox.server import Sandbox, SandboxConfig
 from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID
 from voicepanel.sandbox.vapi.endpointing import (
     EndpointingConfig,
@@ -147,10 +147,24 @@ async def test_a_call_that_hears_nothing_after_an_utterance_still_answers(
 # -- through Fishjam, with the default timing ---------------------------------------------
 
 
+@pytest.fixture
+async def default_sandbox() -> Any:
+    """A sandbox with every default, VAPI's end-of-turn quiet time included."""
+    server = Sandbox(SandboxConfig(port=0))
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
 async def test_an_agent_that_says_one_thing_and_then_nothing_hears_the_echo_in_time(
-    sandbox: Sandbox, fishjam_client: FishjamClient, fishjam_notifications: NotificationLog
+    default_sandbox: Sandbox,
 ) -> None:
+    sandbox = default_sandbox
     config = sandbox.config
+    assert config.end_of_turn_s == 1.5 and config.reply_delay_s == 0.4
+    fishjam_client = FishjamClient(sandbox.fishjam_url, config.token)
     headers = {"Authorization": f"Bearer {config.vapi_key}"}
     body = {"assistantId": ECHO_ASSISTANT_ID, "transport": transport()}
     async with (
@@ -164,7 +178,7 @@ async def test_an_agent_that_says_one_thing_and_then_nothing_hears_the_echo_in_t
     async with agent.connect() as session:
         options = PeerOptionsVapi(api_key=config.vapi_key, call_id=call["id"])
         peer = await asyncio.to_thread(fishjam_client.create_vapi_agent, room.id, options)
-        await fishjam_notifications.wait_kind("TrackAdded", peer_id=peer.id)
+        await wait_until_connected(fishjam_client, room.id, peer.id)
         track = await session.add_track(OutgoingAudioTrackOptions())
 
         sent_at = loop.time()
@@ -186,3 +200,14 @@ async def test_an_agent_that_says_one_thing_and_then_nothing_hears_the_echo_in_t
     waited = first_loud_at - spoken_until
     assert allowed - 0.1 <= waited <= allowed + 0.1, f"answered {waited:.3f} s after speaking"
     assert peak_hz(bytes(heard), RATE) == pytest.approx(440, abs=5)
+    fishjam_client.client.get_httpx_client().close()
+
+
+async def wait_until_connected(client: FishjamClient, room_id: str, peer_id: str) -> None:
+    async with asyncio.timeout(10):
+        while True:
+            room = await asyncio.to_thread(client.get_room, room_id)
+            peer = next((p for p in room.peers if p.id == peer_id), None)
+            if peer is not None and peer.status == "connected" and peer.tracks:
+                return
+            await asyncio.sleep(0.05)

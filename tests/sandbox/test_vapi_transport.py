@@ -88,7 +88,7 @@ async def test_connecting_starts_the_call_and_hanging_up_ends_it_as_the_customer
     assert ended.ended_reason == "customer-ended-call"
     assert ended.started_at and ended.ended_at and ended.ended_at >= ended.started_at
     assert "User: (user spoke for 0.4 s)" in ended.artifact.transcript
-    assert ended.analysis.summary
+    assert "the user spoke 1 time (0.4 s in all)" in ended.analysis.summary
     assert ended.cost == 0 and ended.cost_breakdown.total == 0
     assert ended.messages[0].role == "user"
 

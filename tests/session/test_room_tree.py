@@ -204,3 +204,29 @@ def test_find_peer_and_totals() -> None:
     assert tree.find_peer("b") is tree.rooms["r2"].peers["b"]
     assert tree.find_peer("zzz") is None
     assert tree.total_peers == 2 and tree.total_connected == 1
+
+
+def test_a_re_read_says_what_appeared_vanished_and_changed_unseen() -> None:
+    tree = RoomTree()
+    track = TrackInfo("t1", "audio", None)
+    tree.replace_all(
+        [
+            RoomInfo("r1", CONFIG, (peer_info("p1", tracks=(track,)), peer_info("p2"))),
+            RoomInfo("gone", CONFIG, ()),
+        ]
+    )
+    found = tree.replace_all(
+        [
+            RoomInfo("r1", CONFIG, (peer_info("p1", status="disconnected"), peer_info("p3"))),
+            RoomInfo("new", CONFIG, ()),
+        ]
+    )
+    said = {(d.kind, d.room_id, d.peer_id, d.track_id) for d in found}
+    assert said == {
+        ("RoomVanished", "gone", None, None),
+        ("RoomAppeared", "new", None, None),
+        ("PeerVanished", "r1", "p2", None),
+        ("PeerAppeared", "r1", "p3", None),
+        ("PeerStateChanged", "r1", "p1", None),
+        ("TrackVanished", "r1", "p1", "t1"),
+    }

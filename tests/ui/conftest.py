@@ -1,5 +1,5 @@
-"""UI test fixtures: offscreen Qt, a qasync loop for async tests, and a live panel on the
-in-process sandbox with throwaway settings."""
+"""UI test fixtures: offscreen Qt on a 1280x720 screen, a qasync loop for async tests, and a
+live panel on the in-process sandbox with throwaway settings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# The window is checked on the smallest screen it must fit: a 1280x720 laptop.
+SCREEN = Path(__file__).with_name("screen-1280x720.json")
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREEN}"
 os.environ.setdefault("QT_API", "pyside6")
 
 import pytest  # noqa: E402

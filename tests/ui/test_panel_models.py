@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from PySide6.QtCore import Qt
+
 from voicepanel.core.fishjam_gateway import PeerInfo, RoomConfigInfo, RoomInfo, TrackInfo
 from voicepanel.core.notifications import Notification
 from voicepanel.core.vapi_gateway import CallInfo
@@ -133,5 +135,7 @@ def test_peers_show_the_name_their_client_gave(qtbot: Any) -> None:
     tree.replace_all([RoomInfo("r1", CONFIG, (named, _peer("p2")))])
     model = RoomTreeModel(tree)
     room = model.index(0, 0)
-    assert model.index(0, 0, room).data() == "Alice · p1"
+    alice = model.index(0, 0, room)
+    assert alice.data() == "Alice"
+    assert "p1" in alice.data(Qt.ItemDataRole.ToolTipRole)  # the id is a hover away
     assert model.index(1, 0, room).data() == "p2"

@@ -141,3 +141,21 @@ async def test_ctrl_e_asks_where_and_writes_the_shown_rows(panel: Any, tmp_path:
     rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines()))
     assert [r for r in rows if "RoomCreated" in r.values()]
     await until(lambda: "Exported" in panel.banner.text, what="the confirmation")
+
+
+async def test_a_gap_in_the_live_notifications_shows_as_a_row(panel: Any) -> None:
+    dock = panel.notifications
+    panel.host.workspace.reconnect_notifier()  # the link drops and comes back
+
+    def rows() -> list[tuple[str, str]]:
+        model = dock.model
+        return [
+            (model.index(r, 1).data(), model.index(r, 5).data()) for r in range(model.rowCount())
+        ]
+
+    await until(lambda: any(kind == "RoomsReRead" for kind, _ in rows()), 20, "the re-read row")
+    texts = dict(rows())
+    assert texts["NotifierDisconnected"].startswith("Live notifications stopped")
+    assert "Gap in live notifications" in texts["NotifierConnected"]
+    assert "may be missing" in texts["NotifierConnected"]
+    assert texts["RoomsReRead"] == "The re-read found: no change."

@@ -6,6 +6,7 @@ from typing import Any
 
 from panel_helpers import find_top, until
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox
 
 from voicepanel.core.fishjam_gateway import RoomSpec
 from voicepanel.ui.dialogs.add_peer import AddPeerDialog
@@ -42,6 +43,8 @@ async def test_adding_a_peer_shows_its_token_which_copies_and_refreshes(panel: A
     assert QGuiApplication.clipboard().text() == token
 
     tokens.refresh_button.click()
+    ask = await until(lambda: find_top(QMessageBox, "confirmBox"), what="asked first")
+    next(b for b in ask.buttons() if b.text() == "Issue new token").click()
     await until(lambda: tokens.token != token, what="a new token")
     assert "New token issued" in tokens.status.text()
     tokens.reject()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 
 class VoicePanelError(Exception):
     """A failure a person can read.
@@ -27,3 +30,17 @@ class VoicePanelError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()
+
+
+def failure_of(result: object, what: str) -> VoicePanelError | None:
+    """One result of ``asyncio.gather(..., return_exceptions=True)`` as the failure a person
+    is shown (None for a success). A cancellation is raised again; an unexpected exception
+    is logged with its traceback and becomes "Could not {what}."."""
+    if isinstance(result, VoicePanelError):
+        return result
+    if not isinstance(result, BaseException):
+        return None
+    if isinstance(result, asyncio.CancelledError):
+        raise result
+    logging.getLogger(__name__).error("Could not %s", what, exc_info=result)
+    return VoicePanelError(f"Could not {what}.", cause=result)

@@ -1,7 +1,12 @@
-"""Notification: one Fishjam server notification as a plain, JSON-ready value.
+"""Notification: one record of the journal as a plain, JSON-ready value, most often a
+Fishjam server notification.
 
 ``notification_from_sdk`` converts any of the SDK's betterproto notification messages;
 the journal, the room tree and the filters all work on Notification, never on the SDK types.
+A record's ``source`` says who wrote it (RecordSource): Fishjam's notifier, the panel itself
+(the notifier's connection coming and going), a re-read after a gap (synthetic records of
+what changed unseen), or VAPI's call events. Journals written before ``source`` existed read
+as Fishjam records.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import enum
 import json
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import betterproto
@@ -24,9 +30,38 @@ NOTIFICATION_KINDS: tuple[str, ...] = tuple(
 """Every kind the notifier can deliver, in the SDK's order (for filter menus)."""
 
 
+class RecordSource(StrEnum):
+    """Who wrote a journal record."""
+
+    FISHJAM = "fishjam"  # a server notification, as Fishjam sent it
+    PANEL = "panel"  # the panel's own record: the notifier's link dropped or came back
+    RESYNC = "resync"  # synthetic: a difference a re-read found after a gap, not a notification
+    VAPI = "vapi"  # an event VAPI posted about a call
+
+
+class PanelKind(StrEnum):
+    """Kinds of the panel's own records (source PANEL)."""
+
+    NOTIFIER_DISCONNECTED = "NotifierDisconnected"  # details: from_state, to_state, reason
+    NOTIFIER_CONNECTED = "NotifierConnected"  # details: from_state, to_state, reason, gap
+    ROOMS_RE_READ = "RoomsReRead"  # details: resync ("ok" or why not), differences (counts)
+
+
+class ResyncKind(StrEnum):
+    """Kinds of synthetic records (source RESYNC): what appeared or vanished unseen."""
+
+    ROOM_APPEARED = "RoomAppeared"
+    ROOM_VANISHED = "RoomVanished"
+    PEER_APPEARED = "PeerAppeared"
+    PEER_VANISHED = "PeerVanished"
+    PEER_STATE_CHANGED = "PeerStateChanged"
+    TRACK_APPEARED = "TrackAppeared"
+    TRACK_VANISHED = "TrackVanished"
+
+
 @dataclass(frozen=True)
 class Notification:
-    """One server notification, as received."""
+    """One journal record: a server notification as received, or a record of the panel."""
 
     received_at: float  # time.time() when it arrived
     kind: str  # "RoomCreated", "PeerCrashed", ... (SDK class name minus "ServerMessage")
@@ -34,10 +69,17 @@ class Notification:
     peer_id: str | None = None
     track_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    source: str = RecordSource.FISHJAM  # a RecordSource value
+
+    @property
+    def synthetic(self) -> bool:
+        """Not something a server sent: the panel's inference after a gap."""
+        return self.source == RecordSource.RESYNC
 
     def to_json(self) -> dict[str, Any]:
         return {
             "received_at": self.received_at,
+            "source": str(self.source),
             "kind": self.kind,
             "room_id": self.room_id,
             "peer_id": self.peer_id,
@@ -55,6 +97,7 @@ class Notification:
             peer_id=_opt_str(data.get("peer_id")),
             track_id=_opt_str(data.get("track_id")),
             details=dict(details) if isinstance(details, dict) else {},
+            source=str(data.get("source") or RecordSource.FISHJAM),
         )
 
 

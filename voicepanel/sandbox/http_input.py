@@ -15,8 +15,9 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-# A JSON body larger than this is refused before it is parsed (413).
-MAX_JSON_BYTES = 1024 * 1024
+# A JSON body larger than this is refused before it is parsed (413). Parsing runs on the
+# event loop that also paces audio, so the limit also bounds how long one body can hold it.
+MAX_JSON_BYTES = 128 * 1024
 # Objects and arrays nested deeper than this are refused (400).
 MAX_JSON_DEPTH = 32
 # Integers outside a signed 64-bit range are refused: no client means them, and other
@@ -75,25 +76,27 @@ def parse_json(raw: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise bad_input(f"The JSON body is nested more than {max_depth} levels deep.") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_input(f"The request body is not valid JSON ({_short(exc)}).") from None
-    if depth(value) > max_depth:
+    if depth(value, max_depth) > max_depth:
         raise bad_input(f"The JSON body is nested more than {max_depth} levels deep.")
     return value
 
 
-def depth(value: Any) -> int:
-    """How deeply objects and arrays nest in `value` (a scalar is 0), without recursion."""
+def depth(value: Any, give_up_past: int = MAX_JSON_DEPTH) -> int:
+    """How deeply objects and arrays nest in `value` (a scalar is 0), without recursion;
+    stops counting once past `give_up_past`."""
+    containers = (dict, list)
+    if not isinstance(value, containers):
+        return 0
     deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, level + 1)
-        stack.extend((child, level + 1) for child in children)
+        if level > deepest:
+            deepest = level
+            if deepest > give_up_past:
+                break
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, level + 1) for child in children if isinstance(child, containers))
     return deepest
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from voicepanel.core.audio.listen_player import ListenPlayer, ListenStatus
-from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.errors import VoicePanelError, failure_of
 from voicepanel.core.vapi_events import CallEvent
 from voicepanel.core.vapi_gateway import CallInfo, VapiGateway
 from voicepanel.session.conversation import Conversation, ToolCall
@@ -50,6 +50,9 @@ class CallRecord:
     started_at: float = field(default_factory=time.time)
     last_error: str | None = None  # the last failure to reach or steer the call, in words
     peer_crash_reason: str | None = None  # Fishjam's PeerCrashed reason for the VAPI peer
+    # Why the panel hung the call up ("End call", "quitting"), once VAPI took the request:
+    # VAPI's own endedReason for such a call blames the assistant, not the person.
+    ended_by_panel: str | None = None
     events_missing: str | None = None  # why this call sends no live events; None: it does
     assistant_muted: bool = False
 
@@ -317,9 +320,12 @@ class CallBook:
             raise VoicePanelError(f"{action} The call has already ended.", "Start a new call.")
         return record
 
-    async def end(self, call_id: str, start_wait_s: float | None = None) -> CallRecord:
+    async def end(
+        self, call_id: str, start_wait_s: float | None = None, *, why: str = "End call"
+    ) -> CallRecord:
         """Hangs the call up (never deletes its record at VAPI); waits up to
-        ``start_wait_s`` for a call that has not started yet."""
+        ``start_wait_s`` for a call that has not started yet. ``why`` is kept on the record
+        (``ended_by_panel``) so the card says the panel ended it."""
         record = self._require(call_id)
         if record.ended:
             return record
@@ -331,6 +337,7 @@ class CallBook:
         except VoicePanelError as exc:
             self._set_error(call_id, _words(exc))
             raise
+        self._put(replace(self._require(call_id), ended_by_panel=why))
         with contextlib.suppress(VoicePanelError):
             record = await self.refresh(call_id)
         self._ensure_poller(call_id)
@@ -355,17 +362,14 @@ class CallBook:
         ``confirm_timeout_s`` for VAPI to report them ended."""
         live = self.live
         results = await asyncio.gather(
-            *(self.end(r.id, start_wait_s) for r in live), return_exceptions=True
+            *(self.end(r.id, start_wait_s, why="quitting") for r in live),
+            return_exceptions=True,
         )
-        errors: list[VoicePanelError] = []
-        for record, result in zip(live, results, strict=True):
-            if isinstance(result, VoicePanelError):
-                errors.append(result)
-            elif isinstance(result, BaseException):
-                if isinstance(result, asyncio.CancelledError):
-                    raise result
-                log.error("Ending call %s failed", record.id, exc_info=result)
-                errors.append(VoicePanelError("Could not end a call.", cause=result))
+        failures = [
+            failure_of(result, f"end call {record.id}")
+            for record, result in zip(live, results, strict=True)
+        ]
+        errors = [failure for failure in failures if failure is not None]
         ended = [
             r for r, res in zip(live, results, strict=True) if not isinstance(res, BaseException)
         ]

@@ -1,6 +1,8 @@
-"""Exports the journal's records (Fishjam notifications and VAPI events, one timeline) for a
-bug report, as JSON Lines or CSV, with every field passed through the redactor so no
-secret leaves the machine in a file."""
+"""Exports the journal's records (Fishjam notifications, the panel's own records and VAPI's
+call events, one timeline) for a bug report, as JSON Lines or CSV, with every field passed
+through the redactor so no secret leaves the machine in a file. The ``source`` column tells
+server notifications from the panel's own records (gaps), synthetic re-read records and
+VAPI's events."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 from voicepanel.core.redact import Redactor
 from voicepanel.session.journal import JournalEntry
 
-COLUMNS = ("time", "kind", "room_id", "peer_id", "track_id", "details")
+COLUMNS = ("time", "kind", "room_id", "peer_id", "track_id", "details", "source")
 
 
 def iso_time(timestamp: float) -> str:
@@ -44,6 +46,7 @@ def _row(n: JournalEntry, redactor: Redactor) -> dict[str, Any]:
         "peer_id": _redacted(n.peer_id, redactor),
         "track_id": _redacted(n.track_id, redactor),
         "details": _redacted(n.details, redactor),
+        "source": str(n.source),
     }
 
 

@@ -1,55 +1,58 @@
-"""Where VoicePanel keeps its files on each platform: settings, data (the journal) and logs.
+"""Where VoicePanel keeps its files on each platform: settings, data (the journal), state
+and logs, named by ``platformdirs``; and the one-time move of files from older folders.
 
-Follows each platform's convention without a dependency: the XDG base directories on Linux
-and other Unix systems, %APPDATA% / %LOCALAPPDATA% on Windows, ~/Library on macOS. The
+Every setting lives in one folder, ``config_dir()``: the profiles (session/), the window's
+preferences (ui/settings.py writes its INI file there) and the per-profile names. The
 functions only name the folders; whoever writes there creates them.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
+from platformdirs.api import PlatformDirsABC
+
 APP_NAME = "VoicePanel"
+# Linux folders are lower case by convention (~/.config/voicepanel); Windows and macOS
+# show the name as people read it.
 _UNIX_NAME = "voicepanel"
 
 
-def _env_path(var: str, default: Path) -> Path:
-    value = os.environ.get(var, "")
-    # The XDG spec says relative paths are invalid and must be ignored.
-    return Path(value) if value and os.path.isabs(value) else default
+def _dirs(*, roaming: bool = False) -> PlatformDirsABC:
+    # Chosen at each call from sys.platform, so one test run can check every platform.
+    if sys.platform == "win32":
+        from platformdirs.windows import Windows
+
+        return Windows(APP_NAME, appauthor=False, roaming=roaming)
+    if sys.platform == "darwin":
+        from platformdirs.macos import MacOS
+
+        return MacOS(APP_NAME, appauthor=False)
+    from platformdirs.unix import Unix
+
+    return Unix(_UNIX_NAME, appauthor=False)
 
 
 def config_dir() -> Path:
-    """Settings such as profiles.json (never secrets)."""
-    home = Path.home()
-    if sys.platform == "win32":
-        return _env_path("APPDATA", home / "AppData" / "Roaming") / APP_NAME
-    if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / APP_NAME
-    return _env_path("XDG_CONFIG_HOME", home / ".config") / _UNIX_NAME
+    """Settings: profiles.json, the window's settings.ini, names (never secrets).
+    Roams with a Windows profile."""
+    return _dirs(roaming=True).user_config_path
 
 
 def data_dir() -> Path:
-    """Data the user may want later: the notification journals, recordings."""
-    home = Path.home()
-    if sys.platform == "win32":
-        return _env_path("LOCALAPPDATA", home / "AppData" / "Local") / APP_NAME
-    if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / APP_NAME
-    return _env_path("XDG_DATA_HOME", home / ".local" / "share") / _UNIX_NAME
+    """Data the user may want later: the notification journals, the encrypted secrets."""
+    return _dirs().user_data_path
+
+
+def state_dir() -> Path:
+    """What the app keeps between runs that is neither a setting nor data."""
+    return _dirs().user_state_path
 
 
 def log_dir() -> Path:
     """Log files a person can attach to a bug report."""
-    home = Path.home()
-    if sys.platform == "win32":
-        return _env_path("LOCALAPPDATA", home / "AppData" / "Local") / APP_NAME / "Logs"
-    if sys.platform == "darwin":
-        return home / "Library" / "Logs" / APP_NAME
-    # XDG puts logs under the state folder.
-    return _env_path("XDG_STATE_HOME", home / ".local" / "state") / _UNIX_NAME / "log"
+    return _dirs().user_log_path
 
 
 def journal_dir() -> Path:

@@ -2,19 +2,19 @@
 
 ``ProfileStore`` keeps the profiles (names, kinds, Fishjam ids, VAPI addresses, the port and
 public address for VAPI's live events, the last one used) in profiles.json in the config
-folder: never a secret. ``SecretStore`` keeps the management token, the VAPI key and the
-live events' secret in the OS keyring, or, when the machine has no usable keyring,
-in memory for this run only (``persistent`` is then False, and the UI says so).
+folder: never a secret. ``SecretStore`` keeps the management token, the VAPI key and the live
+events' secret in the OS keyring; on a machine without one, in a file encrypted with a
+passphrase asked once per start (secret_file.py), or in memory for this run only
+(``persistent`` is then False, and the UI says so).
 ``check_profile`` tries a profile's credentials and says in words what works.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -30,7 +30,11 @@ from voicepanel.core.fishjam_gateway import FishjamGateway
 from voicepanel.core.redact import REDACTOR
 from voicepanel.core.vapi_events import public_url_problem
 from voicepanel.core.vapi_gateway import VapiGateway
-from voicepanel.session.paths import config_dir
+from voicepanel.core.wording import plural
+from voicepanel.session.json_file import read_json, write_json
+from voicepanel.session.paths import config_dir, data_dir
+from voicepanel.session.secret_file import FILE_NAME as SECRET_FILE_NAME
+from voicepanel.session.secret_file import EncryptedSecretFile
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +86,25 @@ def _usable(backend: keyring.backend.KeyringBackend) -> bool:
         return False
 
 
-class SecretStore:
-    """Secrets under service "VoicePanel", key "<profile>:<name>"; memory-only without a
-    usable keyring. Never writes a secret to a file of its own."""
+class SecretMode(Enum):
+    """Where secrets are kept: the OS keyring, a passphrase-encrypted file, or memory."""
 
-    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
-        self._memory: dict[str, str] = {}
+    KEYRING = "the system keyring"
+    ENCRYPTED_FILE = "a file encrypted with your passphrase"
+    THIS_RUN = "memory, for this run only"
+
+
+class SecretStore:
+    """Secrets under service "VoicePanel", key "<profile>:<name>". In the OS keyring when
+    there is one; otherwise in an encrypted file once the person has unlocked (or created)
+    it with a passphrase; otherwise in memory for this run only. Never in plain text."""
+
+    def __init__(
+        self,
+        backend: keyring.backend.KeyringBackend | None = None,
+        secret_file: Path | None = None,
+    ) -> None:
+        self._memory: dict[str, str] = {}  # this run's secrets, and the decrypted file's
         self._backend: keyring.backend.KeyringBackend | None = None
         try:
             candidate = backend if backend is not None else keyring.get_keyring()
@@ -96,22 +113,56 @@ class SecretStore:
             candidate = None
         if candidate is not None and _usable(candidate):
             self._backend = candidate
+        self.file = EncryptedSecretFile(secret_file or data_dir() / SECRET_FILE_NAME, SERVICE)
         self.reason = "" if self._backend else "No usable keyring on this machine."
 
     @property
+    def mode(self) -> SecretMode:
+        if self._backend is not None:
+            return SecretMode.KEYRING
+        return SecretMode.ENCRYPTED_FILE if self.file.unlocked else SecretMode.THIS_RUN
+
+    @property
     def persistent(self) -> bool:
-        """True when secrets outlive this run (they are in the OS keyring)."""
-        return self._backend is not None
+        """True when secrets outlive this run (the OS keyring, or the unlocked file)."""
+        return self.mode is not SecretMode.THIS_RUN
+
+    @property
+    def file_locked(self) -> bool:
+        """True when the secrets are in an encrypted file still waiting for its passphrase."""
+        return self._backend is None and self.file.exists and not self.file.unlocked
 
     @property
     def backend_name(self) -> str:
-        if self._backend is None:
-            return "memory (this run only)"
-        return getattr(self._backend, "name", type(self._backend).__name__)
+        if self.mode is SecretMode.KEYRING:
+            return getattr(self._backend, "name", type(self._backend).__name__)
+        return self.mode.value
 
     @staticmethod
     def key(profile: str, name: str) -> str:
         return f"{profile}:{name}"
+
+    def unlock_file(self, passphrase: str, profiles: Iterable[str]) -> None:
+        """Opens the encrypted file (slow: run it off the UI thread) and reads the secrets
+        of ``profiles``; what this run already holds is written into it. Raises
+        VoicePanelError for a wrong passphrase."""
+        found = self.file.unlock(passphrase, [self.key(p, n) for p in profiles for n in SecretName])
+        for value in found.values():
+            REDACTOR.add(value)
+        self._keep_in_file(found)
+
+    def create_file(self, passphrase: str) -> None:
+        """Starts the encrypted file and moves this run's secrets into it (slow)."""
+        self.file.create(passphrase)
+        self._keep_in_file({})
+
+    def _keep_in_file(self, found: dict[str, str]) -> None:
+        # Secrets typed this run, before the file was opened, win over its older ones.
+        merged = {**found, **self._memory}
+        for key, value in merged.items():
+            if found.get(key) != value:
+                self.file.write(key, value)
+        self._memory = merged
 
     def _fall_back(self, exc: BaseException) -> None:
         # A keyring that fails once (locked, daemon gone) is not retried for this run.
@@ -146,10 +197,20 @@ class SecretStore:
             except (keyring.errors.KeyringError, OSError) as exc:
                 self._fall_back(exc)
         self._memory[key] = value
+        if self.file.unlocked:
+            try:
+                self.file.write(key, value)
+            except (VoicePanelError, OSError) as exc:
+                log.warning("Could not write the secrets file; kept for this run: %s", exc)
 
     def delete(self, profile: str, name: str) -> None:
         key = self.key(profile, name)
         self._memory.pop(key, None)
+        if self.file.unlocked:
+            try:
+                self.file.erase(key)
+            except (VoicePanelError, OSError) as exc:
+                log.warning("Could not update the secrets file: %s", exc)
         if self._backend is not None:
             try:
                 self._backend.delete_password(SERVICE, key)
@@ -204,13 +265,9 @@ class ProfileStore:
         self._load()
 
     def _load(self) -> None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:
-            log.warning("Could not read %s, starting with the Sandbox profile: %s", self.path, exc)
-            return
+        data = read_json(self.path)
+        if data is None:
+            return  # no file yet, or unreadable (logged): the Sandbox profile only
         for item in data.get("profiles", []) if isinstance(data, dict) else []:
             try:
                 profile = _profile_from_json(item)
@@ -228,16 +285,12 @@ class ProfileStore:
             self._last_used = last
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "version": 1,
             "last_used": self._last_used,
             "profiles": [_profile_to_json(p) for p in self._profiles.values()],
         }
-        # Write then rename, so a crash never leaves half a settings file.
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_json(self.path, data)
 
     def profiles(self) -> list[Profile]:
         """Sandbox first, then the others by name."""
@@ -348,10 +401,6 @@ def _error_text(exc: VoicePanelError) -> str:
     return REDACTOR.redact(f"{exc.message} {exc.hint}".strip())
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 async def _check_fishjam(fishjam_id: str, token: str) -> tuple[bool, str]:
     if not fishjam_id:
         return False, "No Fishjam ID: enter it from the Fishjam dashboard."
@@ -365,7 +414,7 @@ async def _check_fishjam(fishjam_id: str, token: str) -> tuple[bool, str]:
         return False, _error_text(exc)
     finally:
         await gateway.close()
-    return True, f"Fishjam answers and accepts the token ({_plural(len(rooms), 'room')} now)."
+    return True, f"Fishjam answers and accepts the token ({plural(len(rooms), 'room')} now)."
 
 
 async def _check_vapi(base_url: str | None, key: str) -> tuple[bool, str]:
@@ -378,7 +427,7 @@ async def _check_vapi(base_url: str | None, key: str) -> tuple[bool, str]:
         return False, _error_text(exc)
     finally:
         await gateway.close()
-    return True, f"VAPI accepts the key ({_plural(len(assistants), 'assistant')} found)."
+    return True, f"VAPI accepts the key ({plural(len(assistants), 'assistant')} found)."
 
 
 async def check_profile(profile: Profile, management_token: str, vapi_key: str) -> ProfileCheck:

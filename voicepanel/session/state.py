@@ -3,6 +3,8 @@ server notifications, reporting each change to plain callbacks (Qt-free).
 
 Notifications may arrive late, twice, or about things already gone (a resync can overtake
 them): applying them never raises, and the next REST read (``replace_all``) is the truth.
+``replace_all`` also says what the read changed (rooms, peers and tracks that appeared or
+vanished, peers whose state changed), so a gap in the notifications can be journaled.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from voicepanel.core.fishjam_gateway import PeerInfo, RoomConfigInfo, RoomInfo, TrackInfo
-from voicepanel.core.notifications import Notification
+from voicepanel.core.notifications import Notification, ResyncKind
 from voicepanel.session.observable import Callbacks
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,61 @@ class TreeChange:
     peer_id: str | None = None
     track_id: str | None = None
     removed: bool = False
+
+
+@dataclass(frozen=True)
+class TreeDifference:
+    """One thing a REST read found changed against the tree's picture."""
+
+    kind: ResyncKind
+    room_id: str
+    peer_id: str | None = None
+    track_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _differences(old: dict[str, RoomView], new: dict[str, RoomView]) -> list[TreeDifference]:
+    found: list[TreeDifference] = []
+    for room_id in old.keys() - new.keys():
+        peers = len(old[room_id].peers)
+        found.append(TreeDifference(ResyncKind.ROOM_VANISHED, room_id, details={"peers": peers}))
+    for room_id, room in new.items():
+        before = old.get(room_id)
+        if before is None:
+            found.append(
+                TreeDifference(
+                    ResyncKind.ROOM_APPEARED,
+                    room_id,
+                    details={"room_type": room.config.room_type, "peers": len(room.peers)},
+                )
+            )
+        old_peers = before.peers if before is not None else {}
+        for peer_id in old_peers.keys() - room.peers.keys():
+            found.append(TreeDifference(ResyncKind.PEER_VANISHED, room_id, peer_id))
+        for peer_id, peer in room.peers.items():
+            found += _peer_differences(old_peers.get(peer_id), peer)
+    return found
+
+
+def _peer_differences(old: PeerView | None, new: PeerView) -> list[TreeDifference]:
+    found: list[TreeDifference] = []
+    if old is None:
+        details = {"peer_type": new.type, "state": new.state.value}
+        found.append(TreeDifference(ResyncKind.PEER_APPEARED, new.room_id, new.id, None, details))
+    elif old.state is not new.state:
+        details = {"from_state": old.state.value, "to_state": new.state.value}
+        found.append(
+            TreeDifference(ResyncKind.PEER_STATE_CHANGED, new.room_id, new.id, None, details)
+        )
+    old_tracks = old.tracks if old is not None else {}
+    for track_id in old_tracks.keys() - new.tracks.keys():
+        found.append(TreeDifference(ResyncKind.TRACK_VANISHED, new.room_id, new.id, track_id))
+    for track_id in new.tracks.keys() - old_tracks.keys():
+        details = {"track_type": new.tracks[track_id].type}
+        found.append(
+            TreeDifference(ResyncKind.TRACK_APPEARED, new.room_id, new.id, track_id, details)
+        )
+    return found
 
 
 def _enum_text(value: Any, prefix: str) -> str:
@@ -177,14 +234,16 @@ class RoomTree:
 
     # -- writing from REST ---------------------------------------------------------------
 
-    def replace_all(self, rooms: list[RoomInfo]) -> None:
-        """The server's full picture replaces ours; emits one ``reset``."""
+    def replace_all(self, rooms: list[RoomInfo]) -> list[TreeDifference]:
+        """The server's full picture replaces ours; emits one ``reset`` and returns what
+        differed (rooms first, in the server's order)."""
         old = self.rooms
         self.rooms = {}
         for info in rooms:
             view = self._room_view(info, old.get(info.id))
             self.rooms[info.id] = view
         self._emit(TreeChange(ChangeKind.RESET))
+        return _differences(old, self.rooms)
 
     def upsert_room(self, room: RoomInfo) -> None:
         """Adds or refreshes one room from a REST read (fills in a RoomCreated's config)."""

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.session.json_file import read_json, write_json
 from voicepanel.session.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -108,13 +108,7 @@ class ResponderRules:
         self.rules = tuple(rules)
 
     def _read_all(self) -> dict[str, list[ResponderRule]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("Could not read %s; no responder rules: %s", self.path, exc)
-            return {}
+        data = read_json(self.path)
         result: dict[str, list[ResponderRule]] = {}
         profiles = data.get("profiles") if isinstance(data, dict) else None
         for name, items in (profiles or {}).items():
@@ -128,11 +122,8 @@ class ResponderRules:
         return result
 
     def _write_all(self, everything: dict[str, list[ResponderRule]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "version": 1,
             "profiles": {name: [r.to_json() for r in rules] for name, rules in everything.items()},
         }
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_json(self.path, data)

@@ -3,8 +3,11 @@ tree, the notification journal, the call book and VAPI's live events, and offers
 panel's actions on them.
 
 Every notification is journaled first (so nothing shown is ever lost), then applied to the
-tree, then handed to listeners. Whatever the workspace creates (VAPI calls, agents) it
-cleans up on close, so nothing keeps running or billing after the panel quits.
+tree, then handed to listeners. Gaps in the stream are journaled too (JournalContinuity):
+the link dropping and coming back, and what the re-read after it found changed.
+Whatever the workspace creates (VAPI calls, agents) it writes in the StartedLedger before
+creating it, and cleans up on close, so nothing keeps running or billing after the panel
+quits; after a crash, ``recovery`` finds what an earlier run left running.
 """
 
 from __future__ import annotations
@@ -25,13 +28,16 @@ from voicepanel.core.notifier import NotifierState, NotifierStatus, ResilientNot
 from voicepanel.core.redact import REDACTOR, Redactor
 from voicepanel.core.vapi_gateway import AssistantInfo, CallInfo, VapiGateway
 from voicepanel.session.calls import NOT_STARTED, CallBook, CallRecord
+from voicepanel.session.continuity import JournalContinuity
 from voicepanel.session.journal import NotificationJournal
+from voicepanel.session.ledger import Settled, StartedKind, StartedLedger
 from voicepanel.session.live_events import (
     SERVER_TIMEOUT_S,
     LiveEvents,
     is_local_address,
     profile_secret,
 )
+from voicepanel.session.names import NameBook
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.paths import data_dir as default_data_dir
 from voicepanel.session.profiles import (
@@ -41,8 +47,10 @@ from voicepanel.session.profiles import (
     SecretName,
     SecretStore,
 )
-from voicepanel.session.state import RoomTree
+from voicepanel.session.recovery import LeftoverRecovery
+from voicepanel.session.state import RoomTree, TreeDifference
 from voicepanel.session.tool_responders import ResponderRules
+from voicepanel.session.webhook_checks import WebhookChecks
 
 if TYPE_CHECKING:
     from fishjam.agent import Agent
@@ -79,6 +87,7 @@ def _new_sandbox(port: int) -> Sandbox:
 CloseHook = Callable[[], Awaitable[None]]
 
 LIVE_WAIT_S = 5.0  # how long open() waits for the notifier before carrying on without it
+RESYNC_READS = 3  # a re-read overtaken by a change is read again, at most this many times
 
 
 class WorkspaceState(Enum):
@@ -122,13 +131,21 @@ class Workspace:
         self._vapi_key = ""
         self._notifier: ResilientNotifier | None = None
         self.tree = RoomTree()
+        self.names = NameBook.for_profile(profile.name)  # people's names for rooms and peers
+        self.webhooks = WebhookChecks(from_cloud=not profile.is_sandbox)
+        self._tree_writes = 0  # counts tree changes, so a re-read can tell it was overtaken
+        self.tree.subscribe(self._count_tree_write)
         self._journal: NotificationJournal | None = None
         self.calls = CallBook(poll_interval_s=call_poll_interval_s)
         self.live: LiveEvents | None = None  # VAPI's live events, with a VAPI key
+        self.ledger = StartedLedger(self.data_dir / "ledger", profile.name)
+        self.calls.on_change(self._call_changed)
+        self.recovery: LeftoverRecovery | None = None  # once open
         self.notifier_status = NotifierStatus(NotifierState.CONNECTING)
         self._settled = asyncio.Event()  # the notifier is LIVE, or FAILED for good
 
         self._notifications: Callbacks[Notification] = Callbacks("notification")
+        self._continuity = JournalContinuity(self._record)
         self._statuses: Callbacks[NotifierStatus] = Callbacks("notifier status")
         self._close_hooks: list[CloseHook] = []
         self._agents: dict[str, Agent] = {}  # peer id -> agent this workspace created
@@ -210,15 +227,19 @@ class Workspace:
                 # The VAPI SDK takes seconds to load: do it now, off the loop, not on a click.
                 self._spawn(self._vapi.warm_up(), "load the VAPI SDK")
             self._journal = self._open_journal()
+            self.recovery = LeftoverRecovery(
+                self.ledger.folder, self.profile.name, self._fishjam, self._vapi
+            )
             if self._vapi is not None:
                 await self._start_live_events(vapi_base_url)
             self.tree.replace_all(rooms)
+            self.names.keep_only((r.id for r in rooms), (p.id for r in rooms for p in r.peers))
             self._notifier = ResilientNotifier(
                 fishjam_id,
                 token,
                 on_notification=self._handle_notification,
                 on_status=self._handle_status,
-                on_resync=self.resync,
+                on_resync=self._resync_after_connect,
             )
             self._notifier.start()
         except BaseException:
@@ -316,10 +337,17 @@ class Workspace:
                 if record.room_id and record.peer_id:
                     with contextlib.suppress(VoicePanelError):
                         await self.fishjam.delete_peer(record.room_id, record.peer_id)
+        elif not end_calls:
+            for record in self.calls.live:  # the person chose to leave them running
+                self._settle(record.id, Settled.KEPT)
         for peer_id, agent in list(self._agents.items()):
             with contextlib.suppress(Exception):
                 await self.fishjam.delete_peer(agent.room_id, peer_id)
+                self._settle(peer_id, Settled.ENDED)
         self._agents.clear()
+        for entry in self.ledger.open_entries:
+            log.warning("May still be running after closing: %s", entry.describe())
+        self.ledger.close()
         await self._release()
         self.state = WorkspaceState.CLOSED
 
@@ -327,6 +355,7 @@ class Workspace:
         """Stops what runs, in the reverse order of open()."""
         if self.live is not None:
             await self.live.stop()
+        await self.webhooks.close()
         await self.calls.close()
         if self._notifier is not None:
             try:
@@ -367,12 +396,21 @@ class Workspace:
         if not task.cancelled() and task.exception() is not None:
             log.error("%s failed", task.get_name(), exc_info=task.exception())
 
-    def _handle_notification(self, n: Notification) -> None:
+    def _journal_append(self, n: Notification) -> None:
         if self._journal is not None:
             try:
                 self._journal.append(n)
             except OSError:
                 log.exception("Could not write the notification journal")
+
+    def _record(self, n: Notification) -> None:
+        """A record of the panel's own (a gap, a re-read's finding): journaled and shown,
+        not applied to the tree (the re-read already did)."""
+        self._journal_append(n)
+        self._notifications.emit(n)
+
+    def _handle_notification(self, n: Notification) -> None:
+        self._journal_append(n)
         self.tree.apply(n)
         room = self.tree.rooms.get(n.room_id or "")
         if n.kind == "RoomCreated" and room is not None and not room.config_known:
@@ -404,20 +442,39 @@ class Workspace:
 
     def _handle_status(self, status: NotifierStatus) -> None:
         self.notifier_status = status
+        self._continuity.status(status)
         if status.state in (NotifierState.LIVE, NotifierState.FAILED):
             self._settled.set()
         else:
             self._settled.clear()
         self._statuses.emit(status)
 
-    async def resync(self) -> None:
-        """Re-reads every room from REST (the notifier calls it after each connect)."""
-        try:
+    def _count_tree_write(self, _change: object) -> None:
+        self._tree_writes += 1
+
+    async def resync(self) -> list[TreeDifference]:
+        """Re-reads every room from REST; returns what differed from the tree. Raises
+        VoicePanelError when the read fails.
+
+        A read that the tree changed during (the panel created a room, a notification
+        arrived) may predate that change, and replacing the tree with it would drop the room
+        and journal it as vanished: such a read is taken again."""
+        for _ in range(RESYNC_READS):
+            before = self._tree_writes
             rooms = await self.fishjam.list_rooms()
+            if self._tree_writes == before:
+                break
+        return self.tree.replace_all(rooms)
+
+    async def _resync_after_connect(self) -> None:
+        """The notifier is subscribed: re-read, and journal what changed unseen."""
+        try:
+            differences = await self.resync()
         except VoicePanelError as exc:
             log.warning("Could not re-read the rooms: %s", exc)
+            self._continuity.resynced(None, exc.message)
             return
-        self.tree.replace_all(rooms)
+        self._continuity.resynced(differences)
 
     def reconnect_notifier(self) -> None:
         """Skips the notifier's back-off wait and tries again now."""
@@ -435,6 +492,7 @@ class Workspace:
         await self.fishjam.delete_room(room_id)
         for peer_id in [p for p, a in self._agents.items() if a.room_id == room_id]:
             del self._agents[peer_id]
+            self._settle(peer_id, Settled.ENDED)
         self.tree.remove_room(room_id)
 
     async def get_room(self, room_id: str) -> RoomInfo:
@@ -452,7 +510,8 @@ class Workspace:
 
     async def delete_peer(self, room_id: str, peer_id: str) -> None:
         await self.fishjam.delete_peer(room_id, peer_id)
-        self._agents.pop(peer_id, None)
+        if self._agents.pop(peer_id, None) is not None:
+            self._settle(peer_id, Settled.ENDED)
         self.tree.remove_peer(room_id, peer_id)
 
     async def refresh_peer_token(self, room_id: str, peer_id: str) -> str:
@@ -468,7 +527,13 @@ class Workspace:
         self, room_id: str, sample_rate: int = 16000, subscribe_mode: str = "auto"
     ) -> Agent:
         """An agent peer (not yet connected); deleted when the workspace closes."""
-        agent = await self.fishjam.create_agent(room_id, sample_rate, subscribe_mode)
+        key = self._ledger_starting(StartedKind.AGENT, room_id)
+        try:
+            agent = await self.fishjam.create_agent(room_id, sample_rate, subscribe_mode)
+        except BaseException:
+            self._settle_key(key, Settled.ABANDONED)
+            raise
+        self._ledger_started(key, agent.id)
         self._agents[agent.id] = agent
         return agent
 
@@ -495,9 +560,15 @@ class Workspace:
             )
         vapi = self.vapi
         events = self.live.subscription if self.live is not None else None
-        call: CallInfo = await vapi.create_call(
-            assistant_id=assistant_id, assistant=assistant, events=events
-        )
+        key = self._ledger_starting(StartedKind.CALL, room_id)
+        try:
+            call: CallInfo = await vapi.create_call(
+                assistant_id=assistant_id, assistant=assistant, events=events
+            )
+        except BaseException:
+            self._settle_key(key, Settled.ABANDONED)
+            raise
+        self._ledger_started(key, call.id)
         try:
             peer = await self.fishjam.create_vapi_peer(
                 room_id,
@@ -508,6 +579,7 @@ class Workspace:
             )
         except BaseException as exc:
             note = await self._abandon_call(call)
+            self._settle_key(key, Settled.ABANDONED)
             if isinstance(exc, VoicePanelError):
                 raise VoicePanelError(
                     exc.message,
@@ -516,9 +588,42 @@ class Workspace:
                     cause=exc.__cause__ or exc,
                 ) from exc
             raise
+        self._ledger_started(key, call.id, peer.id)
         self.tree.upsert_peer(room_id, peer)
         missing = self.live.missing_reason if self.live is not None else None
         return self.calls.add(call, room_id, peer.id, events_missing=missing)
+
+    # -- the ledger of what it started ---------------------------------------------------
+
+    def _ledger_starting(self, kind: StartedKind, room_id: str) -> str | None:
+        try:
+            return self.ledger.starting(kind, room_id)
+        except OSError as exc:
+            # Starting anyway: refusing would cost the person their call, and the close
+            # still ends it; only recovery after a crash cannot find it.
+            log.error("Could not write the ledger of started calls and agents: %s", exc)
+            return None
+
+    def _ledger_started(self, key: str | None, object_id: str, peer_id: str | None = None) -> None:
+        if key is not None:
+            try:
+                self.ledger.started(key, object_id, peer_id)
+            except OSError as exc:
+                log.error("Could not write the ledger of started calls and agents: %s", exc)
+
+    def _settle_key(self, key: str | None, how: Settled) -> None:
+        if key is not None:
+            try:
+                self.ledger.settle(key, how)
+            except OSError as exc:
+                log.error("Could not write the ledger of started calls and agents: %s", exc)
+
+    def _settle(self, object_id: str, how: Settled) -> None:
+        self._settle_key(self.ledger.find(object_id), how)
+
+    def _call_changed(self, record: CallRecord) -> None:
+        if record.ended:
+            self._settle(record.id, Settled.ENDED)
 
     async def _abandon_call(self, call: CallInfo) -> str:
         """Ends a call whose peer could not be added; says what became of it."""

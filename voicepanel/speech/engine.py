@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -47,7 +48,7 @@ class Engine:
         except (ImportError, OSError) as exc:
             raise SpeechUnavailable(f"The speech engine is not installed ({exc}).") from exc
         try:
-            lib = ctypes.CDLL(str(library_path))
+            lib = ctypes.CDLL(str(_existing(Path(library_path))))
         except OSError as exc:
             raise SpeechUnavailable(f"The speech engine could not be loaded ({exc}).") from exc
         self._declare(lib)
@@ -120,6 +121,14 @@ class Engine:
         if wav and count > 0:
             self._chunks.append(ctypes.string_at(wav, count * 2))
         return 0  # go on
+
+
+def _existing(library: Path) -> Path:
+    """The library, or its versioned name beside it: an installer built with PyInstaller
+    keeps libespeak-ng.so.1 but not the unversioned copy the loader names."""
+    if library.exists():
+        return library
+    return next(iter(sorted(library.parent.glob(library.name + ".*"))), library)
 
 
 _engine: Engine | None = None

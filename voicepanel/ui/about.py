@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 import voicepanel
+from voicepanel.ui.placement import fit_on_screen
 
 
 def _package_version(name: str) -> str:
@@ -56,5 +57,6 @@ def open_about(parent: QWidget) -> QMessageBox:
         f"<table>{rows}</table>"
     )
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    fit_on_screen(box, center_on_parent=True)
     box.open()
     return box

@@ -40,6 +40,7 @@ from voicepanel.core.audio.devices import DeviceKind
 from voicepanel.core.audio.echo import EchoMode
 from voicepanel.core.audio.latency import summarize
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.wording import plural
 from voicepanel.session.local_agent import (
     AgentLevels,
     AgentState,
@@ -54,7 +55,7 @@ from voicepanel.ui.agent_peer_strip import PeerStripWidget
 from voicepanel.ui.async_qt import run_dialog
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
 from voicepanel.ui.meter_bar import MeterBar
-from voicepanel.ui.settings import APPLICATION, ORGANIZATION
+from voicepanel.ui.settings import open_settings
 from voicepanel.ui.state_style import Tone
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class AgentPanel(QWidget):
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.agent = agent
-        self._settings = settings if settings is not None else QSettings(ORGANIZATION, APPLICATION)
+        self._settings = settings if settings is not None else open_settings()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._strips: dict[str, PeerStripWidget] = {}
         self._filling_devices = False
@@ -361,7 +362,7 @@ class AgentPanel(QWidget):
             self.record_button.setText("Record…")
             if paths:
                 self.banner.show_message(
-                    f"Saved {len(paths)} recordings in {paths[0].parent}.",
+                    f"Saved {plural(len(paths), 'recording')} in {paths[0].parent}.",
                     tone=Tone.GOOD,
                     timeout_ms=8000,
                 )
@@ -450,7 +451,7 @@ class AgentPanel(QWidget):
         s = summarize([t.latency_s for t in turns])
         if s.count and s.min_s is not None and s.median_s is not None and s.p90_s is not None:
             self.latency_summary.setText(
-                f"{s.count} turns · min {s.min_s * 1000:.0f} ms · median "
+                f"{plural(s.count, 'turn')} · min {s.min_s * 1000:.0f} ms · median "
                 f"{s.median_s * 1000:.0f} ms · p90 {s.p90_s * 1000:.0f} ms"
             )
 

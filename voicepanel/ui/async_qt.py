@@ -11,6 +11,8 @@ import asyncio
 
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
+from voicepanel.ui.placement import fit_on_screen
+
 
 async def run_dialog(dialog: QDialog) -> int:
     """Opens ``dialog`` window-modally and returns its result code when it closes."""
@@ -21,6 +23,7 @@ async def run_dialog(dialog: QDialog) -> int:
             future.set_result(code)
 
     dialog.finished.connect(finished)
+    fit_on_screen(dialog, center_on_parent=True)
     dialog.open()
     try:
         return await future

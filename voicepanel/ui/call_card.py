@@ -104,9 +104,11 @@ class VapiCallCard(QFrame):
         end: End,
         parent: QWidget | None = None,
         *,
+        name_of: Callable[[str], str | None] | None = None,
         live: LiveCallActions | None = None,
     ) -> None:
         super().__init__(parent)
+        self._name_of = name_of or (lambda _id: None)
         self.setObjectName("vapiCallCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._say = say
@@ -233,11 +235,22 @@ class VapiCallCard(QFrame):
         self.title.setText(f"<b>{call.assistant_name or call.assistant_id or 'Assistant'}</b>")
         self.status_label.setText(text)
         self.call_id.set_text(call.id)
-        self.where.setText(f"{record.room_id or '—'} / {record.peer_id or 'not joined yet'}")
+        room = (self._name_of(record.room_id) or record.room_id) if record.room_id else "—"
+        peer = (
+            (self._name_of(record.peer_id) or call.assistant_name or record.peer_id)
+            if record.peer_id
+            else None
+        )
+        self.where.setText(f"{room} / {peer or 'not joined yet'}")
+        self.where.setToolTip(f"Room id {record.room_id or '—'}\nPeer id {record.peer_id or '—'}")
         why_parts = []
         if call.status == "ended":
-            group = ended_reason_group(call.ended_reason)
-            why_parts.append(f"{group} ({call.ended_reason or 'no reason given'})")
+            raw = call.ended_reason or "no reason given"
+            if record.ended_by_panel:
+                # VAPI reports a hang-up through the control URL as the assistant's doing.
+                why_parts.append(f"the panel ended it ({record.ended_by_panel}); VAPI says {raw}")
+            else:
+                why_parts.append(f"{ended_reason_group(call.ended_reason)} ({raw})")
         if crashed:
             why_parts.append(f"The VAPI peer crashed: {record.peer_crash_reason}")
         self.why.setText("\n".join(why_parts))

@@ -25,6 +25,8 @@ class CallsDock(QDockWidget):
         self.setObjectName("callsDock")
         self._book: Any = None
         self._live: Any = None  # the workspace's LiveEvents, when it has them
+        # The name people gave a room or peer (None: show the id); set by the window.
+        self.name_of: Callable[[str], str | None] = lambda _id: None
         self.cards: dict[str, VapiCallCard] = {}
         self._body = QWidget()
         self._column = QVBoxLayout(self._body)
@@ -63,8 +65,13 @@ class CallsDock(QDockWidget):
         for record in records:
             card = self.cards.get(record.id)
             if card is None:
-                live = self if self._live is not None else None
-                card = VapiCallCard(record, self._say, self._end, live=live)
+                card = VapiCallCard(
+                    record,
+                    self._say,
+                    self._end,
+                    name_of=lambda i: self.name_of(i),
+                    live=self if self._live is not None else None,
+                )
                 self.cards[record.id] = card
                 # Newest first: right under the placeholder.
                 self._column.insertWidget(1, card)

@@ -20,7 +20,8 @@ join it yourself as a local agent.</li>
 <p><b>Using Fishjam Cloud?</b> Open <b>Profiles…</b> in the toolbar, add a <i>Fishjam
 Cloud</i> profile with your Fishjam ID and management token from the Fishjam dashboard
 (and your VAPI private key for assistants), press <b>Check</b>, then pick it in the
-toolbar's profile list. Secrets go to your system keyring, never to a file.</p>
+toolbar's profile list. Secrets go to your system keyring (or, on a computer without
+one, to a file encrypted with your passphrase), never to a settings file.</p>
 """
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,17 +18,20 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from voicepanel.core.wording import plural
 from voicepanel.ui.about import open_about
 from voicepanel.ui.async_qt import run_dialog
 from voicepanel.ui.busy import BusyIndicator, disabled_while
 from voicepanel.ui.calls_panel import CallsDock
 from voicepanel.ui.details_pane import DetailsPane
-from voicepanel.ui.error_banner import ErrorBanner
+from voicepanel.ui.error_banner import ErrorBanner, describe
 from voicepanel.ui.feedback import Feedback
 from voicepanel.ui.first_run import FirstRunDialog
 from voicepanel.ui.notifications_dock import NotificationsDock
 from voicepanel.ui.notifier_indicator import NotifierIndicator
-from voicepanel.ui.quit_prompt import ask_end_calls
+from voicepanel.ui.placement import fit_on_screen
+from voicepanel.ui.quit_prompt import Leaving, ask_end_calls
+from voicepanel.ui.recovery_dialog import RecoveryChoice, ask_about_leftovers
 from voicepanel.ui.refresh_policy import RefreshBackoff
 from voicepanel.ui.room_actions import RoomActions
 from voicepanel.ui.room_tree_model import Key, NodeKeyRole, RoomTreeModel, metadata_name
@@ -46,11 +49,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DEFAULT_SIZE = QSize(1280, 800)  # shrunk to fit smaller screens
+
 
 class MainWindow(QMainWindow):
     """Composes the views; the RoomActions controller does what the actions ask."""
 
     quit_requested = Signal()  # the person confirmed quitting; app.py closes the workspace
+    leftovers_settled = Signal(object)  # RecoveryChoice, once the person answered (tests wait)
 
     def __init__(
         self,
@@ -75,6 +81,7 @@ class MainWindow(QMainWindow):
         self.feedback = Feedback(self)
         self.busy = BusyIndicator(self)
         self.tree_model = RoomTreeModel(parent=self, peer_name=self._peer_name)
+        self.tree_model.rename_failed.connect(lambda error: self.feedback.fail(error))
         self.backoff = RefreshBackoff()
 
         self.banner = ErrorBanner()
@@ -136,6 +143,9 @@ class MainWindow(QMainWindow):
         )
         self.act_subscribe = a("Subscribe…", self.subscribe, None, "Subscribe a manual peer")
         self.act_token = a("New token…", self.new_token, None, "Issue a fresh peer token")
+        self.act_rename = a("Rename…", self.rename_selected, "F2", "Name the room or peer")
+        # F2 in a text field is not a rename: the key works in the tree, the menus always.
+        self.act_rename.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.act_delete = a(
             "Delete…",
             self.delete_selected,
@@ -164,12 +174,19 @@ class MainWindow(QMainWindow):
             self.act_agent,
             self.act_subscribe,
             self.act_token,
+            self.act_rename,
             self.act_delete,
         ):
             self.tree.addAction(action)
         self.details_actions = {
-            "room": [self.act_add_peer, self.act_add_vapi, self.act_agent, self.act_delete],
-            "peer": [self.act_token, self.act_subscribe, self.act_delete],
+            "room": [
+                self.act_add_peer,
+                self.act_add_vapi,
+                self.act_agent,
+                self.act_rename,
+                self.act_delete,
+            ],
+            "peer": [self.act_token, self.act_subscribe, self.act_rename, self.act_delete],
         }
         self.details.set_actions(self.details_actions)
 
@@ -216,6 +233,7 @@ class MainWindow(QMainWindow):
         self.rooms_pane.create_room_requested.connect(self.act_new_room.trigger)
         self.splitter.addWidget(self.rooms_pane)
         self.splitter.addWidget(self.details)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         central = QWidget()
@@ -236,7 +254,7 @@ class MainWindow(QMainWindow):
         self.connection_label.setObjectName("connectionLabel")
         self.counts_label = QLabel()
         self.counts_label.setObjectName("countsLabel")
-        self.notifier = NotifierIndicator(self._reconnect)
+        self.notifier = NotifierIndicator(self._reconnect, self.act_profiles.trigger)
         bar.addWidget(self.busy)
         bar.addWidget(self.connection_label)
         bar.addPermanentWidget(self.counts_label)
@@ -253,7 +271,7 @@ class MainWindow(QMainWindow):
         for action in (self.act_new_room, self.act_add_peer, self.act_add_vapi, self.act_agent):
             room.addAction(action)
         room.addSeparator()
-        for action in (self.act_token, self.act_subscribe, self.act_delete):
+        for action in (self.act_token, self.act_subscribe, self.act_rename, self.act_delete):
             room.addAction(action)
         room.addSeparator()
         room.addAction(self.act_refresh)
@@ -292,6 +310,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"VoicePanel — {profile.name}")
         self.sandbox_badge_action.setVisible(profile.is_sandbox)
         self.connection_label.setText(f"Connecting to {profile.name}…")
+        self.notifier.show_connecting()
         self.busy.show()
         self.banner.hide()
 
@@ -300,7 +319,12 @@ class MainWindow(QMainWindow):
         name = workspace.profile.name
         where = "built-in sandbox" if workspace.profile.is_sandbox else workspace.fishjam_url
         self.connection_label.setText(f"{name}: {where}")
-        self.tree_model.set_tree(workspace.tree)
+        self.tree_model.set_tree(workspace.tree, workspace.names)
+        self.tree_model.set_stale(workspace.notifier_status.state.name != "LIVE")
+        workspace.names.on_change.subscribe(lambda _id: self._names_changed())
+        workspace.webhooks.on_change.subscribe(lambda _url: self._show_details())
+        self.calls.name_of = self._name_of
+        self.notifications.model.name_of = self._name_of
         self.tree.expandAll()
         self.notifications.clear_view()  # the new workspace has its own journal
         self.notifications.set_journal_source(lambda: workspace.journal.path)
@@ -310,14 +334,39 @@ class MainWindow(QMainWindow):
         bridge.calls_changed.connect(self._calls_changed)
         bridge.conversations_changed.connect(self.calls.conversations_changed)
         bridge.notifier_status.connect(self.notifier.set_status)
+        bridge.notifier_status.connect(self._notifier_changed)
         self.notifier.set_status(workspace.notifier_status)
         self._update_counts()
         self._update_actions()
         self._refresh_timer.start(int(self.backoff.reset() * 1000))
+        self._offer_recovery(workspace)
+
+    @asyncSlot(object)
+    async def _offer_recovery(self, workspace: Workspace) -> None:
+        """Asks about what an earlier run left running (found in the ledger)."""
+        if workspace.recovery is None:
+            return
+        found = await workspace.recovery.find()
+        if not found or workspace is not self._workspace() or self._quitting:
+            return
+        choice = await ask_about_leftovers(self, found)
+        if workspace is not self._workspace():
+            return
+        if choice is RecoveryChoice.END_ALL:
+            with self.busy.busy(tooltip="Ending what the last run left running…"):
+                errors = await workspace.recovery.end_all(found)
+            for error in errors:
+                self.feedback.fail(error)
+            if not errors:
+                self.feedback.tell(f"Ended {len(found)} left from the last run.")
+        elif choice is RecoveryChoice.KEEP:
+            workspace.recovery.keep(found)
+        self.leftovers_settled.emit(choice)
 
     def _on_failed(self, profile: Profile, error: BaseException) -> None:
         self.busy.hide()
         self.connection_label.setText(f"{profile.name}: not connected")
+        self.notifier.show_off(*describe(error))
         self.feedback.fail(error)
         self._update_counts()
         self._update_actions()
@@ -328,6 +377,7 @@ class MainWindow(QMainWindow):
         self.calls.set_book(None)
         self.details.show_item("", None)
         self.connection_label.setText("Not connected")
+        self.notifier.show_off()
         self._update_counts()
         self._update_actions()
 
@@ -345,7 +395,7 @@ class MainWindow(QMainWindow):
     async def switch_to(self, profile: Profile) -> bool:
         """Leaves the current workspace (asking about live calls) and connects ``profile``;
         False when the person cancelled or it could not connect."""
-        end_calls = await self._ask_end_calls("Switch profile")
+        end_calls = await self._ask_end_calls(Leaving.SWITCH)
         if end_calls is None:
             return False
         return await self.open_profile(profile, end_calls=end_calls)
@@ -379,8 +429,33 @@ class MainWindow(QMainWindow):
             self.tree_model.sync({r.room_id for r in workspace.calls.records if r.room_id})
             self._show_details()
 
+    def _notifier_changed(self, status: Any) -> None:
+        # Without live notifications the tree shows the last known states, marked so.
+        self.tree_model.set_stale(getattr(status.state, "name", "") != "LIVE")
+        self._show_details()
+
+    def _names_changed(self) -> None:
+        self.tree_model.sync(None)
+        self._show_details()
+        self.calls.sync()
+        self.notifications.table.viewport().update()
+
+    def _name_of(self, some_id: str) -> str | None:
+        """The name people know a room or peer by, for any view that shows ids."""
+        workspace = self._workspace()
+        if workspace is None or not some_id:
+            return None
+        name = workspace.names.room(some_id)
+        if name is None:
+            peer = workspace.tree.find_peer(some_id)
+            name = self._peer_name(peer) if peer is not None else workspace.names.peer(some_id)
+        return name
+
     def _peer_name(self, peer: Any) -> str | None:
         workspace = self._workspace()
+        given = workspace.names.peer(peer.id) if workspace is not None else None
+        if given:
+            return given
         if peer.type == "vapi" and workspace is not None and workspace.has_vapi:
             record = workspace.calls.for_peer(peer.id)
             if record is not None and record.call.assistant_name:
@@ -410,7 +485,17 @@ class MainWindow(QMainWindow):
             self.details.show_item("", None)
         else:
             kind = "track" if key[2] else "peer" if key[1] else "room"
-            context: dict[str, Any] = {"room_id": key[0], "peer_id": key[1]}
+            context: dict[str, Any] = {
+                "room_id": key[0],
+                "peer_id": key[1],
+                "name": self._name_of(key[1] if kind == "peer" else key[0]) or "",
+                "stale": self.tree_model.stale,
+            }
+            workspace = self._workspace()
+            webhook = getattr(getattr(item, "config", None), "webhook_url", None)
+            if kind == "room" and webhook and workspace is not None:
+                workspace.webhooks.request(webhook)  # answers come back through on_change
+                context["webhook"] = workspace.webhooks.known(webhook)
             workspace = self._workspace()
             if kind == "peer" and workspace is not None and workspace.has_vapi:
                 record = workspace.calls.for_peer(key[1] or "")
@@ -428,8 +513,8 @@ class MainWindow(QMainWindow):
         tree = workspace.tree
         rooms = len(tree.rooms)
         self.counts_label.setText(
-            f"{rooms} room{'s' if rooms != 1 else ''} · {tree.total_peers} peers "
-            f"({tree.total_connected} connected)"
+            f"{plural(rooms, 'room')} · {plural(tree.total_peers, 'peer')} "
+            f"({tree.total_connected:,} connected)"
         )
 
     def _update_actions(self) -> None:
@@ -444,6 +529,7 @@ class MainWindow(QMainWindow):
         self.act_delete.setEnabled(has_room and (key is None or key[2] is None))
         self.act_token.setEnabled(is_peer)
         self.act_subscribe.setEnabled(is_peer)
+        self.act_rename.setEnabled(has_room and (key is None or key[2] is None))
 
     # -- actions --------------------------------------------------------------------------
 
@@ -470,6 +556,13 @@ class MainWindow(QMainWindow):
     @asyncSlot()
     async def new_token(self) -> None:
         await self.actions_.new_token()
+
+    def rename_selected(self) -> None:
+        """Edits the selected room's or peer's name in place (Enter keeps it, Esc not)."""
+        index = self.tree.currentIndex().siblingAtColumn(0)
+        if index.isValid() and self.tree_model.flags(index) & Qt.ItemFlag.ItemIsEditable:
+            self.tree.setFocus()
+            self.tree.edit(index)
 
     @asyncSlot()
     async def delete_selected(self) -> None:
@@ -527,6 +620,7 @@ class MainWindow(QMainWindow):
     def show_welcome(self) -> FirstRunDialog:
         dialog = FirstRunDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        fit_on_screen(dialog, center_on_parent=True)
         dialog.open()
         self.settings.first_run_done = True
         return dialog
@@ -541,8 +635,8 @@ class MainWindow(QMainWindow):
 
     # -- quitting -------------------------------------------------------------------------
 
-    async def _ask_end_calls(self, title: str) -> bool | None:
-        return await ask_end_calls(self, self._workspace(), self.end_calls_on_quit, title)
+    async def _ask_end_calls(self, leaving: Leaving) -> bool | None:
+        return await ask_end_calls(self, self._workspace(), self.end_calls_on_quit, leaving)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
@@ -552,9 +646,17 @@ class MainWindow(QMainWindow):
         event.ignore()
         self._confirm_quit()
 
+    def quit_unattended(self, why: str) -> None:
+        """Quits with nobody to ask (SIGTERM, logout): the saved choice decides whether the
+        calls end, no prompt opens, and app.py bounds how long closing may take."""
+        log.info("Quitting without a prompt (%s)", why)
+        self.end_calls_on_quit = self.settings.end_calls_on_quit
+        self._quitting = True
+        self.quit_requested.emit()
+
     @asyncSlot()
     async def _confirm_quit(self) -> None:
-        end_calls = await self._ask_end_calls("Quit VoicePanel")
+        end_calls = await self._ask_end_calls(Leaving.QUIT)
         if end_calls is None:
             return
         self.end_calls_on_quit = end_calls
@@ -567,13 +669,17 @@ class MainWindow(QMainWindow):
     def _restore_layout(self) -> None:
         geometry = self.settings.window_state("geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            self.resize(DEFAULT_SIZE)
+            screen = self.screen().availableGeometry()
+            self.move(screen.center() - self.rect().center())
+        # Remembered on a larger monitor, or too big for this one: brought whole on screen.
+        fit_on_screen(self)
         state = self.settings.window_state("state")
         if state is not None:
             self.restoreState(state)
         splitter = self.settings.window_state("splitter")
         if splitter is None or not self.splitter.restoreState(splitter):
-            self.splitter.setSizes([600, 460])
+            self.splitter.setSizes([470, 430])
 
     def save_layout(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from voicepanel.core.notifications import PanelKind, RecordSource
 from voicepanel.ui.state_style import Tone, tone_colour
 
 COLUMNS = ("Time", "Kind", "Room", "Peer", "Track", "Details")
@@ -49,8 +50,18 @@ def _row(n: Any) -> _Row:
     stamp = time.strftime("%H:%M:%S", time.localtime(n.received_at))
     stamp += f".{int((n.received_at % 1) * 1000):03d}"
     details = json.dumps(n.details, separators=(", ", ": "), default=str) if n.details else ""
-    cells = (stamp, n.kind, n.room_id or "", n.peer_id or "", n.track_id or "", details)
+    kind = n.kind
     tone = next((t for suffix, t in _KIND_TONES.items() if n.kind.endswith(suffix)), None)
+    source = getattr(n, "source", RecordSource.FISHJAM)
+    if source == RecordSource.PANEL:
+        # A gap in the stream reads as a sentence, not as a notification's fields.
+        details = str(n.details.get("summary") or details)
+        gap = n.kind == PanelKind.NOTIFIER_DISCONNECTED or n.details.get("gap_s") is not None
+        tone = Tone.WARN if gap else Tone.INFO
+    elif source == RecordSource.RESYNC:
+        kind = f"{n.kind} (re-read)"  # inferred after a gap, never sent by the server
+        tone = Tone.INFO
+    cells = (stamp, kind, n.room_id or "", n.peer_id or "", n.track_id or "", details)
     return _Row(n, cells, " ".join(cells[1:]).lower(), tone)
 
 
@@ -63,6 +74,8 @@ class NotificationTableModel(QAbstractTableModel):
         self.row_cap = row_cap
         self.kinds: set[str] = set()
         self.insert_batches = 0  # how many beginInsertRows calls; the burst benchmark reads it
+        # The name people gave a room or peer; the Room and Peer columns show it before the id.
+        self.name_of: Callable[[str], str | None] = lambda _id: None
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -80,7 +93,9 @@ class NotificationTableModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return row.cells[index.column()]
+            cell = row.cells[index.column()]
+            name = self.name_of(cell) if index.column() in (2, 3) and cell else None
+            return f"{name} · {cell}" if name else cell
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1 and row.tone:
             return tone_colour(row.tone)
         if role == NotificationRole:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDir, Qt, QTimer, QUrl
+from PySide6.QtCore import QDir, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +28,7 @@ from qasync import asyncSlot
 
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.redact import REDACTOR
+from voicepanel.core.wording import plural
 from voicepanel.session.export import export_csv, export_jsonl
 from voicepanel.session.journal import read_journal
 from voicepanel.ui.busy import disabled_while
@@ -139,14 +140,24 @@ class NotificationsDock(QDockWidget):
         return table
 
     def _kind_changed(self, text: str) -> None:
-        self.proxy.set_filters(kind="" if text == ALL_KINDS else text)
-        self._update_summary()
+        self._refilter(kind="" if text == ALL_KINDS else text)
 
     def apply_text_filters(self) -> None:
         self._typing.stop()
-        self.proxy.set_filters(
+        self._refilter(
             room=self.room_edit.text(), peer=self.peer_edit.text(), text=self.search_edit.text()
         )
+
+    def _refilter(self, **filters: str) -> None:
+        """Filters, then keeps the chosen row in view, or else the newest one: a changed
+        filter never drops the person at the top of a long list."""
+        chosen = QPersistentModelIndex(self.proxy.mapToSource(self.table.currentIndex()))
+        self.proxy.set_filters(**filters)
+        shown = self.proxy.mapFromSource(QModelIndex(chosen)) if chosen.isValid() else None
+        if shown is not None and shown.isValid():
+            self.table.scrollTo(shown)
+        else:
+            self.table.scrollToBottom()
         self._update_summary()
 
     # -- live data ------------------------------------------------------------------------
@@ -190,7 +201,7 @@ class NotificationsDock(QDockWidget):
 
     def _update_summary(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        text = f"{shown:,} shown" if self.proxy.active else f"{total:,} notifications"
+        text = f"{shown:,} shown" if self.proxy.active else plural(total, "notification")
         if self.proxy.active:
             text += f" of {total:,}"
         if self.pause_button.isChecked():
@@ -214,7 +225,7 @@ class NotificationsDock(QDockWidget):
             path = path.with_suffix(".csv" if name_filter == _CSV else ".jsonl")
         count = await self.export_to(path, shown_only=shown_only)
         if count is not None:
-            self._feedback.tell(f"Exported {count:,} notifications to {path}.")
+            self._feedback.tell(f"Exported {plural(count, 'notification')} to {path}.")
 
     async def export_to(self, path: Path, *, shown_only: bool) -> int | None:
         """Writes JSON Lines, or CSV when ``path`` ends in .csv; None when it failed."""

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from voicepanel.core.wording import plural
 from voicepanel.ui.async_qt import run_dialog
 
 
-async def ask_end_calls(parent: QWidget, workspace: Any, default: bool, title: str) -> bool | None:
+class Leaving(Enum):
+    """Why the workspace is being left: the box's title and its question."""
+
+    QUIT = ("Quit VoicePanel", "End them before VoicePanel quits?")
+    SWITCH = ("Switch profile", "End them before switching to the other profile?")
+
+    def __init__(self, title: str, question: str) -> None:
+        self.title = title
+        self.question = question
+
+
+async def ask_end_calls(
+    parent: QWidget, workspace: Any, default: bool, leaving: Leaving
+) -> bool | None:
     """True: end the live calls; False: leave them running; None: the person cancelled.
     Asks only when calls this panel started are live; otherwise returns ``default``."""
     if workspace is None or not workspace.has_live_calls:
@@ -17,13 +32,14 @@ async def ask_end_calls(parent: QWidget, workspace: Any, default: bool, title: s
     live = len(workspace.calls.live)
     box = QMessageBox(
         QMessageBox.Icon.Question,
-        title,
-        f"{live} VAPI call{'s are' if live != 1 else ' is'} still running and may be billing.",
+        leaving.title,
+        f"{plural(live, 'VAPI call')} {'is' if live == 1 else 'are'} still running and may be "
+        "billing.",
         QMessageBox.StandardButton.NoButton,
         parent,
     )
     box.setObjectName("endCallsBox")
-    box.setInformativeText("End them before leaving this profile?")
+    box.setInformativeText(leaving.question)
     end = box.addButton("End calls", QMessageBox.ButtonRole.AcceptRole)
     keep = box.addButton("Leave them running", QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(QMessageBox.StandardButton.Cancel)

@@ -12,15 +12,18 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QDialog, QWidget
 
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.wording import plural
+from voicepanel.session.names import peer_metadata, titled
 from voicepanel.ui.async_qt import confirm, run_dialog
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.dialogs.add_peer import AddPeerDialog, PeerRequest
 from voicepanel.ui.dialogs.add_vapi import AddVapiDialog, VapiRequest
 from voicepanel.ui.dialogs.create_room import CreateRoomDialog
-from voicepanel.ui.dialogs.peer_token import PeerTokenDialog
+from voicepanel.ui.dialogs.peer_token import PeerTokenDialog, confirm_new_token
 from voicepanel.ui.dialogs.subscribe import SubscribeDialog, SubscribeRequest
 from voicepanel.ui.feedback import Feedback
-from voicepanel.ui.room_tree_model import Key
+from voicepanel.ui.placement import fit_on_screen
+from voicepanel.ui.room_tree_model import Key, metadata_name
 
 if TYPE_CHECKING:
     from voicepanel.session.workspace import Workspace
@@ -82,27 +85,30 @@ class RoomActions:
             return
         dialog = CreateRoomDialog(ws.create_room, self._window)
         if await self._dialog(dialog) and dialog.result_value is not None:
-            self._select((dialog.result_value.id, None, None))
+            room_id = dialog.result_value.id
+            self._name(ws.names.name_room, room_id, dialog.room_name)
+            self._select((room_id, None, None))
 
     async def delete_selected(self) -> None:
         ws, key = self._ws(), self._selection()
         if ws is None or key is None:
             return
         room_id, peer_id, _ = key
+        room_title = titled(ws.names.room(room_id), room_id)
         if peer_id is None:
             room = ws.tree.rooms.get(room_id)
             peers = len(room.peers) if room else 0
-            text = f"Delete room {room_id}?"
+            text = f"Delete room {room_title}?"
             if peers:
-                text += f"\n\nIts {peers} peer{'s' if peers != 1 else ''} will be removed too."
+                text += f"\n\nIts {plural(peers, 'peer')} will be removed too."
             if await confirm(self._window, "Delete room", text, action="Delete room"):
                 await self._run(ws.delete_room(room_id), "Deleting the room…")
             return
         if await confirm(
             self._window,
             "Delete peer",
-            f"Remove peer {peer_id} from room {room_id}?\n\nA client using its token is "
-            "disconnected.",
+            f"Remove peer {self._peer_title(ws, room_id, peer_id)} from room {room_title}?\n\n"
+            "A client using its token is disconnected.",
             action="Delete peer",
         ):
             await self._run(ws.delete_peer(room_id, peer_id), "Deleting the peer…")
@@ -136,7 +142,10 @@ class RoomActions:
             return
 
         async def create(request: PeerRequest) -> Any:
-            return await ws.create_peer(room_id, request.metadata, request.subscribe_mode)
+            metadata = peer_metadata(request.name, request.metadata)
+            created = await ws.create_peer(room_id, metadata, request.subscribe_mode)
+            self._name(ws.names.name_peer, created[0].id, request.name)
+            return created
 
         dialog = AddPeerDialog(create, self._window)
         if not await self._dialog(dialog) or dialog.result_value is None:
@@ -151,6 +160,8 @@ class RoomActions:
         if ws is None or key is None or key[1] is None:
             self._feedback.tell("Select a peer first.", "Tokens belong to WebRTC peers.")
             return
+        if not await confirm_new_token(self._window, self._peer_title(ws, key[0], key[1])):
+            return
         token = await self._run(ws.refresh_peer_token(key[0], key[1]), "Issuing a token…")
         if token is not None:
             await self.show_token(ws, key[0], key[1], token)
@@ -159,7 +170,18 @@ class RoomActions:
         async def refresh() -> str:
             return await ws.refresh_peer_token(room_id, peer_id)
 
-        await self._dialog(PeerTokenDialog(room_id, peer_id, token, refresh, self._window))
+        peer = ws.tree.peer(room_id, peer_id)
+        dialog = PeerTokenDialog(
+            room_id,
+            peer_id,
+            token,
+            refresh,
+            self._window,
+            room_name=ws.names.room(room_id),
+            peer_name=ws.names.peer(peer_id) or (metadata_name(peer) if peer else None),
+            fishjam_id=ws.profile.fishjam_id or ws.fishjam_url,
+        )
+        await self._dialog(dialog)
 
     async def subscribe(self) -> None:
         ws, key = self._ws(), self._selection()
@@ -176,7 +198,9 @@ class RoomActions:
             else:
                 await ws.subscribe_tracks(room_id, peer_id, list(request.track_ids))
 
-        dialog = SubscribeDialog(peer_id, others, submit, self._window)
+        dialog = SubscribeDialog(
+            peer_id, others, submit, self._window, name_of=lambda i: self._peer_name(ws, room_id, i)
+        )
         if await self._dialog(dialog):
             self._feedback.tell("Subscribed.", "The peer now receives what you chose.")
 
@@ -199,7 +223,8 @@ class RoomActions:
                 subscribe_mode=request.subscribe_mode,
             )
 
-        dialog = AddVapiDialog(room_id, ws.list_assistants, start, self._window)
+        room = titled(ws.names.room(room_id), room_id)
+        dialog = AddVapiDialog(room, ws.list_assistants, start, self._window)
         dialog.load_assistants()
         if await self._dialog(dialog) and dialog.result_value is not None:
             record = dialog.result_value
@@ -221,6 +246,11 @@ class RoomActions:
             return
         try:
             panel = open_panel(self._window, ws, room_id)
+            # Placed over the main window the first time, whole on the screen; after
+            # that it stays where the person moved it.
+            fit_on_screen(panel, center_on_parent=not panel.property("placed"))
+            panel.setProperty("placed", True)
+            panel.setWindowTitle(f"Agent in room {titled(ws.names.room(room_id), room_id)}")
         except Exception as error:  # noqa: BLE001 - another module's failure, shown in words
             self._feedback.fail(error)
             return
@@ -229,6 +259,23 @@ class RoomActions:
             # Each turn the agent measures at its speaker joins VAPI's view of that turn.
             stop_watching = ws.live.watch_agent(agent)
             panel.destroyed.connect(lambda *_: stop_watching())
+
+    # -- names ---------------------------------------------------------------------------
+
+    def _peer_name(self, ws: Workspace, room_id: str, peer_id: str) -> str | None:
+        peer = ws.tree.peer(room_id, peer_id)
+        return ws.names.peer(peer_id) or (metadata_name(peer) if peer is not None else None)
+
+    def _peer_title(self, ws: Workspace, room_id: str, peer_id: str) -> str:
+        return titled(self._peer_name(ws, room_id, peer_id), peer_id)
+
+    def _name(self, name: Callable[[str, str], None], some_id: str, text: str) -> None:
+        if not text:
+            return
+        try:
+            name(some_id, text)
+        except VoicePanelError as error:  # the room or peer exists; only the name is at risk
+            self._feedback.fail(error)
 
     # -- running ---------------------------------------------------------------------------
 

@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from voicepanel.core.wording import plural
 from voicepanel.ui.state_style import Tone, dot_icon, peer_tone, tone_colour
 
 NodeKeyRole = Qt.ItemDataRole.UserRole + 1
+STALE_TIP = "Notifications are not live: this is the last state the server reported."
 COLUMNS = ("Room / peer / track", "Type", "State")
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -34,7 +36,10 @@ class _Node:
 
 
 class RoomTreeModel(QAbstractItemModel):
-    """A Qt view of a RoomTree; call ``sync()`` when it changed."""
+    """A Qt view of a RoomTree; call ``sync()`` when it changed. Rooms and peers show the
+    name people gave them (their id in the tooltip) and are renamed in place (F2)."""
+
+    rename_failed = Signal(object)  # VoicePanelError: the name could not be saved
 
     def __init__(
         self,
@@ -44,7 +49,9 @@ class RoomTreeModel(QAbstractItemModel):
     ) -> None:
         super().__init__(parent)
         self._tree = tree
-        # A person's name for a peer (metadata name, assistant name), shown before its id.
+        self._names: Any = None  # the workspace's NameBook
+        self.stale = False  # True while notifications are not live
+        # A person's name for a peer (given here, assistant, metadata), shown for its id.
         self.peer_name: Callable[[Any], str | None] = peer_name or metadata_name
         self._root = _Node(("", None, None), None)
         # Nodes removed in the last sync stay referenced a little longer: Qt may still
@@ -92,16 +99,63 @@ class RoomTreeModel(QAbstractItemModel):
         item = self.lookup(node.key)
         if item is None:
             return None
-        if node.kind == "peer" and index.column() == 0 and role == Qt.ItemDataRole.DisplayRole:
-            name = self.peer_name(item)
-            return f"{name} · {item.id}" if name else item.id
+        if node.kind != "track" and index.column() == 0:
+            name = self.peer_name(item) if node.kind == "peer" else self.room_name(item.id)
+            if role == Qt.ItemDataRole.DisplayRole:
+                return name or item.id
+            if role == Qt.ItemDataRole.EditRole:
+                return name or ""
+            if role == Qt.ItemDataRole.ToolTipRole and not _crashed(node.kind, item):
+                what = node.kind.capitalize()
+                return f"{what} id {item.id}\nF2 or right-click › Rename… to name it"
+        if self.stale and node.kind != "track" and index.column() in (0, 2):
+            # The server is not answering: what the tree knows may no longer be true.
+            if role == Qt.ItemDataRole.DecorationRole:
+                return dot_icon(Tone.IDLE)
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return tone_colour(Tone.IDLE)
+            if role == Qt.ItemDataRole.DisplayRole and index.column() == 2:
+                return f"{_describe(node.kind, item, 2, role)} (last known)"
+            if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2:
+                return STALE_TIP
         return _describe(node.kind, item, index.column(), role)
+
+    def set_stale(self, stale: bool) -> None:
+        """Marks every state as last known (the notifier is not live) or current again."""
+        if stale == self.stale:
+            return
+        self.stale = stale
+        self.sync(None)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == 0 and index.internalPointer().kind != "track":
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if role != Qt.ItemDataRole.EditRole or self._names is None or not index.isValid():
+            return False
+        room_id, peer_id, _ = index.internalPointer().key
+        try:
+            if peer_id is None:
+                self._names.name_room(room_id, str(value))
+            else:
+                self._names.name_peer(peer_id, str(value))
+        except Exception as error:  # noqa: BLE001 - the window shows it
+            self.rename_failed.emit(error)
+        self.dataChanged.emit(index, index)
+        return True
+
+    def room_name(self, room_id: str) -> str | None:
+        return self._names.room(room_id) if self._names is not None else None
 
     # -- keeping in step with the RoomTree --------------------------------------------
 
-    def set_tree(self, tree: Any) -> None:
+    def set_tree(self, tree: Any, names: Any = None) -> None:
         self.beginResetModel()
         self._tree = tree
+        self._names = names
         self._root.children.clear()
         self.endResetModel()
         self.sync()
@@ -209,6 +263,12 @@ def metadata_name(peer: Any) -> str | None:
     return None
 
 
+def _crashed(kind: str, item: Any) -> bool:
+    if kind == "room":
+        return bool(getattr(item, "crashed", False))
+    return _state_name(item) == "CRASHED"
+
+
 def _state_name(peer: Any) -> str:
     state = peer.state
     return getattr(state, "name", str(state)).upper()
@@ -224,7 +284,7 @@ def _describe(kind: str, item: Any, column: int, role: int) -> Any:
             if column == 1:
                 return item.config.room_type.replace("_", " ")
             connected = sum(1 for p in item.peers.values() if _state_name(p) == "CONNECTED")
-            text = _count(len(item.peers), "peer")
+            text = plural(len(item.peers), "peer")
             if item.peers:
                 text += f", {connected} connected"
             return "crashed" if crashed else text
@@ -243,7 +303,7 @@ def _describe(kind: str, item: Any, column: int, role: int) -> Any:
                 return item.type
             text = state.lower()
             if item.tracks:
-                text += f" · {_count(len(item.tracks), 'track')}"
+                text += f" · {plural(len(item.tracks), 'track')}"
             return text
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return dot_icon(tone)
@@ -259,7 +319,3 @@ def _describe(kind: str, item: Any, column: int, role: int) -> Any:
             return item.type
         return ""
     return None
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

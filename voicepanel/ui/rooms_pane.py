@@ -40,11 +40,13 @@ class RoomsPane(QStackedWidget):
         tree.setAlternatingRowColors(True)
         tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        # Renaming starts from F2 or the context menu, never from a stray click.
+        tree.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         header = tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         # Fixed widths: fitting to contents would measure every row on every change.
-        for column, width in ((1, 90), (2, 170)):
+        for column, width in ((1, 80), (2, 160)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
         return tree

@@ -111,7 +111,7 @@ class _DeviceStream:
     _callback: Any  # each kind's PortAudio callback
 
     def _open(self, sd: Any, channels: int) -> Any:
-        # latency="high": "low" was unstable on PulseAudio here (shared/notes).
+        # latency="high": "low" was unstable on PulseAudio in our measurements.
         return getattr(sd, self.stream_class)(
             device=self.device.index,
             samplerate=self.rate,

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from voicepanel.core.notifications import RecordSource
 from voicepanel.core.redact import REDACTOR
 
 # Every message type VAPI may post to a server URL (SDK 3.0: ServerMessage*Type literals).
@@ -98,6 +99,7 @@ class CallEvent:
     peer_id: str | None = None
 
     RECORD = "vapi-event"
+    source = RecordSource.VAPI
 
     @property
     def kind(self) -> str:
@@ -146,6 +148,7 @@ class RejectedPost:
     event_type: str | None = None
 
     RECORD = "vapi-rejected"
+    source = RecordSource.VAPI
     kind = "vapi.rejected"
     room_id = None
     peer_id = None

@@ -1,5 +1,6 @@
-"""VAPI's REST API, as far as the panel uses it: calls (create, get, list, delete) and
-assistants (list, get), with the paths, status codes and JSON the `vapi` SDK expects.
+"""VAPI's REST API as the official SDKs use it: calls (create, get, list with its filters,
+update, delete) and assistants (list, get), with the paths, status codes and JSON the `vapi`
+SDKs expect.
 
 Every route wants `Authorization: Bearer <api key>` (401 otherwise). `DELETE /call/{id}`
 deletes the record only; a live call keeps running, as on VAPI, where it is no hang-up.
@@ -11,12 +12,16 @@ import asyncio
 import hmac
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from aiohttp import web
 
+from .assistants import BUILTIN_CREATED_AT
 from .call_request import parse_call_request
 from .calls import CallRecord, CallStatus, CallUrls, EndedReason
 from .errors import VapiApiError, bad_request, error_response, not_found
+from .list_query import list_query
+from .request_body import read_json_body
 from .state import SandboxState
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -25,7 +30,7 @@ INVALID_KEY = (
     "Invalid Key. Hot tip, you may be using the private key instead of the public key, "
     "or vice versa."
 )
-DEFAULT_LIMIT = 100
+_BUILTIN_MOMENT = datetime.fromisoformat(BUILTIN_CREATED_AT.replace("Z", "+00:00"))
 
 
 class RestApi:
@@ -39,6 +44,7 @@ class RestApi:
             web.post(f"{p}/call", self._guard(self.create_call)),
             web.get(f"{p}/call", self._guard(self.list_calls)),
             web.get(f"{p}/call/{{call_id}}", self._guard(self.get_call)),
+            web.patch(f"{p}/call/{{call_id}}", self._guard(self.update_call)),
             web.delete(f"{p}/call/{{call_id}}", self._guard(self.delete_call)),
             web.get(f"{p}/assistant", self._guard(self.list_assistants)),
             web.get(f"{p}/assistant/{{assistant_id}}", self._guard(self.get_assistant)),
@@ -64,10 +70,7 @@ class RestApi:
             raise VapiApiError(401, INVALID_KEY)
 
     async def create_call(self, request: web.Request) -> web.Response:
-        try:
-            body = await request.json()
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise bad_request(f"The body is not valid JSON: {exc}.") from None
+        body = await read_json_body(request)
         state = self._state
         call_request = parse_call_request(body, state.assistants, state.timing)
         call_id = str(uuid.uuid4())
@@ -79,24 +82,60 @@ class RestApi:
 
     async def list_calls(self, request: web.Request) -> web.Response:
         query = request.query
-        calls = self._state.book.query(
-            limit=_limit(query.get("limit")),
-            call_id=query.get("id"),
-            assistant_id=query.get("assistantId"),
+        wanted = list_query(query)
+        calls = self._state.book.newest_first()
+        if "id" in query:
+            calls = [c for c in calls if c.id == query["id"]]
+        if "assistantId" in query:
+            calls = [c for c in calls if c.request.assistant_id == query["assistantId"]]
+        if "phoneNumberId" in query:
+            calls = []  # websocket calls have no phone number
+        chosen = wanted.select(
+            calls, lambda c: {"createdAt": c.created_at, "updatedAt": c.updated_at}
         )
-        return web.json_response([c.to_json() for c in calls])
+        return web.json_response([c.to_json() for c in chosen])
 
     async def get_call(self, request: web.Request) -> web.Response:
         return web.json_response(self._call(request).to_json())
 
-    async def delete_call(self, request: web.Request) -> web.Response:
+    async def update_call(self, request: web.Request) -> web.Response:
         call = self._call(request)
-        self._state.book.delete(call.id)
+        body = await read_json_body(request)
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a JSON object.")
+        unknown = [f"property {key} should not exist" for key in body if key != "name"]
+        if unknown:
+            raise VapiApiError(400, unknown)
+        name = body.get("name")
+        if name is not None and not isinstance(name, str):
+            raise VapiApiError(400, ["name must be a string"])
+        call.rename(name)
         return web.json_response(call.to_json())
 
+    async def delete_call(self, request: web.Request) -> web.Response:
+        """Deletes the record (never hangs up); with `ids` in the body, those calls too."""
+        body = await read_json_body(request)
+        ids = body.get("ids") if isinstance(body, dict) else None
+        if body is not None and (
+            not isinstance(body, dict)
+            or (
+                ids is not None
+                and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids))
+            )
+        ):
+            raise bad_request('The body must be {} or {"ids": [call ids]}.')
+        book = self._state.book
+        deleted = [book.delete(i) for i in ids or []]
+        found = book.delete(request.match_info["call_id"]) or next((d for d in deleted if d), None)
+        if found is None:
+            raise not_found(f"Call {request.match_info['call_id']} not found.")
+        return web.json_response(found.to_json())
+
     async def list_assistants(self, request: web.Request) -> web.Response:
-        limit = _limit(request.query.get("limit"))
-        return web.json_response(list(self._state.assistants.values())[:limit])
+        wanted = list_query(request.query)
+        moments = {"createdAt": _BUILTIN_MOMENT, "updatedAt": _BUILTIN_MOMENT}
+        chosen = wanted.select(self._state.assistants.values(), lambda _: moments)
+        return web.json_response(chosen)
 
     async def get_assistant(self, request: web.Request) -> web.Response:
         assistant_id = request.match_info["assistant_id"]
@@ -133,15 +172,3 @@ class RestApi:
 
         handle = asyncio.get_running_loop().call_later(state.queued_timeout_s, expire)
         state.expiries[call.id] = handle
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_LIMIT
-    try:
-        value = float(raw)  # the SDK sends limit as a float, e.g. "10.0"
-    except ValueError:
-        raise bad_request(f"limit must be a number, not {raw!r}.") from None
-    if value < 0 or value != value:
-        raise bad_request(f"limit must not be negative, not {raw!r}.")
-    return int(value)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -58,12 +57,16 @@ class CallRecord:
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     status: CallStatus = CallStatus.QUEUED
     ended_reason: EndedReason | None = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = field(default_factory=lambda: now_ms())
+    updated_at: datetime = field(default_factory=lambda: now_ms())
     started_at: datetime | None = None
     ended_at: datetime | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)
+    name: str | None = None
     _started_epoch: float | None = None
+
+    def __post_init__(self) -> None:
+        self.name = self.request.name
 
     @property
     def sample_rate(self) -> int:
@@ -107,6 +110,10 @@ class CallRecord:
         self.messages.append(message)
         self._touch()
         return message
+
+    def rename(self, name: str | None) -> None:
+        self.name = name
+        self._touch()
 
     def forward(self) -> None:
         if self.status is CallStatus.IN_PROGRESS:
@@ -204,8 +211,8 @@ class CallRecord:
             body["assistant"] = request.assistant
         if request.assistant_overrides is not None:
             body["assistantOverrides"] = request.assistant_overrides
-        if request.name is not None:
-            body["name"] = request.name
+        if self.name is not None:
+            body["name"] = self.name
         if self.started_at is not None:
             body["startedAt"] = iso(self.started_at)
         if self.status is CallStatus.ENDED:
@@ -228,13 +235,18 @@ class CallRecord:
         reason = self.ended_reason.value if self.ended_reason else "unknown"
         return (
             f"Sandbox call with the {self.request.profile.name} assistant: the user spoke "
-            f"{len(user)} time(s) ({spoken_s:.1f} s in all) and the assistant spoke "
-            f"{len(bot)} time(s). It ended with {reason}."
+            f"{_times(len(user))} ({spoken_s:.1f} s in all) and the assistant spoke "
+            f"{_times(len(bot))}. It ended with {reason}."
         )
 
     def _touch(self) -> datetime:
-        self.updated_at = datetime.now(UTC)
+        self.updated_at = now_ms()
         return self.updated_at
+
+
+def _times(count: int) -> str:
+    # The sandbox imports nothing of the app, so not voicepanel.core.wording.plural.
+    return f"{count} time" if count == 1 else f"{count} times"
 
 
 class CallBook:
@@ -252,19 +264,18 @@ class CallBook:
     def delete(self, call_id: str) -> CallRecord | None:
         return self._calls.pop(call_id, None)
 
-    def query(
-        self, limit: int = 100, call_id: str | None = None, assistant_id: str | None = None
-    ) -> list[CallRecord]:
-        """Newest first, like VAPI's list."""
-        found: Iterable[CallRecord] = reversed(self._calls.values())
-        if call_id is not None:
-            found = (c for c in found if c.id == call_id)
-        if assistant_id is not None:
-            found = (c for c in found if c.request.assistant_id == assistant_id)
-        return list(found)[: max(0, limit)]
+    def newest_first(self) -> list[CallRecord]:
+        """Every call, newest first, as VAPI lists them."""
+        return list(reversed(self._calls.values()))
 
 
 _OPENAI_ROLES = {"bot": "assistant", "user": "user"}
+
+
+def now_ms() -> datetime:
+    """Now, to the millisecond the API shows, so list filters match what clients read."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def iso(moment: datetime) -> str:

@@ -8,13 +8,12 @@ the capability.
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from .calls import CallStatus
 from .commands import CommandError, parse_command
 from .errors import VapiApiError, bad_request, error_response, not_found
+from .request_body import read_json_body
 from .state import SandboxState
 
 
@@ -34,10 +33,7 @@ class ControlRoute:
         record = live.record if live is not None else self._state.book.get(call_id)
         if record is None:
             raise not_found(f"Call {call_id} not found.")
-        try:
-            body = json.loads(await request.text())
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise bad_request(f"The body is not valid JSON: {exc}.") from None
+        body = await read_json_body(request)
         try:
             command = parse_command(body)
         except CommandError as exc:

@@ -15,13 +15,6 @@ MAX_PHRASE_S = 6.0
 MIN_PHRASE_S = 0.2
 
 
-def tone(
-    freq_hz: float, duration_s: float, sample_rate: int, amplitude: float = AMPLITUDE
-) -> bytes:
-    """A sine tone with faded edges."""
-    return _to_pcm(_sine(freq_hz, duration_s, sample_rate, amplitude))
-
-
 def phrase_duration_s(text: str) -> float:
     """How long the tonal rendering of `text` lasts: 60 ms per character, 0.2 s to 6 s."""
     return min(MAX_PHRASE_S, max(MIN_PHRASE_S, len(text) * CHAR_S))

@@ -22,6 +22,7 @@ from .commands import CommandError, parse_command
 from .conversation import LiveCall
 from .errors import VapiApiError, error_response
 from .listen import ListenTap
+from .request_body import parse_json_text
 from .state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -116,8 +117,8 @@ class TransportRoute:
 
     def _on_text(self, live: LiveCall, text: str) -> None:
         try:
-            command = parse_command(json.loads(text))
-        except (ValueError, RecursionError, CommandError) as exc:
+            command = parse_command(parse_json_text(text))
+        except (VapiApiError, CommandError) as exc:
             log.warning("Ignored a bad message on call %s: %s", live.record.id, exc)
             return
         live.apply(command, from_control=False)

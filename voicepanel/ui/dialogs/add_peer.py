@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QWidget
 
 from voicepanel.ui.dialogs.form_dialog import FormDialog, Submit
 
@@ -21,6 +21,7 @@ SUBSCRIBE_MODES = (
 class PeerRequest:
     metadata: dict[str, Any] | None
     subscribe_mode: str
+    name: str = ""  # kept on this computer and put in the metadata as "name"
 
 
 def parse_json_object(text: str) -> tuple[dict[str, Any] | None, str]:
@@ -44,6 +45,9 @@ class AddPeerDialog(FormDialog):
     def __init__(self, submit: Submit | None, parent: QWidget | None = None) -> None:
         super().__init__("Add WebRTC peer", "Add peer", submit, parent)
         self.setObjectName("addPeerDialog")
+        self.name = QLineEdit()
+        self.name.setObjectName("peerName")
+        self.name.setPlaceholderText("e.g. Alice's phone")
         self.metadata = QPlainTextEdit()
         self.metadata.setObjectName("peerMetadata")
         self.metadata.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -51,7 +55,11 @@ class AddPeerDialog(FormDialog):
         self.metadata.setFixedHeight(110)
         self.metadata.textChanged.connect(self.revalidate)
         self.subscribe_mode = subscribe_mode_box()
-        self.add_row("Metadata", self.metadata, "metadata", "Optional. A JSON object.")
+        self.add_row("Name", self.name, hint="Optional. Also sent in the metadata.")
+        # Two lines: a JSON error ("Expecting property name ... (line 1, column 2)") wraps.
+        self.add_row(
+            "Metadata", self.metadata, "metadata", "Optional. A JSON object.", note_lines=2
+        )
         self.add_row("Subscribe mode", self.subscribe_mode)
         self.setMinimumWidth(460)
         self.revalidate()
@@ -62,7 +70,7 @@ class AddPeerDialog(FormDialog):
 
     def value(self) -> PeerRequest:
         metadata, _ = parse_json_object(self.metadata.toPlainText())
-        return PeerRequest(metadata, self.subscribe_mode.currentData())
+        return PeerRequest(metadata, self.subscribe_mode.currentData(), self.name.text().strip())
 
 
 def subscribe_mode_box() -> QComboBox:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ class AddVapiDialog(FormDialog):
 
     def __init__(
         self,
-        room_id: str,
+        room: str,
         list_assistants: ListAssistants | None,
         submit: Submit | None,
         parent: QWidget | None = None,
@@ -90,8 +91,8 @@ class AddVapiDialog(FormDialog):
         self.setObjectName("addVapiDialog")
         self._list_assistants = list_assistants
         intro = QLabel(
-            f"Starts a VAPI call and puts the assistant into room <b>{room_id}</b> as a VAPI "
-            "peer. It hears one peer at a time; everyone hears it."
+            f"Starts a VAPI call and puts the assistant into room <b>{html.escape(room)}</b> "
+            "as a VAPI peer. It hears one peer at a time; everyone hears it."
         )
         intro.setWordWrap(True)
         self.outer.insertWidget(1, intro)

@@ -20,6 +20,9 @@ class CreateRoomDialog(FormDialog):
     def __init__(self, submit: Submit | None, parent: QWidget | None = None) -> None:
         super().__init__("Create room", "Create room", submit, parent)
         self.setObjectName("createRoomDialog")
+        self.name = QLineEdit()
+        self.name.setObjectName("roomName")
+        self.name.setPlaceholderText("e.g. Demo room")
         self.room_type = QComboBox()
         self.room_type.setObjectName("roomType")
         for room_type in ROOM_TYPES:
@@ -40,9 +43,10 @@ class CreateRoomDialog(FormDialog):
         self.batch = QCheckBox("Send webhook notifications in batches")
         self.batch.setObjectName("batchWebhooks")
 
+        self.add_row("Name", self.name, hint="Optional. Kept on this computer, for you.")
         self.add_row("Room type", self.room_type, "roomType")
         self.add_row("Peer limit", self.max_peers, "maxPeers", "Empty or 0: no limit.")
-        self.add_row("Video codec", self.video_codec, "videoCodec")
+        self.add_row("Video codec", self.video_codec)
         self.add_row("Webhook URL", self.webhook_url, "webhookUrl")
         self.add_row("", self.public)
         self.add_row("", self.batch)
@@ -71,6 +75,10 @@ class CreateRoomDialog(FormDialog):
                 errors["roomType"] = error.message
         return errors
 
+    @property
+    def room_name(self) -> str:
+        return self.name.text().strip()
+
     def value(self) -> RoomSpec:
         return self._spec()
 
@@ -87,6 +95,8 @@ class CreateRoomDialog(FormDialog):
 
     def fill(self, **fields: Any) -> None:
         """Sets fields by name (tests and the screenshot script use it)."""
+        if "name" in fields:
+            self.name.setText(fields["name"])
         if "max_peers" in fields:
             self.max_peers.setText(str(fields["max_peers"]))
         if "webhook_url" in fields:

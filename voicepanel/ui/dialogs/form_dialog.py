@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,7 +21,7 @@ from qasync import asyncSlot
 
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
-from voicepanel.ui.state_style import Tone, tint
+from voicepanel.ui.state_style import Tone, tone_colour
 
 Submit = Callable[[Any], Awaitable[Any]]
 
@@ -42,7 +43,8 @@ class FormDialog(QDialog):
         self.setModal(True)
         self._submit = submit
         self.result_value: Any = None
-        self._errors: dict[str, QLabel] = {}
+        self._notes: dict[str, tuple[QLabel, str]] = {}  # field -> (note line, its hint)
+        self._errors: dict[str, str] = {}
         self._submitting = False
 
         self.outer = QVBoxLayout(self)
@@ -71,8 +73,18 @@ class FormDialog(QDialog):
         bottom.addWidget(self.buttons)
         self.outer.addLayout(bottom)
 
-    def add_row(self, label: str, field: QWidget | Any, name: str = "", hint: str = "") -> None:
-        """Adds a field with an error line under it (and an optional grey hint)."""
+    def add_row(
+        self,
+        label: str,
+        field: QWidget | Any,
+        name: str = "",
+        hint: str = "",
+        *,
+        note_lines: int = 1,
+    ) -> None:
+        """Adds a field with a note line under it: the grey ``hint``, replaced by what is
+        wrong with the field while it is invalid. The line keeps its room (``note_lines``
+        lines) either way, so typing never makes the dialog grow under the pointer."""
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
@@ -81,20 +93,27 @@ class FormDialog(QDialog):
             column.addWidget(field)
         else:
             column.addLayout(field)
-        if hint:
+        if hint or name:
             note = QLabel(hint)
+            note.setObjectName(f"{name}Error" if name else "")
             note.setWordWrap(True)
-            note.setEnabled(False)
+            note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            note.setMinimumHeight(note.fontMetrics().lineSpacing() * note_lines)
             column.addWidget(note)
-        if name:
-            error = QLabel()
-            error.setObjectName(f"{name}Error")
-            error.setWordWrap(True)
-            tint(error, Tone.BAD)
-            error.hide()
-            column.addWidget(error)
-            self._errors[name] = error
+            if name:
+                self._notes[name] = (note, hint)
+            self._show_note(note, hint, "")
         self.form.addRow(label, box)
+
+    def _show_note(self, note: QLabel, hint: str, error: str) -> None:
+        note.setText(error or hint)
+        palette = self.palette()
+        if error:
+            palette.setColor(note.foregroundRole(), tone_colour(Tone.BAD))
+        else:
+            disabled = palette.color(QPalette.ColorGroup.Disabled, note.foregroundRole())
+            palette.setColor(note.foregroundRole(), disabled)
+        note.setPalette(palette)
 
     def errors(self) -> dict[str, str]:
         """Field name -> what is wrong with it; empty when the form can be submitted."""
@@ -105,17 +124,14 @@ class FormDialog(QDialog):
         return None
 
     def revalidate(self) -> bool:
-        errors = self.errors()
-        for name, label in self._errors.items():
-            text = errors.get(name, "")
-            label.setText(text)
-            label.setVisible(bool(text))
-        self.ok_button.setEnabled(not errors)
-        return not errors
+        self._errors = self.errors()
+        for name, (note, hint) in self._notes.items():
+            self._show_note(note, hint, self._errors.get(name, ""))
+        self.ok_button.setEnabled(not self._errors)
+        return not self._errors
 
     def error_text(self, name: str) -> str:
-        label = self._errors.get(name)
-        return label.text() if label is not None and label.isVisibleTo(self) else ""
+        return self._errors.get(name, "")
 
     @asyncSlot()
     async def _on_ok(self) -> None:

@@ -32,6 +32,7 @@ from voicepanel.session.profiles import (
     Profile,
     ProfileKind,
     ProfileStore,
+    SecretMode,
     SecretName,
     SecretStore,
     check_profile,
@@ -145,6 +146,13 @@ class ProfilesDialog(QDialog):
         self.keyring_note.setObjectName("keyringNote")
         self.keyring_note.setWordWrap(True)
         self.editor.addWidget(self.keyring_note)
+        self.secret_file_button = QPushButton()
+        self.secret_file_button.setObjectName("secretFileButton")
+        self.secret_file_button.clicked.connect(self.open_secret_file)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.secret_file_button)
+        file_row.addStretch(1)
+        self.editor.addLayout(file_row)
         self.check_result = QLabel()
         self.check_result.setObjectName("checkResult")
         self.check_result.setWordWrap(True)
@@ -217,6 +225,7 @@ class ProfilesDialog(QDialog):
         if sandbox:
             self.kind_label.setText(f"<b>Offline sandbox</b><br>{SANDBOX_TEXT}")
             self.keyring_note.clear()
+            self.secret_file_button.hide()
             self.connect_button.setText("Connect")
             self.connect_button.setEnabled(True)
             return
@@ -237,16 +246,44 @@ class ProfilesDialog(QDialog):
         self.revalidate()
 
     def _show_keyring_note(self) -> None:
-        if self.secrets.persistent:
-            self.keyring_note.setText(
+        mode = self.secrets.mode
+        button = ""
+        if mode is SecretMode.KEYRING:
+            text = (
                 f"Secrets are saved in the system keyring ({self.secrets.backend_name}), "
                 "never in a file."
             )
-        else:
-            self.keyring_note.setText(
-                "<b>No keyring on this computer:</b> the token and key are kept for this "
-                "run only. You will need to enter them again next time."
+        elif mode is SecretMode.ENCRYPTED_FILE:
+            text = (
+                "Secrets are saved in a file encrypted with your passphrase, which is asked "
+                "once each time VoicePanel starts and never saved."
             )
+        elif self.secrets.file_locked:
+            text = (
+                "<b>Your encrypted secrets file is locked:</b> unlock it with its passphrase, "
+                "or type the token and key for this run only."
+            )
+            button = "Unlock secrets file…"
+        else:
+            text = (
+                "<b>No keyring on this computer:</b> keep the token and key for this run "
+                "only, or in a file encrypted with a passphrase you type once each start."
+            )
+            button = "Keep them in an encrypted file…"
+        self.keyring_note.setText(text)
+        self.secret_file_button.setText(button)
+        self.secret_file_button.setVisible(bool(button))
+
+    @asyncSlot()
+    async def open_secret_file(self) -> None:
+        from voicepanel.ui.dialogs.passphrase import ask_passphrase
+
+        creating = not self.secrets.file_locked
+        opened = await ask_passphrase(self, self.secrets, self.store, creating=creating)
+        if opened and alive(self) and self._editing:
+            self._load(self._editing)  # its secrets may have come out of the file
+        if alive(self):
+            self._show_keyring_note()
 
     def add_profile(self) -> None:
         self.list.blockSignals(True)
@@ -388,7 +425,7 @@ class ProfilesDialog(QDialog):
             log_failure(error)
             self.banner.show_error(error)
             return None
-        where = "the system keyring" if self.secrets.persistent else "memory, for this run only"
+        where = self.secrets.mode.value
         self.banner.show_message(
             f'Saved "{saved.name}".', f"Secrets are in {where}.", tone=Tone.GOOD, timeout_ms=6000
         )

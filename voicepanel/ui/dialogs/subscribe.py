@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QListWidget, QListWidgetItem, QRadioButton, QWidget
 
+from voicepanel.session.names import titled
 from voicepanel.ui.dialogs.form_dialog import FormDialog, Submit
 
 
@@ -21,7 +23,13 @@ class SubscribeDialog(FormDialog):
     """``others`` are the room's other peers (PeerView-like: id, type, tracks)."""
 
     def __init__(
-        self, peer_id: str, others: list[Any], submit: Submit | None, parent: QWidget | None = None
+        self,
+        peer_id: str,
+        others: list[Any],
+        submit: Submit | None,
+        parent: QWidget | None = None,
+        *,
+        name_of: Callable[[str], str | None] = lambda _id: None,
     ) -> None:
         super().__init__("Subscribe peer", "Subscribe", submit, parent)
         self.setObjectName("subscribeDialog")
@@ -31,18 +39,19 @@ class SubscribeDialog(FormDialog):
         self.peer_box = QComboBox()
         self.peer_box.setObjectName("targetPeer")
         for other in others:
-            self.peer_box.addItem(f"{other.id} ({other.type})", other.id)
+            self.peer_box.addItem(f"{titled(name_of(other.id), other.id)} ({other.type})", other.id)
         self.tracks = QListWidget()
         self.tracks.setObjectName("targetTracks")
         for other in others:
             for track in other.tracks.values():
-                item = QListWidgetItem(f"{track.type} · {track.id} (peer {other.id})")
+                owner = name_of(other.id) or other.id
+                item = QListWidgetItem(f"{track.type} · {track.id} (peer {owner})")
                 item.setData(Qt.ItemDataRole.UserRole, track.id)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Unchecked)
                 self.tracks.addItem(item)
         self.tracks.setMaximumHeight(140)
-        self.add_row("Peer", _label(peer_id))
+        self.add_row("Peer", _label(titled(name_of(peer_id), peer_id)))
         self.add_row("", self.whole_peer)
         self.add_row("Source peer", self.peer_box, "peer")
         self.add_row("", self.some_tracks)

@@ -1,0 +1,132 @@
+"""Nothing is cut off and nothing opens off-screen: at the default size and on a 1280x720
+screen every visible button and label of the main window and of each dialog reads whole,
+and every top-level window opens whole on the screen's available area."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from layout_checks import clipped_texts, off_screen
+from panel_helpers import find_top, until
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+
+from voicepanel.core.fishjam_gateway import RoomSpec
+from voicepanel.ui.main_window import DEFAULT_SIZE
+from voicepanel.ui.placement import fit_on_screen
+
+
+async def _room_with_peers_and_a_call(panel: Any) -> tuple[Any, Any]:
+    ws = panel.host.workspace
+    room = await ws.create_room(RoomSpec(webhook_url="http://127.0.0.1:9/hook", max_peers=8))
+    peer, _ = await ws.create_peer(room.id, {"name": "Alice's phone"})
+    await ws.create_peer(room.id, None, "manual")
+    echo = next(a for a in await ws.list_assistants() if a.name == "Echo")
+    await ws.add_vapi_assistant(room.id, assistant_id=echo.id)
+    panel._tree_changed(None)
+    panel._calls_changed()
+    return room, peer
+
+
+async def _open(trigger: Callable[[], Any], kind: type[QWidget], name: str | None = None) -> Any:
+    trigger()
+    window = await until(lambda: find_top(kind, name), what=f"{kind.__name__} {name or ''}")
+    await asyncio.sleep(0.05)  # shown, fitted to its frame, laid out
+    return window
+
+
+def _close(window: QWidget) -> None:
+    if isinstance(window, QMessageBox):
+        window.button(QMessageBox.StandardButton.Cancel).click() if window.button(
+            QMessageBox.StandardButton.Cancel
+        ) else window.close()
+    elif isinstance(window, QDialog):
+        window.reject()
+    else:
+        window.close()
+
+
+def test_a_window_placed_low_on_a_short_screen_is_moved_up_and_shrunk(qtbot: Any) -> None:
+    # The reported case: a 620 px tall agent window placed at y=395 on a 1000 px screen.
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.setGeometry(200, 395, 700, 620)
+    screen = window.screen().availableGeometry()
+    fit_on_screen(window)
+    window.show()
+    qtbot.waitUntil(lambda: off_screen(window) == "", timeout=2000)
+    assert window.height() == 620 and window.frameGeometry().bottom() <= screen.bottom()
+    window.setGeometry(0, 0, 1400, 900)  # larger than the screen: shrunk to fit
+    fit_on_screen(window)
+    qtbot.waitUntil(lambda: off_screen(window) == "", timeout=2000)
+    assert window.width() < 1280 and window.height() < 720
+
+
+@pytest.mark.parametrize("size", ["default size", "fitted to a 1280x720 screen"])
+async def test_the_main_window_shows_every_button_and_id_whole(panel: Any, size: str) -> None:
+    if size == "default size":
+        panel.resize(DEFAULT_SIZE)
+    else:
+        fit_on_screen(panel)
+    room, peer = await _room_with_peers_and_a_call(panel)
+    for key in ((room.id, None, None), (room.id, peer.id, None)):
+        panel.select_key(key)
+        await asyncio.sleep(0.05)
+        assert clipped_texts(panel) == [], key
+
+
+async def test_the_main_window_opens_whole_on_a_1280x720_screen(panel: Any) -> None:
+    assert panel.screen().availableGeometry().size().toTuple() == (1280, 720)
+    panel._restore_layout()  # what a first start does: the default size, then fitted
+    await asyncio.sleep(0.05)
+    assert off_screen(panel) == ""
+
+
+async def test_every_dialog_and_window_opens_whole_with_nothing_cut(panel: Any) -> None:
+    from voicepanel.ui.agent_panel import AgentPanel
+    from voicepanel.ui.dialogs.add_peer import AddPeerDialog
+    from voicepanel.ui.dialogs.add_vapi import AddVapiDialog
+    from voicepanel.ui.dialogs.create_room import CreateRoomDialog
+    from voicepanel.ui.dialogs.peer_token import PeerTokenDialog
+    from voicepanel.ui.dialogs.profiles import ProfilesDialog
+    from voicepanel.ui.dialogs.subscribe import SubscribeDialog
+    from voicepanel.ui.first_run import FirstRunDialog
+
+    room, peer = await _room_with_peers_and_a_call(panel)
+    manual = next(
+        p
+        for p in panel.host.workspace.tree.rooms[room.id].peers.values()
+        if p.subscribe_mode == "manual"
+    )
+    opened: dict[str, Any] = {}
+
+    async def check(
+        name: str, trigger: Callable[[], Any], kind: type[QWidget], obj: str | None = None
+    ) -> Any:
+        window = await _open(trigger, kind, obj)
+        opened[name] = (off_screen(window), clipped_texts(window))
+        return window
+
+    panel.select_key((room.id, None, None))
+    _close(await check("new room", panel.act_new_room.trigger, CreateRoomDialog))
+    _close(await check("add peer", panel.act_add_peer.trigger, AddPeerDialog))
+    _close(await check("add assistant", panel.act_add_vapi.trigger, AddVapiDialog))
+    _close(await check("delete room", panel.act_delete.trigger, QMessageBox, "confirmBox"))
+    # Before the agent joins and leaves: with everyone else gone the assistant hangs up.
+    _close(await check("quit with a live call", panel.close, QMessageBox, "endCallsBox"))
+    agent = await check("agent window", panel.act_agent.trigger, AgentPanel)
+    # Over the main window, not wherever the window manager found room.
+    assert panel.frameGeometry().contains(agent.frameGeometry().center())
+    agent.close()
+    panel.select_key((room.id, manual.id, None))
+    _close(await check("subscribe", panel.act_subscribe.trigger, SubscribeDialog))
+    panel.select_key((room.id, peer.id, None))
+    ask = await check("new token?", panel.act_token.trigger, QMessageBox, "confirmBox")
+    issue = next(b for b in ask.buttons() if b.text() == "Issue new token")
+    _close(await check("new token", issue.click, PeerTokenDialog))
+    _close(await check("profiles", panel.act_profiles.trigger, ProfilesDialog))
+    _close(await check("welcome", panel.show_welcome, FirstRunDialog))
+    _close(await check("about", panel.act_about.trigger, QMessageBox, "aboutBox"))
+    assert opened == {name: ("", []) for name in opened}
