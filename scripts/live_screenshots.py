@@ -33,14 +33,12 @@ from benchmarks.audio_pulse import PulseRig, start_pulse, stop_daemon  # noqa: E
 SIZE = "1280x720"
 RATE = 16000
 
-# Where the controls are on the 1280x720 screen (read off a screenshot; the main window
-# fills it, dialogs open centred on it, the agent window at its top left): the empty part
-# of the Add VAPI dialog's assistant list, the agent window's Leave button and, in the
-# calls dock's newest card, the Tools tab's answer box and the Conversation tab.
-ASSISTANT_LIST = (690, 318)
-AGENT_LEAVE = (528, 45)
-ANSWER_BOX = (971, 289)
-CONVERSATION_TAB = (920, 198)
+# Where the controls are, in their window's coordinates (read off a screenshot): the empty
+# part of the Add VAPI dialog's assistant list and, in the calls dock's newest card, the
+# Tools tab's answer box and the Conversation tab.
+ASSISTANT_LIST = (330, 160)
+ANSWER_BOX = (960, 249)
+CONVERSATION_TAB = (910, 158)
 
 
 class Screen:
@@ -78,9 +76,19 @@ class Screen:
         self.xdo("key", *keys)
         time.sleep(pause_s)
 
-    def click(self, at: tuple[int, int], pause_s: float = 0.4) -> None:
-        self.xdo("mousemove", str(at[0]), str(at[1]), "click", "1")
+    def click(self, window: str, at: tuple[int, int], pause_s: float = 0.4) -> None:
+        """Clicks at ``at`` in ``window``'s own coordinates (wherever the window is)."""
+        x, y = self.origin(window)
+        self.xdo("mousemove", str(x + at[0]), str(y + at[1]), "click", "1")
         time.sleep(pause_s)
+
+    def origin(self, window: str) -> tuple[int, int]:
+        values = dict(
+            line.split("=", 1)
+            for line in self.xdo("getwindowgeometry", "--shell", window).splitlines()
+            if "=" in line
+        )
+        return int(values["X"]), int(values["Y"])
 
     def type(self, text: str) -> None:
         self.xdo("type", "--delay", "15", text)
@@ -128,9 +136,9 @@ def add_assistant(screen: Screen, name: str) -> None:
     screen.window("Create room")
     screen.key("Return", pause_s=1.5)
     screen.key("ctrl+shift+v")
-    screen.window("Add VAPI assistant")
+    dialog = screen.window("Add VAPI assistant")
     time.sleep(2.0)  # the list is read from the sandbox
-    screen.click(ASSISTANT_LIST)  # below the rows: focuses the list
+    screen.click(dialog, ASSISTANT_LIST)  # below the rows: focuses the list
     screen.type(name)  # the list jumps to the assistant whose name is typed
     time.sleep(0.3)
     screen.key("Return", pause_s=4.0)  # Start call; Fishjam connects the assistant
@@ -139,6 +147,7 @@ def add_assistant(screen: Screen, name: str) -> None:
 def join_as_agent(screen: Screen) -> str:
     screen.key("ctrl+j")
     agent = screen.window("Agent in room")
+    screen.xdo("windowmove", agent, "0", "30")  # aside, so the call card shows
     time.sleep(4.0)  # joined, devices open, the echo canceller settled
     return agent
 
@@ -169,8 +178,8 @@ def take(out: Path, pulse: PulseRig, screen: Screen, folder: Path) -> None:
         )
         time.sleep(1.0)
         screen.shoot(out / "live-conversation.png")
-        screen.click(AGENT_LEAVE, pause_s=2.0)
-        screen.xdo("windowclose", agent)
+        screen.xdo("windowclose", agent)  # closing the agent window leaves the room
+        time.sleep(2.0)
         screen.xdo("windowactivate", "--sync", main)
 
         # The Order desk looks the order up with a tool; the tester answers from the card.
@@ -178,12 +187,12 @@ def take(out: Path, pulse: PulseRig, screen: Screen, folder: Path) -> None:
         join_as_agent(screen)
         say(pulse, ["Where is my order?"], gap_s=4.0, folder=folder)
         screen.xdo("windowactivate", "--sync", main)
-        screen.click(ANSWER_BOX)
+        screen.click(main, ANSWER_BOX)
         screen.type('{"status": "out for delivery", "eta": "Friday"}')
         time.sleep(0.5)
         screen.shoot(out / "live-tool-call.png")
         screen.key("Return", pause_s=9.0)  # the assistant says what the tool answered
-        screen.click(CONVERSATION_TAB, pause_s=1.0)
+        screen.click(main, CONVERSATION_TAB, pause_s=1.0)
         screen.shoot(out / "live-tool-answered.png")
     finally:
         app.terminate()  # ends its calls and agents first
