@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 
 FLUSH_INTERVAL_MS = 33
 CONVERSATION_INTERVAL_S = 0.010
-"""A call card's conversation is redrawn at most every 10 ms: a line shows within that of
-arriving (a card's redraw costs well under a millisecond), and a burst is still batched."""
+BUSY_CONVERSATION_INTERVAL_S = FLUSH_INTERVAL_MS / 1000
+"""A call card's conversation is redrawn within 10 ms of a change after a quiet spell, so a
+line shows as it is heard; while changes keep coming (a flood of events) at most ~30 times
+a second, like everything else, since each redraw costs the window about a millisecond."""
 
 
 class WorkspaceBridge(QObject):
@@ -76,8 +78,10 @@ class WorkspaceBridge(QObject):
     def _on_conversation_change(self, call_id: str) -> None:
         self._conversations.add(call_id)
         if not self._soon.isActive():
-            wait_s = self._last_flush + CONVERSATION_INTERVAL_S - time.monotonic()
-            self._soon.start(max(0, round(wait_s * 1000)))
+            since = time.monotonic() - self._last_flush
+            busy = since < 3 * BUSY_CONVERSATION_INTERVAL_S
+            interval = BUSY_CONVERSATION_INTERVAL_S if busy else CONVERSATION_INTERVAL_S
+            self._soon.start(max(0, round((interval - since) * 1000)))
 
     def _flush_conversations(self) -> None:
         if self._conversations:

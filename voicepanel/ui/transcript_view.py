@@ -67,11 +67,12 @@ class TranscriptView(QWidget):
         self.text.setMinimumHeight(80)
         self.text.setPlaceholderText("The transcript appears here as the call goes.")
         layout.addWidget(self.text, 1)
+        # One line, always there: a line being heard comes and goes many times a second,
+        # and a label that appears or wraps would lay the whole card out again each time.
         self.hearing = QLabel()
         self.hearing.setObjectName("transcriptHearing")
-        self.hearing.setWordWrap(True)
         self.hearing.setTextFormat(Qt.TextFormat.RichText)
-        self.hearing.hide()
+        self.hearing.setFixedHeight(self.hearing.fontMetrics().height() + 2)
         layout.addWidget(self.hearing)
         self._shown = 0  # final lines already in the text
         self._lines: list[Any] = []  # the conversation's final lines (its own list)
@@ -94,16 +95,16 @@ class TranscriptView(QWidget):
             bar.setValue(bar.maximum())
         if added and self.search.text():
             self._highlight(self.search.text())
-        hearing = "<br>".join(
-            f"<i style='color:{tone_colour(Tone.IDLE).name()}'>"
-            f"{ROLE_NAMES.get(p.role.value, p.role.value)} (still speaking): "
-            f"{html.escape(p.text)}…</i>"
+        hearing = " · ".join(
+            f"{ROLE_NAMES.get(p.role.value, p.role.value)} (still speaking): {_tail(p.text)}…"
             for p in conversation.partials.values()
         )
-        if hearing != self._hearing:  # a rich-text label lays itself out again on each set
+        if hearing != self._hearing:
             self._hearing = hearing
-            self.hearing.setText(hearing)
-            self.hearing.setVisible(bool(hearing))
+            colour = tone_colour(Tone.IDLE).name()
+            self.hearing.setText(
+                f"<i style='color:{colour}'>{html.escape(hearing)}</i>" if hearing else ""
+            )
 
     def plain_text(self) -> str:
         return "\n".join(line_text(line) for line in self._lines[: self._shown])
@@ -137,6 +138,11 @@ class TranscriptView(QWidget):
     @property
     def match_count(self) -> int:
         return len(self.text.extraSelections())
+
+
+def _tail(text: str, keep: int = 60) -> str:
+    """The newest words of a line being heard, so one line holds them."""
+    return text if len(text) <= keep else "…" + text[-keep:].split(" ", 1)[-1]
 
 
 class _CompactText(QPlainTextEdit):

@@ -208,6 +208,8 @@ class TurnTimeline(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("turnSummary")
         self.summary.setWordWrap(True)
+        # Two lines always: its text changes each turn, its height never (no relayout).
+        self.summary.setFixedHeight(2 * self.summary.fontMetrics().lineSpacing() + 2)
         layout.addWidget(self.summary)
 
     def show_conversation(self, conversation: Any) -> None:
