@@ -17,11 +17,13 @@ if TYPE_CHECKING:
     from voicepanel.session.workspace import Workspace
 
 FLUSH_INTERVAL_MS = 33
-CONVERSATION_INTERVAL_S = 0.010
+CONVERSATION_GATHER_S = 0.008
 BUSY_CONVERSATION_INTERVAL_S = FLUSH_INTERVAL_MS / 1000
-"""A call card's conversation is redrawn within 10 ms of a change after a quiet spell, so a
-line shows as it is heard; while changes keep coming (a flood of events) at most ~30 times
-a second, like everything else, since each redraw costs the window about a millisecond."""
+"""A call card's conversation is redrawn 8 ms after the first change that follows a quiet
+spell (VAPI's events come in small clusters: speech stopped, the final line, the
+conversation), so a line shows as it is heard; while changes keep coming (a flood of
+events) at most ~30 times a second, like everything else, since each redraw costs the
+window about a millisecond."""
 
 
 class WorkspaceBridge(QObject):
@@ -79,9 +81,11 @@ class WorkspaceBridge(QObject):
         self._conversations.add(call_id)
         if not self._soon.isActive():
             since = time.monotonic() - self._last_flush
-            busy = since < 3 * BUSY_CONVERSATION_INTERVAL_S
-            interval = BUSY_CONVERSATION_INTERVAL_S if busy else CONVERSATION_INTERVAL_S
-            self._soon.start(max(0, round((interval - since) * 1000)))
+            if since < 3 * BUSY_CONVERSATION_INTERVAL_S:
+                wait_s = max(CONVERSATION_GATHER_S, BUSY_CONVERSATION_INTERVAL_S - since)
+            else:
+                wait_s = CONVERSATION_GATHER_S
+            self._soon.start(round(wait_s * 1000))
 
     def _flush_conversations(self) -> None:
         if self._conversations:
