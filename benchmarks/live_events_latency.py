@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from panel_harness import close_panel, free_port, open_panel
 
 TOKEN = "bench-management-token"
 VAPI_KEY = "bench-vapi-key"
@@ -104,45 +105,24 @@ class LineClock:
 async def measure(
     profile: Any, secrets: Any, folder: Path, calls: int, turns: int
 ) -> dict[str, Any]:
-    from PySide6.QtCore import QSettings
-
-    from voicepanel.session.profiles import ProfileStore
-    from voicepanel.session.workspace import Workspace
-    from voicepanel.ui.main_window import MainWindow
-    from voicepanel.ui.settings import UiSettings
-    from voicepanel.ui.workspace_host import WorkspaceHost
-
-    profiles = ProfileStore(folder / "profiles.json")
-    if not profile.is_sandbox:
-        profiles.save(profile)
-    host = WorkspaceHost(lambda p: Workspace(p, secrets, folder / "data", profile_store=profiles))
-    settings = UiSettings(QSettings(str(folder / "ui.ini"), QSettings.Format.IniFormat))
-    settings.first_run_done = True
-    window = MainWindow(host, profiles, secrets, settings, folder / "logs")
-    window.resize(1280, 720)
-    window.show()
-    assert await window.open_profile(profile), "could not connect"
-    from voicepanel.core.vapi_gateway import _SDK_LOADED
-
-    while not _SDK_LOADED.is_set():
-        await asyncio.sleep(0.1)
+    window, host = await open_panel(profile, secrets, folder)
     ws = host.workspace
     assert ws is not None and ws.live is not None and host.bridge is not None
     clock = LineClock(window, ws.live)
     host.bridge.conversations_changed.connect(clock.check)  # after the dock's own slot
     echo = next(a.id for a in await ws.list_assistants() if a.name == "Echo")
-    speakers = []
-    for _ in range(calls):
+    rooms = []
+    for _ in range(calls):  # every call first: starting one parses VAPI's models on the loop
         room = await ws.create_room()
         await ws.add_vapi_assistant(room.id, assistant_id=echo)
-        speakers.append(asyncio.create_task(speak(ws, room.id, turns)))
+        rooms.append(room.id)
+    await asyncio.sleep(1.0)
+    speakers = [asyncio.create_task(speak(ws, room_id, turns)) for room_id in rooms]
     await asyncio.sleep(turns * 5.5 + 4.0)
     for task in speakers:
         task.cancel()
     await asyncio.gather(*speakers, return_exceptions=True)
-    window._quitting = True  # noqa: SLF001 - no quit prompt in a benchmark
-    await host.close()
-    window.close()
+    await close_panel(window, host)
     return {
         "lines": len(clock.to_card),
         "to_card": clock.to_card,
@@ -169,7 +149,7 @@ async def run(calls: int, turns: int) -> None:
     results["sandbox in the app"] = await measure(
         SANDBOX_PROFILE, secrets, Path(tempfile.mkdtemp()), calls, turns
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -208,14 +188,6 @@ async def run(calls: int, turns: int) -> None:
             f"| {pct(r['receiver_to_card'], 50)} / {pct(r['receiver_to_card'], 99)} |"
         )
     print(json.dumps({k: {"max_ms": max(v["to_card"]) * 1000} for k, v in results.items()}))
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _wait_port(port: int) -> None:

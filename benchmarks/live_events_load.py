@@ -33,6 +33,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from panel_harness import StallMeter, close_panel, open_panel  # noqa: E402
+
 TOKEN = "bench-management-token"
 VAPI_KEY = "bench-vapi-key"
 WARMUP_S = 3.0
@@ -142,34 +145,6 @@ async def poster(url: str, secret: str, call_id: str, count: int, seconds: float
 # -- the panel ------------------------------------------------------------------------------------
 
 
-class StallMeter:
-    """A 5 ms QTimer; the gaps between its ticks are the event loop's responsiveness."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.gaps: list[float] = []
-        self._last = time.perf_counter()
-        self._timer = QTimer()
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(5)
-        self._timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self.gaps.clear()
-        self._last = time.perf_counter()
-        self._timer.start()
-
-    def stop(self) -> list[float]:
-        self._timer.stop()
-        return sorted(g * 1000 for g in self.gaps)
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append(now - self._last)
-        self._last = now
-
-
 def audio_counts(agent: Any) -> tuple[int, int]:
     """(underruns over every peer, speaker-ring dry blocks) so far."""
     underruns = sum(s.underruns for s in agent.levels().peers)
@@ -178,20 +153,8 @@ def audio_counts(agent: Any) -> tuple[int, int]:
 
 
 async def panel(url: str, room_id: str, count: int, seconds: float) -> dict[str, Any]:
-    from PySide6.QtCore import QSettings
-
     from voicepanel.session.local_agent import LocalAgent
-    from voicepanel.session.profiles import (
-        Profile,
-        ProfileKind,
-        ProfileStore,
-        SecretName,
-        SecretStore,
-    )
-    from voicepanel.session.workspace import Workspace
-    from voicepanel.ui.main_window import MainWindow
-    from voicepanel.ui.settings import UiSettings
-    from voicepanel.ui.workspace_host import WorkspaceHost
+    from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
 
     folder = Path(tempfile.mkdtemp(prefix="voicepanel-live-load-"))
     secrets = SecretStore()
@@ -199,19 +162,7 @@ async def panel(url: str, room_id: str, count: int, seconds: float) -> dict[str,
     profile = Profile("Load", ProfileKind.CLOUD, fishjam_id=url, vapi_base_url=url + "/vapi")
     secrets.set(profile.name, SecretName.MANAGEMENT_TOKEN, TOKEN)
     secrets.set(profile.name, SecretName.VAPI_KEY, VAPI_KEY)
-    profiles = ProfileStore(folder / "profiles.json")
-    profiles.save(profile)
-    host = WorkspaceHost(lambda p: Workspace(p, secrets, folder / "data", profile_store=profiles))
-    settings = UiSettings(QSettings(str(folder / "ui.ini"), QSettings.Format.IniFormat))
-    settings.first_run_done = True
-    window = MainWindow(host, profiles, secrets, settings, folder / "logs")
-    window.resize(1280, 720)
-    window.show()
-    assert await window.open_profile(profile), "could not connect to the sandbox"
-    from voicepanel.core.vapi_gateway import _SDK_LOADED
-
-    while not _SDK_LOADED.is_set():
-        await asyncio.sleep(0.1)
+    window, host = await open_panel(profile, secrets, folder)
     ws = host.workspace
     assert ws is not None and ws.live is not None
     echo = next(a.id for a in await ws.list_assistants() if a.name == "Echo")
@@ -264,9 +215,7 @@ async def panel(url: str, room_id: str, count: int, seconds: float) -> dict[str,
     results["card_lines"] = len(conversation.lines)
     results["peers_heard"] = len(agent.levels().peers)
     await agent.leave()
-    window._quitting = True  # noqa: SLF001 - no quit prompt in a benchmark
-    await host.close()
-    window.close()
+    await close_panel(window, host)
     return results
 
 
@@ -294,7 +243,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
 
-    sys.path.insert(0, str(HERE))
     from audio_pulse import start_pulse, stop_daemon
 
     pulse = start_pulse()

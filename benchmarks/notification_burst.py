@@ -24,14 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from panel_harness import StallMeter, free_port, open_panel
+
 TOKEN = "bench-management-token"
 VAPI_KEY = "bench-vapi-key"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rss_mib() -> float:
@@ -61,67 +57,15 @@ def push(url: str, rooms: int, threads: int) -> None:
     print(f"pushed {rooms * 2} notifications in {time.perf_counter() - start:.2f} s", flush=True)
 
 
-class StallMeter:
-    """A 5 ms QTimer; the gaps between its ticks are the event loop's responsiveness."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.gaps: list[float] = []
-        self._last = time.perf_counter()
-        self._timer = QTimer()
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(5)
-        self._timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self._last = time.perf_counter()
-        self._timer.start()
-
-    def stop(self) -> None:
-        self._timer.stop()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append(now - self._last)
-        self._last = now
-
-
 async def measure(url: str, count: int, threads: int) -> None:
-    from PySide6.QtCore import QSettings
-
-    from voicepanel.session.profiles import (
-        Profile,
-        ProfileKind,
-        ProfileStore,
-        SecretName,
-        SecretStore,
-    )
-    from voicepanel.session.workspace import Workspace
-    from voicepanel.ui.main_window import MainWindow
-    from voicepanel.ui.settings import UiSettings
-    from voicepanel.ui.workspace_host import WorkspaceHost
+    from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
 
     folder = Path(tempfile.mkdtemp(prefix="voicepanel-burst-"))
     secrets = SecretStore()
     profile = Profile("Burst", ProfileKind.CLOUD, fishjam_id=url, vapi_base_url=url + "/vapi")
     secrets.set(profile.name, SecretName.MANAGEMENT_TOKEN, TOKEN)
     secrets.set(profile.name, SecretName.VAPI_KEY, VAPI_KEY)
-    profiles = ProfileStore(folder / "profiles.json")
-    profiles.save(profile)
-    host = WorkspaceHost(lambda p: Workspace(p, secrets, folder / "data"))
-    settings = UiSettings(QSettings(str(folder / "ui.ini"), QSettings.Format.IniFormat))
-    settings.first_run_done = True
-    window = MainWindow(host, profiles, secrets, settings, folder / "logs")
-    window.resize(1440, 900)
-    window.show()
-    assert await window.open_profile(profile), "could not connect to the sandbox"
-    # The workspace loads the VAPI SDK in a worker thread after connecting (tens of MiB,
-    # seconds of CPU); let it finish so it is not counted in the burst.
-    from voicepanel.core.vapi_gateway import _SDK_LOADED
-
-    while not _SDK_LOADED.is_set():
-        await asyncio.sleep(0.1)
+    window, host = await open_panel(profile, secrets, folder, size=(1440, 900))
     await asyncio.sleep(1.0)
     model = window.notifications.model
     rows_before = model.rowCount()
@@ -204,7 +148,7 @@ def main() -> int:
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 from voicepanel.core.vapi_events import CallEvent, parse_post
@@ -59,3 +62,12 @@ def one_turn(start: float, user: str, reply: str, delay: float = 0.8) -> list[Ca
         transcript("assistant", reply, answer + 0.2),
         speech("assistant", "stopped", answer + 1.0),
     ]
+
+
+async def eventually(check: Callable[[], object], timeout_s: float = 20.0) -> None:
+    """Waits until ``check()`` is true; fails the test after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout_s} s: {check}")
+        await asyncio.sleep(0.02)

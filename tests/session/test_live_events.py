@@ -4,10 +4,9 @@ the profile's own secret."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -23,14 +22,6 @@ from voicepanel.session.live_events import NO_PUBLIC_URL, SERVER_MESSAGES, LiveE
 from voicepanel.session.profiles import SANDBOX_PROFILE_NAME, ProfileStore, SecretName, SecretStore
 from voicepanel.session.tool_responders import ResponderRules
 from voicepanel.session.workspace import Workspace
-
-
-async def eventually(check: Callable[[], object], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout_s} s: {check}")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

@@ -5,27 +5,20 @@ sees the whole call, in order; tool calls wait for the panel's answer."""
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from live_helpers import eventually
 from speaking_agent import speak_then_listen
 
 from voicepanel.core.vapi_events import CallEvent
 from voicepanel.sandbox.server import Sandbox
 from voicepanel.session.calls import CallRecord
-from voicepanel.session.conversation import AnswerSource, Speaker, ToolCallState
+from voicepanel.session.conversation import AnswerSource, Conversation, Speaker, ToolCallState
 from voicepanel.session.profiles import SANDBOX_PROFILE, SecretStore
 from voicepanel.session.workspace import Workspace
-
-
-async def eventually(check: Callable[[], object], timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout_s} s: {check}")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -42,6 +35,18 @@ async def start(ws: Workspace, assistant: str) -> tuple[CallRecord, str]:
     room = await ws.create_room()
     assistant_id = next(a.id for a in await ws.list_assistants() if a.name == assistant)
     return await ws.add_vapi_assistant(room.id, assistant_id=assistant_id), room.id
+
+
+@contextlib.asynccontextmanager
+async def order_desk_call(ws: Workspace) -> AsyncIterator[tuple[CallRecord, Conversation]]:
+    """The Order desk in a room, and someone saying one sentence to it (so it calls
+    lookup_order), for as long as the block lasts."""
+    record, room_id = await start(ws, "Order desk")
+    talking = asyncio.create_task(speak_then_listen(ws, room_id, [1.0], gap_s=0.1))
+    try:
+        yield record, ws.calls.conversation(record.id)
+    finally:
+        talking.cancel()
 
 
 def call_events(ws: Workspace, call_id: str) -> list[CallEvent]:
@@ -89,10 +94,7 @@ async def test_a_tool_call_answered_by_hand_is_what_the_assistant_says_next(
     workspace: Workspace,
 ) -> None:
     assert workspace.live is not None
-    record, room_id = await start(workspace, "Order desk")
-    talking = asyncio.create_task(speak_then_listen(workspace, room_id, [1.0], gap_s=0.1))
-    conversation = workspace.calls.conversation(record.id)
-    try:
+    async with order_desk_call(workspace) as (record, conversation):
         await eventually(lambda: conversation.waiting_tool_calls())
         (call,) = conversation.waiting_tool_calls()
         assert call.name == "lookup_order" and call.arguments == {"orderNumber": "1234"}
@@ -101,8 +103,6 @@ async def test_a_tool_call_answered_by_hand_is_what_the_assistant_says_next(
         )
         assert answered.state is ToolCallState.ANSWERED and answered.source is AnswerSource.HAND
         await eventually(lambda: "shipped on Monday" in " ".join(conversation.final_lines()))
-    finally:
-        talking.cancel()
     reply = conversation.final_lines(Speaker.ASSISTANT)[-1]
     assert reply.startswith('lookup_order says: {"status": "shipped on Monday"}')
 
@@ -111,18 +111,13 @@ async def test_a_tool_call_answered_after_its_deadline_is_marked_late(
     workspace: Workspace,
 ) -> None:
     assert workspace.live is not None
-    record, room_id = await start(workspace, "Order desk")
-    talking = asyncio.create_task(speak_then_listen(workspace, room_id, [1.0], gap_s=0.1))
-    conversation = workspace.calls.conversation(record.id)
-    try:
+    async with order_desk_call(workspace) as (record, conversation):
         await eventually(lambda: conversation.tool_calls)
         (call,) = conversation.tool_calls.values()
         # Nobody answers: at the deadline the panel tells VAPI so, and marks the call.
         await eventually(lambda: conversation.tool_calls[call.id].state is ToolCallState.EXPIRED)
         await eventually(lambda: "lookup_order failed" in " ".join(conversation.final_lines()))
         late = workspace.live.answer_tool_call(record.id, call.id, result="too late")
-    finally:
-        talking.cancel()
     assert late.state is ToolCallState.LATE
     assert late.answered_at is not None and late.answered_at > late.deadline_at
     reply = conversation.final_lines(Speaker.ASSISTANT)[-1]
