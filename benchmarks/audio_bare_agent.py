@@ -46,6 +46,7 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
     downlink: list[float] = []
     downlink_buffered: list[float] = []
     underruns = [0]
+    xruns = [0]
     playing: set[str] = set()
 
     def on_input(indata, frames, t, status) -> None:
@@ -53,6 +54,8 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
 
     def on_output(outdata, frames, t, status) -> None:
         now = time.perf_counter()
+        if status.output_underflow:
+            xruns[0] += 1
         mix = np.zeros(frames, dtype=np.float32)
         with lock:
             for peer_id, buf in peers.items():
@@ -111,6 +114,7 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
                         downlink.clear()
                         downlink_buffered.clear()
                     underruns[0] = 0
+                    xruns[0] = 0
                 try:
                     t_cb, block = await asyncio.wait_for(captured.get(), 0.1)
                 except TimeoutError:
@@ -128,6 +132,7 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
         "downlink_s": downlink,
         "downlink_buffered_s": downlink_buffered,
         "underruns": underruns[0],
+        "speaker_xruns": xruns[0],
     }
 
 

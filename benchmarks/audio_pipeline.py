@@ -35,7 +35,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 PEERS = 4
 ECHO_DELAY_S = 0.4
-ECHO_HANGOVER_S = 0.3  # the end-of-turn quiet the benchmark gives the sandbox
+ECHO_QUIET_S = 0.3  # the end-of-turn quiet the benchmark gives the sandbox's Echo
 WARMUP_S = 3.0
 
 
@@ -50,74 +50,27 @@ def tone(freq: float, seconds: float, rate: int, amplitude: float = 0.3) -> np.n
     return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
-# -- world: the sandbox and four talking peers, in their own process ------------------------
-
-
-async def world(peers: int) -> None:
-    from fishjam.agent import OutgoingAudioTrackOptions
-
-    from voicepanel.core.audio.pcm import to_pcm16
-    from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
-    from voicepanel.sandbox.server import Sandbox, SandboxConfig
-
-    sandbox = Sandbox(SandboxConfig(port=0))
-    await sandbox.start()
-    gateway = FishjamGateway(sandbox.fishjam_url, sandbox.config.token)
-    room = await gateway.create_room(RoomSpec())
-
-    async def talker(freq: float) -> None:
-        agent = await gateway.create_agent(room.id)
-        signal = tone(freq, 1.0, 16000)
-        async with agent.connect() as session:
-            track = await session.add_track(OutgoingAudioTrackOptions(sample_rate=16000))
-
-            async def drain() -> None:
-                with contextlib.suppress(Exception):
-                    async for _ in session.receive():
-                        pass
-
-            drainer = asyncio.create_task(drain())
-            start = time.perf_counter()
-            i = 0
-            while True:
-                chunk = signal[(i % 50) * 320 : (i % 50 + 1) * 320]
-                await track.send_chunk(to_pcm16(chunk))
-                i += 1
-                await asyncio.sleep(max(0.0, start + i * 0.02 - time.perf_counter()))
-            drainer.cancel()
-
-    tasks = [asyncio.create_task(talker(300 + 110 * k)) for k in range(peers)]
-    print(
-        json.dumps({"url": sandbox.fishjam_url, "token": sandbox.config.token, "room": room.id}),
-        flush=True,
-    )
-    await asyncio.to_thread(sys.stdin.read)  # until the orchestrator closes our stdin
-    for task in tasks:
-        task.cancel()
-    await sandbox.stop()
-
-
 # -- app: VoicePanel's LocalAgent with the timing probe ------------------------------------
 
 
 async def app(
-    url: str, token: str, room: str, seconds: float, lead_frames: float | None = None
+    url: str, token: str, room: str, seconds: float, echo_mode: str = "cancel"
 ) -> dict[str, Any]:
+    from voicepanel.core.audio.echo import EchoMode
     from voicepanel.core.audio.probe import PipelineProbe
     from voicepanel.core.fishjam_gateway import FishjamGateway
     from voicepanel.session.local_agent import LocalAgent
 
     agent = LocalAgent(FishjamGateway(url, token), room)
-    if lead_frames is not None:
-        agent.devices.lead_s = lead_frames * agent.frame_s
+    agent.set_echo_mode(EchoMode(echo_mode))
     await agent.join()
-    agent.load_devices()
-    assert agent.set_input_device(None) and agent.set_output_device(None)
+    await agent.load_devices()
+    assert await agent.set_input_device(None) and await agent.set_output_device(None)
     await asyncio.sleep(WARMUP_S)
     before = {s.peer_id: (s.underruns, s.overruns) for s in agent.levels().peers}
     playback = agent.devices.playback
     assert playback is not None
-    dry0 = playback.underrun_blocks
+    xruns0 = playback.xruns
     agent.probe = probe = PipelineProbe()
     targets: list[float] = []
     cpu0, wall0 = cpu_seconds(), time.perf_counter()
@@ -127,7 +80,7 @@ async def app(
         targets += [s.target_ms for s in agent.levels().peers]
     cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
     strips = agent.levels().peers
-    speaker_dry = playback.underrun_blocks - dry0
+    xruns = playback.xruns - xruns0
     await agent.leave()
     return {
         "cpu_pct": 100 * cpu,
@@ -138,11 +91,10 @@ async def app(
         "underruns": sum(s.underruns - before.get(s.peer_id, (0, 0))[0] for s in strips),
         # After the warm-up, like the underruns: joining fills the buffers with a burst.
         "overruns": sum(s.overruns - before.get(s.peer_id, (0, 0))[1] for s in strips),
-        "speaker_dry_blocks": speaker_dry,
+        "speaker_xruns": xruns,
         "jitter_target_ms": [min(targets), statistics.mean(targets), max(targets)]
         if targets
         else None,
-        "speaker_lead_ms": agent.devices.lead_s * 1000,
     }
 
 
@@ -150,14 +102,14 @@ async def app(
 
 
 async def echo(turns: int) -> dict[str, Any]:
-    from voicepanel.core.audio.wav import write_wav
+    from voicepanel.core.audio.audio_file import write_wav
     from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
     from voicepanel.core.vapi_gateway import VapiGateway
     from voicepanel.sandbox.server import Sandbox, SandboxConfig
     from voicepanel.sandbox.vapi import ECHO_ASSISTANT_ID
     from voicepanel.session.local_agent import LocalAgent
 
-    config = SandboxConfig(port=0, reply_delay_s=ECHO_DELAY_S, end_of_turn_s=ECHO_HANGOVER_S)
+    config = SandboxConfig(port=0, reply_delay_s=ECHO_DELAY_S, end_of_turn_s=ECHO_QUIET_S)
     sandbox = Sandbox(config)
     await sandbox.start()
     fishjam = FishjamGateway(sandbox.fishjam_url, sandbox.config.token)
@@ -172,10 +124,9 @@ async def echo(turns: int) -> dict[str, Any]:
     write_wav(wav, np.concatenate(parts), 16000)
     agent = LocalAgent(fishjam, room.id)
     await agent.join()
-    agent.load_devices()
-    assert agent.set_output_device(None)
+    assert await agent.set_output_device(None)
     await asyncio.sleep(1.0)
-    agent.play_file(wav)
+    await agent.play_file(wav)
     deadline = time.monotonic() + 2.7 * turns + 10
     while len(agent.turns) < turns and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
@@ -202,27 +153,18 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000, q)) if values else float("nan")
 
 
-def orchestrate(
-    seconds: float, turns: int, lead_frames: float | None = None, bare: bool = True
-) -> None:
+def orchestrate(seconds: float, turns: int, bare: bool = True, echo_mode: str = "cancel") -> None:
     sys.path.insert(0, str(HERE))
     from audio_pulse import start_pulse, stop_daemon
+    from talking_room import talking_room
 
+    stack = contextlib.ExitStack()
     pulse = start_pulse()
     env = dict(pulse.env)
     env["PYTHONUNBUFFERED"] = "1"
-    world_proc = None
     mic = None
     try:
-        world_proc = subprocess.Popen(
-            [sys.executable, __file__, "world", "--peers", str(PEERS)],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert world_proc.stdout is not None
-        info = json.loads(world_proc.stdout.readline())
+        room = stack.enter_context(talking_room(env, PEERS))
         wav = pulse.runtime_dir / "mic.wav"
         with wave.open(str(wav), "wb") as w:
             w.setnchannels(1)
@@ -232,16 +174,15 @@ def orchestrate(
         mic = subprocess.Popen(["paplay", "-d", "mic", str(wav)], env=env)
         common = [
             "--url",
-            info["url"],
+            room.url,
             "--token",
-            info["token"],
+            room.token,
             "--room",
-            info["room"],
+            room.room_id,
             "--seconds",
             str(seconds),
         ]
-        lead = [] if lead_frames is None else ["--lead-frames", str(lead_frames)]
-        app_result = child([__file__, "app", *common, *lead], env)
+        app_result = child([__file__, "app", *common, "--echo", echo_mode], env)
         bare_result = (
             child([str(HERE / "audio_bare_agent.py"), *common], env)
             if bare
@@ -254,12 +195,7 @@ def orchestrate(
         if mic is not None:
             mic.terminate()
             mic.wait()
-        if world_proc is not None and world_proc.stdin is not None:
-            world_proc.stdin.close()
-            try:
-                world_proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                world_proc.kill()
+        stack.close()
         stop_daemon(pulse)
     report(app_result, bare_result, echo_result, seconds)
 
@@ -294,8 +230,8 @@ def report(
         f"| {bare_r.get('underruns', '-')} |"
     )
     print(
-        f"| speaker ring ran dry (blocks of 20 ms) | {app_r['speaker_dry_blocks']} "
-        "| (counted in underruns) |"
+        f"| speaker xruns (PortAudio output underflow) | {app_r['speaker_xruns']} "
+        f"| {bare_r.get('speaker_xruns', '-')} |"
     )
     print(
         f"| jitter overruns (oldest audio dropped) | {app_r['overruns']} "
@@ -306,45 +242,45 @@ def report(
         print()
         print(
             f"LocalAgent buffering settings: jitter target per peer min {targets[0]:.0f} / "
-            f"mean {targets[1]:.0f} / max {targets[2]:.0f} ms over the run, speaker lead "
-            f"{app_r['speaker_lead_ms']:.0f} ms (the ring holds lead - 20 ms to lead)"
+            f"mean {targets[1]:.0f} / max {targets[2]:.0f} ms over the run; the speaker's "
+            "callback mixes (no ring ahead of it)"
         )
     print()
     load, cores = os.getloadavg()[0], os.cpu_count() or 0
     print(f"Load average (1 min) at the end of the run: {load:.2f} on {cores} cores")
     lat = echo_r["latencies_s"]
+    quiet = ECHO_QUIET_S
     if lat:
         med = statistics.median(lat)
         print()
         print(
             f"Voice-to-voice with the Echo (reply delay {ECHO_DELAY_S * 1000:.0f} ms, "
-            f"end-of-utterance quiet {ECHO_HANGOVER_S * 1000:.0f} ms): {len(lat)} turns, "
+            f"end-of-utterance quiet {quiet * 1000:.0f} ms): {len(lat)} turns, "
             f"min {min(lat) * 1000:.0f} / median {med * 1000:.0f} / max {max(lat) * 1000:.0f} ms; "
             f"pipeline beyond delay + quiet: median "
-            f"{(med - ECHO_DELAY_S - ECHO_HANGOVER_S) * 1000:.0f} ms"
+            f"{(med - ECHO_DELAY_S - quiet) * 1000:.0f} ms"
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("role", nargs="?", default="all", choices=["all", "world", "app", "echo"])
+    parser.add_argument("role", nargs="?", default="all", choices=["all", "app", "echo"])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--turns", type=int, default=5)
-    parser.add_argument("--peers", type=int, default=PEERS)
     parser.add_argument("--url")
     parser.add_argument("--token")
     parser.add_argument("--room")
-    parser.add_argument("--lead-frames", type=float, default=None, help="speaker lead to try")
     parser.add_argument("--no-bare", action="store_true", help="the app side only")
+    parser.add_argument(
+        "--echo", default="cancel", choices=["cancel", "half_duplex", "off"], help="echo mode"
+    )
     a = parser.parse_args()
-    if a.role == "world":
-        asyncio.run(world(a.peers))
-    elif a.role == "app":
-        print(json.dumps(asyncio.run(app(a.url, a.token, a.room, a.seconds, a.lead_frames))))
+    if a.role == "app":
+        print(json.dumps(asyncio.run(app(a.url, a.token, a.room, a.seconds, a.echo))))
     elif a.role == "echo":
         print(json.dumps(asyncio.run(echo(a.turns))))
     else:
-        orchestrate(a.seconds, a.turns, a.lead_frames, not a.no_bare)
+        orchestrate(a.seconds, a.turns, not a.no_bare, a.echo)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,11 @@ line being in the card's transcript.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/live_events_latency.py [--calls 4 --turns 10]
 
-The panel (main window offscreen, real Workspace with its receiver, calls dock) runs on the
-qasync loop. ``--calls`` Echo calls run at once, each in its own room with an SDK agent
-that speaks ``--turns`` sentences (voiced sounds the sandbox hears as speech); the Echo
-answers each, so every turn brings partial and final transcript lines for both sides.
-Twice: with the sandbox inside the app (the Sandbox profile, as a tester runs it), then
-with the sandbox in a process of its own (a profile pointed at it, like a cloud VAPI).
+The sandbox runs in a process of its own (as VAPI's cloud would) and the panel (main
+window offscreen, real Workspace with its receiver, calls dock) here on the qasync loop.
+``--calls`` Echo calls run at once, each in its own room with an SDK agent that speaks
+``--turns`` sentences (voiced sounds the sandbox hears as speech); the Echo answers each,
+so every turn brings partial and final transcript lines for both sides.
 
 A line's latency is from the ``timestamp`` the sandbox put in the post (``time.time()``
 when it posted) to the moment the card's transcript holds the line, checked right after
@@ -20,20 +19,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from panel_harness import close_panel, free_port, open_panel
+from notification_burst import open_panel, sandbox_process
 
-TOKEN = "bench-management-token"
-VAPI_KEY = "bench-vapi-key"
 RATE = 16000
 
 
@@ -102,10 +96,8 @@ class LineClock:
                     self.receiver_to_card.append(now - received)
 
 
-async def measure(
-    profile: Any, secrets: Any, folder: Path, calls: int, turns: int
-) -> dict[str, Any]:
-    window, host = await open_panel(profile, secrets, folder)
+async def measure(url: str, calls: int, turns: int) -> dict[str, Any]:
+    window, host = await open_panel(url)
     ws = host.workspace
     assert ws is not None and ws.live is not None and host.bridge is not None
     clock = LineClock(window, ws.live)
@@ -122,7 +114,9 @@ async def measure(
     for task in speakers:
         task.cancel()
     await asyncio.gather(*speakers, return_exceptions=True)
-    await close_panel(window, host)
+    window._quitting = True  # noqa: SLF001 - no quit prompt in a benchmark
+    await host.close()
+    window.close()
     return {
         "lines": len(clock.to_card),
         "to_card": clock.to_card,
@@ -136,69 +130,17 @@ def pct(values: list[float], q: float) -> str:
 
 
 async def run(calls: int, turns: int) -> None:
-    from voicepanel.session.profiles import (
-        SANDBOX_PROFILE,
-        Profile,
-        ProfileKind,
-        SecretName,
-        SecretStore,
+    with sandbox_process() as url:
+        r = await measure(url, calls, turns)
+    print(f"{calls} Echo calls at once, {turns} turns each: {r['lines']} lines")
+    print("| ms, p50 / p99 (max) | post -> card | post -> receiver | receiver -> card |")
+    print("|---|---:|---:|---:|")
+    print(
+        f"| a transcript line | {pct(r['to_card'], 50)} / {pct(r['to_card'], 99)} "
+        f"({max(r['to_card']) * 1000:.1f}) "
+        f"| {pct(r['to_receiver'], 50)} / {pct(r['to_receiver'], 99)} "
+        f"| {pct(r['receiver_to_card'], 50)} / {pct(r['receiver_to_card'], 99)} |"
     )
-
-    secrets = SecretStore()
-    results = {}
-    results["sandbox in the app"] = await measure(
-        SANDBOX_PROFILE, secrets, Path(tempfile.mkdtemp()), calls, turns
-    )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voicepanel.sandbox",
-            "--port",
-            str(port),
-            "--token",
-            TOKEN,
-            "--vapi-key",
-            VAPI_KEY,
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        await _wait_port(port)
-        profile = Profile(
-            "Own process", ProfileKind.CLOUD, fishjam_id=url, vapi_base_url=url + "/vapi"
-        )
-        secrets.set(profile.name, SecretName.MANAGEMENT_TOKEN, TOKEN)
-        secrets.set(profile.name, SecretName.VAPI_KEY, VAPI_KEY)
-        results["sandbox in its own process"] = await measure(
-            profile, secrets, Path(tempfile.mkdtemp()), calls, turns
-        )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    print(f"{calls} Echo calls at once, {turns} turns each")
-    print("| ms, p50 / p99 | lines | post -> card | post -> receiver | receiver -> card |")
-    print("|---|---:|---:|---:|---:|")
-    for name, r in results.items():
-        print(
-            f"| {name} | {r['lines']} | {pct(r['to_card'], 50)} / {pct(r['to_card'], 99)} "
-            f"| {pct(r['to_receiver'], 50)} / {pct(r['to_receiver'], 99)} "
-            f"| {pct(r['receiver_to_card'], 50)} / {pct(r['receiver_to_card'], 99)} |"
-        )
-    print(json.dumps({k: {"max_ms": max(v["to_card"]) * 1000} for k, v in results.items()}))
-
-
-async def _wait_port(port: int) -> None:
-    for _ in range(200):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.05)
-    raise SystemExit("the sandbox did not start")
 
 
 def main() -> int:
@@ -215,7 +157,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    app.setQuitOnLastWindowClosed(False)  # the second panel opens after the first closed
+    app.setQuitOnLastWindowClosed(False)  # closing the window ends the measurement, not Qt
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:

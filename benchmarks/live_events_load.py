@@ -14,7 +14,7 @@ speech updates, partial and final transcripts and conversation updates, in VAPI'
 A 5 ms Qt timer measures the loop's gaps, first for the same time with no events
 (baseline), then while the events arrive. Printed for both windows: the longest gap, p99,
 median and the gaps over 20 ms, the panel process's CPU, the local agent's underruns (gaps
-heard) and speaker-ring dry blocks; and how many events the receiver took.
+heard) and PortAudio output xruns; and how many events the receiver took.
 """
 
 from __future__ import annotations
@@ -34,10 +34,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from panel_harness import StallMeter, close_panel, open_panel  # noqa: E402
+from notification_burst import TOKEN, VAPI_KEY, StallMeter, open_panel  # noqa: E402
 
-TOKEN = "bench-management-token"
-VAPI_KEY = "bench-vapi-key"
 WARMUP_S = 3.0
 
 
@@ -146,42 +144,37 @@ async def poster(url: str, secret: str, call_id: str, count: int, seconds: float
 
 
 def audio_counts(agent: Any) -> tuple[int, int]:
-    """(underruns over every peer, speaker-ring dry blocks) so far."""
+    """(underruns over every peer: gaps heard, PortAudio output xruns) so far."""
     underruns = sum(s.underruns for s in agent.levels().peers)
     playback = agent.devices.playback
-    return underruns, (playback.underrun_blocks if playback is not None else 0)
+    return underruns, (playback.xruns if playback is not None else 0)
 
 
 async def panel(url: str, room_id: str, count: int, seconds: float) -> dict[str, Any]:
     from voicepanel.session.local_agent import LocalAgent
-    from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
+    from voicepanel.session.profiles import SecretName
 
-    folder = Path(tempfile.mkdtemp(prefix="voicepanel-live-load-"))
-    secrets = SecretStore()
-    # A local VAPI (the sandbox) can post to loopback: no tunnel needed.
-    profile = Profile("Load", ProfileKind.CLOUD, fishjam_id=url, vapi_base_url=url + "/vapi")
-    secrets.set(profile.name, SecretName.MANAGEMENT_TOKEN, TOKEN)
-    secrets.set(profile.name, SecretName.VAPI_KEY, VAPI_KEY)
-    window, host = await open_panel(profile, secrets, folder)
+    # A profile on the sandbox at ``url``: a local VAPI posts to loopback, no tunnel needed.
+    window, host = await open_panel(url)
     ws = host.workspace
     assert ws is not None and ws.live is not None
     echo = next(a.id for a in await ws.list_assistants() if a.name == "Echo")
     record = await ws.add_vapi_assistant(room_id, assistant_id=echo)
     agent = LocalAgent(ws, room_id)
     await agent.join()
-    agent.load_devices()
-    assert agent.set_output_device(None), "no speaker"
+    await agent.load_devices()
+    assert await agent.set_output_device(None), "no speaker"
     await asyncio.sleep(WARMUP_S)
 
-    meter = StallMeter()
     results: dict[str, Any] = {}
     for phase in ("baseline", "events"):
         before = audio_counts(agent)
         accepted = ws.live.receiver.accepted
         cpu0, wall0 = time.process_time(), time.perf_counter()
+        meter = StallMeter()
         meter.start()
         if phase == "events":
-            secret = secrets.get(profile.name, SecretName.EVENTS_SECRET)
+            secret = ws._secrets.get(ws.profile.name, SecretName.EVENTS_SECRET)  # noqa: SLF001
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 __file__,
@@ -198,7 +191,8 @@ async def panel(url: str, room_id: str, count: int, seconds: float) -> dict[str,
             await asyncio.sleep(0.5)  # the last flush reaches the card
         else:
             await asyncio.sleep(seconds)
-        gaps = meter.stop()
+        meter.stop()
+        gaps = sorted(g * 1000 for g in meter.gaps)
         cpu = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
         after = audio_counts(agent)
         results[phase] = {
@@ -208,14 +202,16 @@ async def panel(url: str, room_id: str, count: int, seconds: float) -> dict[str,
             "over_20ms": sum(1 for g in gaps if g > 20),
             "cpu_pct": 100 * cpu,
             "underruns": after[0] - before[0],
-            "speaker_dry_blocks": after[1] - before[1],
+            "xruns": after[1] - before[1],
             "events_taken": ws.live.receiver.accepted - accepted,
         }
     conversation = ws.calls.conversation(record.id)
     results["card_lines"] = len(conversation.lines)
     results["peers_heard"] = len(agent.levels().peers)
     await agent.leave()
-    await close_panel(window, host)
+    window._quitting = True  # noqa: SLF001 - no quit prompt in a benchmark
+    await host.close()
+    window.close()
     return results
 
 
@@ -296,10 +292,7 @@ def main() -> int:
         f"| panel process CPU (% of one core) | {base['cpu_pct']:.0f} % | {load['cpu_pct']:.0f} % |"
     )
     print(f"| underruns, all peers | {base['underruns']} | {load['underruns']} |")
-    print(
-        f"| speaker ring ran dry (20 ms blocks) | {base['speaker_dry_blocks']} | "
-        f"{load['speaker_dry_blocks']} |"
-    )
+    print(f"| output xruns (PortAudio) | {base['xruns']} | {load['xruns']} |")
     return 0
 
 

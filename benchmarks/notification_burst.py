@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import socket
 import statistics
@@ -21,13 +22,18 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from panel_harness import StallMeter, free_port, open_panel
-
 TOKEN = "bench-management-token"
 VAPI_KEY = "bench-vapi-key"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _rss_mib() -> float:
@@ -57,15 +63,74 @@ def push(url: str, rooms: int, threads: int) -> None:
     print(f"pushed {rooms * 2} notifications in {time.perf_counter() - start:.2f} s", flush=True)
 
 
-async def measure(url: str, count: int, threads: int) -> None:
-    from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
+class StallMeter:
+    """A 5 ms QTimer; the gaps between its ticks are the event loop's responsiveness."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.gaps: list[float] = []
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(5)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+
+async def open_panel(url: str) -> tuple[Any, Any]:
+    """The main window (offscreen) with a profile on the sandbox at ``url``, settings in a
+    temporary folder, once the VAPI SDK has loaded; returns (window, host)."""
+    from PySide6.QtCore import QSettings
+
+    from voicepanel.session.profiles import (
+        Profile,
+        ProfileKind,
+        ProfileStore,
+        SecretName,
+        SecretStore,
+    )
+    from voicepanel.session.workspace import Workspace
+    from voicepanel.ui.main_window import MainWindow
+    from voicepanel.ui.settings import UiSettings
+    from voicepanel.ui.workspace_host import WorkspaceHost
 
     folder = Path(tempfile.mkdtemp(prefix="voicepanel-burst-"))
     secrets = SecretStore()
     profile = Profile("Burst", ProfileKind.CLOUD, fishjam_id=url, vapi_base_url=url + "/vapi")
     secrets.set(profile.name, SecretName.MANAGEMENT_TOKEN, TOKEN)
     secrets.set(profile.name, SecretName.VAPI_KEY, VAPI_KEY)
-    window, host = await open_panel(profile, secrets, folder, size=(1440, 900))
+    profiles = ProfileStore(folder / "profiles.json")
+    profiles.save(profile)
+    host = WorkspaceHost(lambda p: Workspace(p, secrets, folder / "data"))
+    settings = UiSettings(QSettings(str(folder / "ui.ini"), QSettings.Format.IniFormat))
+    settings.first_run_done = True
+    window = MainWindow(host, profiles, secrets, settings, folder / "logs")
+    window.resize(1440, 900)
+    window.show()
+    assert await window.open_profile(profile), "could not connect to the sandbox"
+    # The workspace loads the VAPI SDK in a worker thread after connecting (tens of MiB,
+    # seconds of CPU); let it finish so it is not counted in the burst.
+    from voicepanel.core.vapi_gateway import _SDK_LOADED
+
+    while not _SDK_LOADED.is_set():
+        await asyncio.sleep(0.1)
+    return window, host
+
+
+async def measure(url: str, count: int, threads: int) -> None:
+    window, host = await open_panel(url)
     await asyncio.sleep(1.0)
     model = window.notifications.model
     rows_before = model.rowCount()
@@ -136,19 +201,10 @@ async def in_process_burst(window: Any, count: int) -> None:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description="Notification burst through the panel.")
-    parser.add_argument("--count", type=int, default=10_000, help="notifications (even)")
-    parser.add_argument("--threads", type=int, default=4, help="REST threads in the pusher")
-    parser.add_argument("--push", metavar="URL", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.push:
-        push(args.push, args.count // 2, args.threads)
-        return 0
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    port = free_port()
+@contextlib.contextmanager
+def sandbox_process() -> Iterator[str]:
+    """A sandbox in a process of its own on a free port; yields its URL."""
+    port = _free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -165,7 +221,6 @@ def main() -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -175,6 +230,25 @@ def main() -> int:
                 if time.monotonic() > deadline:
                     raise SystemExit("the sandbox did not start") from None
                 time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Notification burst through the panel.")
+    parser.add_argument("--count", type=int, default=10_000, help="notifications (even)")
+    parser.add_argument("--threads", type=int, default=4, help="REST threads in the pusher")
+    parser.add_argument("--push", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.push:
+        push(args.push, args.count // 2, args.threads)
+        return 0
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    with sandbox_process() as url:
         from voicepanel.app import build_app, tune_runtime
 
         tune_runtime()
@@ -185,9 +259,6 @@ def main() -> int:
         asyncio.set_event_loop(loop)
         with loop:
             loop.run_until_complete(measure(url, args.count, args.threads))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return 0
 
 

@@ -50,7 +50,7 @@ from fishjam.events._protos.fishjam import (
 )
 from fishjam.events._protos.fishjam.notifications import Track, TrackType
 
-from voicepanel.sandbox.fishjam.fastwire import read_varint, varint
+from voicepanel.wire.agent_frames import read_varint, varint
 
 RATE = 16000
 FRAME_S = 0.02

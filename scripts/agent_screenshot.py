@@ -49,13 +49,14 @@ def _bursts_wav(path: Path, count: int = 3) -> None:
 
 
 async def echo_scene(window: Any, ws: Any, room_id: str, out: Path, pulse: PulseRig) -> None:
+    from voicepanel.session.local_agent import LocalAgent
     from voicepanel.ui.agent_panel import open_agent_panel
 
     echo = next(a for a in await ws.list_assistants() if a.name == "Echo")
     record = await ws.add_vapi_assistant(room_id, assistant_id=echo.id)
     await _until(lambda: ws.calls.get(record.id).status == "in-progress", 15)
 
-    panel = open_agent_panel(window, ws, room_id)
+    panel = open_agent_panel(window, ws, room_id, lambda: LocalAgent.in_workspace(ws, room_id))
     panel.resize(900, 640)
     await asyncio.sleep(3)  # join, open the devices, let the echo canceller settle
     wav = Path(tempfile.mkdtemp()) / "user.wav"

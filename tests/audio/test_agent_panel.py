@@ -39,6 +39,9 @@ class NoServer:
     async def delete_peer(self, room_id, peer_id):
         return None
 
+    async def get_room(self, room_id):
+        raise VoicePanelError("No room.", "Not in this test.")
+
 
 @pytest.fixture
 def panel(qtbot, tmp_path):
@@ -146,12 +149,16 @@ def test_the_echo_mode_and_how_much_echo_is_removed_are_shown(panel, qtbot) -> N
 def test_choosing_echo_settings_reaches_the_agent_and_is_remembered(panel, qtbot, tmp_path) -> None:
     agent, box = panel.agent, panel.echo_box
     box.mode_combo.setCurrentIndex(box.mode_combo.findText("Off"))
-    assert agent.echo.requested is EchoMode.OFF
+    # Applied on the agent's audio thread.
+    qtbot.waitUntil(lambda: agent.echo.requested is EchoMode.OFF, timeout=1000)
     box.advanced_button.setChecked(True)
     assert box.ns_box.isVisible() and box.ns_box.isChecked() and not box.agc_box.isChecked()
     box.ns_box.setChecked(False)
     box.agc_box.setChecked(True)
-    assert not agent.echo.canceller.stages.ns and agent.echo.canceller.stages.agc
+    qtbot.waitUntil(
+        lambda: not agent.echo.canceller.stages.ns and agent.echo.canceller.stages.agc,
+        timeout=1000,
+    )
 
     # The next window (the next run) starts with the same choices.
     settings = QSettings(str(tmp_path / "panel.ini"), QSettings.Format.IniFormat)
@@ -159,9 +166,12 @@ def test_choosing_echo_settings_reaches_the_agent_and_is_remembered(panel, qtbot
     other = AgentPanel(again, settings=settings)
     qtbot.addWidget(other)
     assert other.echo_box.mode_combo.currentText() == "Off"
-    assert again.echo.requested is EchoMode.OFF
+    qtbot.waitUntil(lambda: again.echo.requested is EchoMode.OFF, timeout=1000)
     assert not other.echo_box.ns_box.isChecked() and other.echo_box.agc_box.isChecked()
-    assert not again.echo.canceller.stages.ns and again.echo.canceller.stages.agc
+    qtbot.waitUntil(
+        lambda: not again.echo.canceller.stages.ns and again.echo.canceller.stages.agc,
+        timeout=1000,
+    )
 
 
 def test_a_leaking_echo_warns_and_offers_half_duplex_and_a_headset(panel, qtbot) -> None:
@@ -174,7 +184,7 @@ def test_a_leaking_echo_warns_and_offers_half_duplex_and_a_headset(panel, qtbot)
         "Your output looks like built-in speakers: a headset stops the echo."
     )
     qtbot.mouseClick(box.half_duplex_button, Qt.MouseButton.LeftButton)
-    assert panel.agent.echo.requested is EchoMode.HALF_DUPLEX
+    qtbot.waitUntil(lambda: panel.agent.echo.requested is EchoMode.HALF_DUPLEX, timeout=1000)
     assert box.mode_combo.currentText() == "Half-duplex"
     _push_echo(panel, _echo(erle_db=30.0))
     qtbot.waitUntil(lambda: box.leak.isHidden(), timeout=1000)
@@ -211,3 +221,23 @@ def test_with_nothing_remembered_the_pickers_show_the_system_defaults(panel) -> 
     panel._settings.setValue(panel._setting_name(DeviceKind.INPUT), "")  # chose "(none)"
     panel._fill_devices(inventory)
     assert panel.input_combo.currentText() == "(none)"
+
+
+def test_the_window_closes_when_its_profile_closes(panel, qtbot) -> None:
+    from voicepanel.session.local_agent import AgentState, AgentStatus
+
+    assert panel.isVisible()
+    # Switching or closing the profile makes its agents leave (Workspace close hook).
+    panel.agent.on_status.emit(AgentStatus(AgentState.LEFT, "The profile was closed.", None, True))
+    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=1000)
+
+
+def test_opening_a_device_shows_busy_and_locks_the_pickers(panel, qtbot) -> None:
+    from voicepanel.session.local_agent import DeviceStatus
+
+    panel.agent.on_devices.emit(DeviceStatus(None, None, AudioAvailability.READY, busy=True))
+    qtbot.waitUntil(lambda: panel.device_busy.isVisible(), timeout=1000)
+    assert not panel.input_combo.isEnabled() and not panel.refresh_button.isEnabled()
+    panel.agent.on_devices.emit(DeviceStatus("x", "y", AudioAvailability.READY, busy=False))
+    qtbot.waitUntil(lambda: panel.device_busy.isHidden(), timeout=1000)
+    assert panel.input_combo.isEnabled()

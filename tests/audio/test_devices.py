@@ -3,6 +3,7 @@ from the virtual microphone, playback to the virtual speaker, and the no-audio s
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import time
 
@@ -30,14 +31,18 @@ def test_the_sound_server_devices_are_listed_with_the_defaults_marked(pulse) -> 
     assert inventory.find(DeviceKind.OUTPUT, default_in.key) is not None
 
 
-def test_a_tone_played_into_the_virtual_microphone_is_captured_at_the_room_rate(
+def _silence(out, _now) -> None:
+    out.fill(0.0)
+
+
+async def test_a_tone_played_into_the_virtual_microphone_is_captured_at_the_room_rate(
     pulse, tmp_path
 ) -> None:
     inventory = list_devices()
     device = inventory.find(DeviceKind.INPUT, None)
     assert device is not None
-    audio = DeviceAudio(16000)
-    audio.open_input(device)
+    audio = DeviceAudio(16000, _silence)
+    await audio.open_input(device)
     try:
         player = pulse.play_into_mic(
             np.concatenate([tone(440, 1.0, 44100), silence(0.3, 44100)]), 44100, tmp_path
@@ -48,13 +53,13 @@ def test_a_tone_played_into_the_virtual_microphone_is_captured_at_the_room_rate(
             captured = audio.read_input()
             assert captured is not None
             chunks.append(captured.samples)
-            time.sleep(0.02)
-        player.wait(timeout=5)
+            await asyncio.sleep(0.02)
+        await asyncio.to_thread(player.wait, 5)
         captured = audio.read_input()
         assert captured is not None
         chunks.append(captured.samples)
     finally:
-        audio.close()
+        await audio.close()
     heard = np.concatenate(chunks)
     loud = heard[np.abs(heard) > 0.05]
     assert len(loud) > 8000, "less than half a second of the tone reached the microphone"
@@ -62,26 +67,31 @@ def test_a_tone_played_into_the_virtual_microphone_is_captured_at_the_room_rate(
     assert audio.capture is None
 
 
-def test_audio_written_for_the_speaker_is_heard_on_the_virtual_speaker(pulse, tmp_path) -> None:
+async def test_what_the_mix_gives_the_speaker_is_heard_on_the_virtual_speaker(
+    pulse, tmp_path
+) -> None:
     device = list_devices().find(DeviceKind.OUTPUT, None)
     assert device is not None
-    audio = DeviceAudio(24000)
-    recording = pulse.record_speaker(tmp_path / "spk.raw")
-    time.sleep(0.2)
-    audio.open_output(device)
     signal = np.concatenate([tone(660, 1.0, 24000), silence(0.3, 24000)])
-    frame = 480
-    sent = 0
+    played = [0]
+
+    def mix(out, _now) -> None:  # the speaker's callback asks for each block
+        piece = signal[played[0] : played[0] + len(out)]
+        out[: len(piece)] = piece
+        out[len(piece) :] = 0.0
+        played[0] += len(out)
+
+    audio = DeviceAudio(24000, mix)
+    recording = pulse.record_speaker(tmp_path / "spk.raw")
+    await asyncio.sleep(0.2)
+    await audio.open_output(device)
     try:
         deadline = time.monotonic() + 5
-        while sent < len(signal) and time.monotonic() < deadline:
-            for _ in range(audio.frames_due()):
-                audio.write_output(signal[sent : sent + frame])
-                sent += frame
-            time.sleep(0.01)
-        time.sleep(0.4)
+        while played[0] < len(signal) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.4)
     finally:
-        audio.close()
+        await audio.close()
     heard = recording.stop()
     assert rms(heard) > 0.05
     assert abs(peak_frequency(heard, 16000) - 660) < 3
@@ -89,11 +99,11 @@ def test_audio_written_for_the_speaker_is_heard_on_the_virtual_speaker(pulse, tm
     assert np.sum(np.abs(heard[onset:]) > 0.1) > 0.5 * 16000 * 0.5
 
 
-def test_a_device_that_cannot_be_opened_is_a_readable_error(pulse) -> None:
+async def test_a_device_that_cannot_be_opened_is_a_readable_error(pulse) -> None:
     ghost = AudioDevice(999, "Ghost headset", "ALSA", 1, 1, 48000)
-    audio = DeviceAudio(16000)
+    audio = DeviceAudio(16000, _silence)
     with pytest.raises(VoicePanelError) as caught:
-        audio.open_input(ghost)
+        await audio.open_input(ghost)
     assert "Ghost headset" in caught.value.message
     assert caught.value.hint
     assert audio.capture is None

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from audio_signals import peak_frequency, rms, silence, tone
 
+from voicepanel.core.audio.audio_file import read_audio_at, write_wav
 from voicepanel.core.audio.jitter import JitterBuffer, JitterConfig, JitterState
 from voicepanel.core.audio.latency import TurnLatencyMeter, summarize
 from voicepanel.core.audio.meters import LevelMeter, measure
-from voicepanel.core.audio.mixer import Mixer
 from voicepanel.core.audio.pcm import Framer, frame_samples, from_pcm16, to_pcm16
 from voicepanel.core.audio.resample import Resampler
 from voicepanel.core.audio.ringbuffer import RingBuffer
+from voicepanel.core.audio.room_mix import RoomMix
 from voicepanel.core.audio.vad import EnergyVad, VadEventKind
-from voicepanel.core.audio.wav import read_wav_at, write_wav
 
 
 def _stream(resampler: Resampler, signal: np.ndarray, chunk: int) -> np.ndarray:
@@ -73,14 +73,15 @@ def test_ring_buffer_drops_the_newest_when_full_and_zero_fills_when_dry() -> Non
     assert list(ring.read()) == [0, 1, 2, 3, 4]
 
 
-def test_jitter_buffer_starts_at_one_frame_and_plays_as_soon_as_it_is_there() -> None:
+def test_jitter_buffer_starts_at_two_frames_and_plays_as_soon_as_they_are_there() -> None:
     jb = JitterBuffer(JitterConfig(frame_size=320), 16000)
-    assert jb.stats().target_ms == 20.0
+    assert jb.stats().target_ms == 40.0
     assert jb.pull() is None and jb.state is JitterState.IDLE
     jb.push(np.full(320, 0.1, np.float32), 1.0)
+    assert jb.pull() is None and jb.state is JitterState.BUFFERING
+    jb.push(np.full(320, 0.2, np.float32), 1.02)
     frame = jb.pull()
     assert frame is not None and frame[0] == pytest.approx(0.1)
-    assert jb.last_frame_arrival == 1.0 and jb.last_frame_queued_s == 0.0
 
 
 def test_jitter_buffer_waits_for_its_target_then_plays_in_order() -> None:
@@ -90,10 +91,7 @@ def test_jitter_buffer_waits_for_its_target_then_plays_in_order() -> None:
     jb.push(np.full(320, 0.2, np.float32), 2.0)
     first = jb.pull()
     assert first is not None and first[0] == pytest.approx(0.1)
-    assert jb.last_frame_arrival == 1.0
     second = jb.pull()
-    # The second frame waited behind the first: 20 ms queued ahead of it by design.
-    assert jb.last_frame_arrival == 2.0 and jb.last_frame_queued_s == pytest.approx(0.02)
     assert second is not None and second[0] == pytest.approx(0.2)
     assert jb.stats().underruns == 0
 
@@ -107,6 +105,7 @@ def test_jitter_buffer_counts_an_underrun_when_audio_comes_back_late() -> None:
     assert jb.pull() is None  # dry: silence
     assert jb.state is JitterState.STARVED
     jb.push(np.full(320, 0.1, np.float32))  # the late packet
+    jb.pull()  # the speaker's next block finds it: the gap was heard
     assert jb.underruns == 1
     assert jb.target_frames == cfg.min_target_frames + 1  # adapts
 
@@ -121,8 +120,9 @@ def test_jitter_target_grows_on_underruns_and_shrinks_after_a_calm_spell() -> No
             pass
         assert jb.state is JitterState.STARVED
         jb.push(np.full(320, 0.1, np.float32))
+        jb.pull()
         assert jb.underruns == late + 1
-    assert jb.stats().target_ms == 60.0
+    assert jb.target_frames == cfg.min_target_frames + 2
     for _ in range(2):
         jb.push(np.full(320, 0.1, np.float32))
     for _ in range(2 * cfg.calm_frames_to_shrink + 5):  # steady: one in, one out
@@ -139,6 +139,7 @@ def test_jitter_buffer_does_not_count_the_end_of_a_talk_spurt_as_an_underrun() -
         jb.pull()
     assert jb.state is JitterState.IDLE
     jb.push(np.full(320, 0.1, np.float32))
+    jb.pull()
     assert jb.underruns == 0
 
 
@@ -147,28 +148,50 @@ def test_jitter_buffer_drops_the_oldest_on_overrun() -> None:
     jb = JitterBuffer(cfg, 16000)
     for i in range(cfg.min_target_frames + cfg.overrun_margin_frames + 1):
         jb.push(np.full(320, float(i) / 100, np.float32))
-    assert jb.overruns == 1
-    assert jb.depth == cfg.min_target_frames * 320
     frame = jb.pull()
+    assert jb.overruns == 1
+    assert jb.depth == (cfg.min_target_frames - 1) * 320
     assert frame is not None
     # The newest frames survive; the oldest went.
     assert frame[0] == pytest.approx((cfg.overrun_margin_frames + 1) / 100)
 
 
-def test_mixer_applies_gain_mute_and_master_volume() -> None:
-    mixer = Mixer(4)
-    a = np.full(4, 0.2, np.float32)
-    b = np.full(4, 0.1, np.float32)
-    assert mixer.mix({"a": a, "b": b})[0] == pytest.approx(0.3)
-    mixer.set_gain("a", 0.5)
-    assert mixer.mix({"a": a, "b": b})[0] == pytest.approx(0.2)
-    mixer.set_muted("b", True)
-    assert mixer.mix({"a": a, "b": b})[0] == pytest.approx(0.1)
-    mixer.master_volume = 0.5
-    assert mixer.mix({"a": a, "b": b})[0] == pytest.approx(0.05)
-    mixer.master_volume = 10.0
-    mixer.set_muted("b", False)
-    assert mixer.mix({"a": a, "b": b})[0] == pytest.approx(1.0)  # clipped
+def test_the_room_mix_applies_gain_mute_and_master_volume() -> None:
+    room = RoomMix(16000, 320)
+    out = np.zeros(320, np.float32)
+    for peer_id, level in (("a", 0.2), ("b", 0.1)):  # the jitter buffers' frame of slack
+        room.receive(peer_id, "t", to_pcm16(np.full(320, level, np.float32)), 0.0)
+
+    def mixed() -> float:
+        for peer_id, level in (("a", 0.2), ("b", 0.1)):
+            room.receive(peer_id, "t", to_pcm16(np.full(320, level, np.float32)), 0.0)
+        room.mix_into(out, 0.0)
+        return float(out[0])
+
+    assert mixed() == pytest.approx(0.3, abs=1e-3)
+    room.mixer.set_gain("a", 0.5)
+    assert mixed() == pytest.approx(0.2, abs=1e-3)
+    room.mixer.set_muted("b", True)
+    assert mixed() == pytest.approx(0.1, abs=1e-3)
+    room.mixer.master_volume = 0.5
+    assert mixed() == pytest.approx(0.05, abs=1e-3)
+    room.mixer.master_volume = 10.0
+    room.mixer.set_muted("b", False)
+    assert mixed() == pytest.approx(1.0)  # clipped
+    # Every mixed frame is kept for the far end of echo control, in order.
+    assert room.played.available == 5 * 320
+
+
+def test_a_muted_peer_is_consumed_in_time_but_not_heard() -> None:
+    room = RoomMix(16000, 320)
+    room.mixer.set_muted("a", True)
+    out = np.zeros(320, np.float32)
+    room.receive("a", "t", to_pcm16(np.full(320, 0.5, np.float32)), 0.0)
+    for _ in range(3):
+        room.receive("a", "t", to_pcm16(np.full(320, 0.5, np.float32)), 0.0)
+        room.mix_into(out, 0.0)
+        assert not out.any()
+    assert room.peers["a"].jitter.depth == 320  # no backlog builds up while muted
 
 
 def test_meter_reads_a_full_scale_sine_at_minus_3_01_dbfs_rms() -> None:
@@ -283,12 +306,12 @@ def test_wav_read_converts_any_rate_and_channels_to_the_room_rate(tmp_path) -> N
         w.setsampwidth(2)
         w.setframerate(44100)
         w.writeframes((stereo * 32767).astype("<i2").tobytes())
-    mono = read_wav_at(path, 16000)
+    mono = read_audio_at(path, 16000)
     assert abs(len(mono) - 16000) <= 2
     assert abs(peak_frequency(mono, 16000) - 440) < 2
     out = tmp_path / "out.wav"
     write_wav(out, mono, 16000)
-    again = read_wav_at(out, 24000)
+    again = read_audio_at(out, 24000)
     assert abs(len(again) - 24000) <= 3
     assert rms(again) == pytest.approx(rms(mono), rel=0.01)
 
@@ -303,3 +326,39 @@ def test_jitter_buffer_converges_back_to_its_target_after_a_burst() -> None:
         assert jb.pull() is not None
     assert jb.depth <= (cfg.min_target_frames + cfg.excess_frames) * 320
     assert jb.underruns == 0
+
+
+def test_a_shrink_that_brought_a_gap_back_waits_twice_as_long_next_time() -> None:
+    cfg = JitterConfig(
+        frame_size=320, min_target_frames=1, calm_frames_to_shrink=20, regret_frames=50
+    )
+    jb = JitterBuffer(cfg, 16000)
+    frame = np.full(320, 0.1, np.float32)
+
+    def underrun() -> None:
+        while jb.pull() is not None:
+            pass
+        jb.push(frame)
+        jb.pull()
+
+    jb.push(frame)
+    underrun()  # the target grows to 40 ms
+    assert jb.target_frames == 2
+    for _ in range(2):
+        jb.push(frame)
+    steady = 0
+    while jb.target_frames == 2:  # calm: it shrinks back after 20 frames
+        jb.push(frame)
+        assert jb.pull() is not None
+        steady += 1
+    assert steady == 20
+    underrun()  # right after the shrink: the shrink was wrong
+    assert jb.target_frames == 2
+    for _ in range(2):
+        jb.push(frame)
+    steady = 0
+    while jb.target_frames == 2:
+        jb.push(frame)
+        assert jb.pull() is not None
+        steady += 1
+    assert steady == 40

@@ -24,7 +24,7 @@ import pytest
 from audio_signals import silence, tone
 from room_helpers import wait_for
 
-from voicepanel.core.audio.wav import write_wav
+from voicepanel.core.audio.audio_file import write_wav
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
 from voicepanel.core.vapi_gateway import VapiGateway
@@ -58,7 +58,7 @@ async def _converse(server: Sandbox, wav_path, assistant_id=None, assistant=None
         local = LocalAgent(fishjam, room.id)
         await local.join()
         try:
-            assert local.set_output_device(None)
+            assert await local.set_output_device(None)
 
             async def vapi_connected() -> bool:
                 info = await fishjam.get_room(room.id)
@@ -68,7 +68,7 @@ async def _converse(server: Sandbox, wav_path, assistant_id=None, assistant=None
                 if await vapi_connected():
                     break
                 await asyncio.sleep(0.05)
-            local.play_file(wav_path)
+            await local.play_file(wav_path)
             await wait_for(lambda: len(local.turns) >= BURSTS, 20, f"{BURSTS} turns")
             return [t.latency_s for t in local.turns]
         finally:

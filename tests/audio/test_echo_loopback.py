@@ -28,6 +28,7 @@ from voicepanel.core.audio.echo import (
     stream_delay_ms,
 )
 from voicepanel.core.audio.echo.probe import speech_like
+from voicepanel.core.audio.ringbuffer import RingBuffer
 
 RATE = 48000
 ROOM_ATTENUATION = 0.1  # linear, -20 dB: the loopback's volume
@@ -120,6 +121,23 @@ def test_the_assistant_does_not_hear_itself_through_a_real_sound_server(room, re
     assert reduction >= 25.0
 
 
+class ScriptedMix:
+    """Stands where the room's mix stands: the speaker's callback takes the script block
+    by block, and what it played is kept for the loop, as ``RoomMix.played`` is."""
+
+    def __init__(self, script: np.ndarray, rate: int) -> None:
+        self.script = script
+        self.position = 0
+        self.played = RingBuffer(rate * 2)
+
+    def __call__(self, out: np.ndarray, _now: float) -> None:
+        piece = self.script[self.position : self.position + len(out)]
+        out[: len(piece)] = piece
+        out[len(piece) :] = 0.0
+        self.position += len(out)
+        self.played.write(out)
+
+
 async def test_live_cancellation_on_the_engine_device_path_at_the_room_rate(room, record_property):
     """As the agent will run it: the engine's DeviceAudio at 16 kHz, far frames given to
     the canceller as they are written for the speaker, microphone frames cleaned as they
@@ -129,34 +147,29 @@ async def test_live_cancellation_on_the_engine_device_path_at_the_room_rate(room
     rate, frame = 16000, 320
     far = speech_like(rate, SPEECH_S, seed=12, level_db=-16.0, pauses=False)
     inventory = list_devices()
-    audio = DeviceAudio(rate)
-    audio.open_input(inventory.find(DeviceKind.INPUT, None))
-    audio.open_output(inventory.find(DeviceKind.OUTPUT, None))
+    script = np.concatenate([np.zeros(int(LEAD_S * rate), np.float32), far])
+    total = len(script) + int(TAIL_S * rate)
+    speaker = ScriptedMix(script, rate)
+    audio = DeviceAudio(rate, speaker)
+    await audio.open_input(inventory.find(DeviceKind.INPUT, None))
+    await audio.open_output(inventory.find(DeviceKind.OUTPUT, None))
     canceller = EchoCanceller(rate)
     chunker = FrameRechunker(frame)
     meter, leak_meter = ErleMeter(rate), ErleMeter(rate)
     sent: list[np.ndarray] = []
     raw: list[np.ndarray] = []
     cleaned: list[np.ndarray] = []
-    script = np.concatenate([np.zeros(int(LEAD_S * rate), np.float32), far])
-    total = len(script) + int(TAIL_S * rate)
     try:
         assert audio.capture is not None and audio.playback is not None
-        hint = stream_delay_ms(
-            audio.capture.latency_s, audio.playback.latency_s, output_buffered_s=audio.lead_s
-        )
+        hint = stream_delay_ms(audio.capture.latency_s, audio.playback.latency_s)
         canceller.set_stream_delay_ms(hint)
         record_property("stream_delay_hint_ms", hint)
         while len(sent) * frame < total:
-            for _ in range(audio.frames_due()):
-                start = len(sent) * frame
-                out = np.zeros(frame, np.float32)
-                piece = script[start : start + frame]
-                out[: len(piece)] = piece
+            while speaker.played.available >= frame:
+                out = speaker.played.read(frame)
                 canceller.process_far(out)
                 meter.observe_far(out)
                 leak_meter.observe_far(out)
-                audio.write_output(out)
                 sent.append(out)
             captured = audio.read_input()
             if captured is not None:
@@ -168,7 +181,7 @@ async def test_live_cancellation_on_the_engine_device_path_at_the_room_rate(room
                     leak_meter.update_near(near, near)
             await asyncio.sleep(0.01)
     finally:
-        audio.close()
+        await audio.close()
 
     played, heard, clean = (np.concatenate(x) for x in (sent, raw, cleaned))
     delay = estimate_echo_delay(played, heard, rate, max_delay_ms=1000)

@@ -161,8 +161,8 @@ async def converse(
         local.on_levels.subscribe(keep_status)
         await local.join()
         try:
-            assert local.set_output_device(None)
-            assert local.set_input_device(None)
+            assert await local.set_output_device(None)
+            assert await local.set_input_device(None)
 
             async def vapi_connected() -> bool:
                 info = await fishjam.get_room(room.id)
@@ -351,7 +351,7 @@ def test_echo_control_hears_the_microphone_while_a_file_stands_in_for_it() -> No
 
 def test_microphone_frames_are_dated_with_what_echo_control_holds_back() -> None:
     local = LocalAgent(NoServer(), "room-1", RATE)  # type: ignore[arg-type]
-    local.set_echo_mode(EchoMode.OFF)
+    local.echo.set_mode(EchoMode.OFF)  # the engine's own, as its audio loop would
     # 50 ms: two whole frames out, 10 ms held by echo control, none by the framer.
     frames = local.uplink.pull(Captured(tone(440, 0.05, RATE), end_time=10.0), now=10.0)
     assert local.echo.pending_samples == 160 and local.uplink.pending == 160

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from speaking_agent import RATE, voice
 
-from voicepanel.core.audio.wav import write_wav
+from voicepanel.core.audio.audio_file import write_wav
 from voicepanel.sandbox.server import Sandbox
 from voicepanel.session.local_agent import LocalAgent
 from voicepanel.session.profiles import SANDBOX_PROFILE, SecretStore
@@ -31,13 +31,13 @@ async def test_each_turn_pairs_vapis_reply_delay_with_the_latency_heard(
         agent = LocalAgent(ws, room.id)
         stop_watching = ws.live.watch_agent(agent)
         await agent.join()
-        agent.load_devices()
-        assert agent.set_output_device(None)
+        await agent.load_devices()
+        assert await agent.set_output_device(None)
         # Two sentences, each followed by enough quiet for the Echo's end of turn and reply.
         quiet = np.zeros(int(4.5 * RATE), np.float32)
         wav = tmp_path / "user.wav"
         write_wav(wav, np.concatenate([voice(0.8), quiet, voice(0.8), quiet]), RATE)
-        agent.play_file(wav)
+        await agent.play_file(wav)
         conversation = ws.calls.conversation(record.id)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (

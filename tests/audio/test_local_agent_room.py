@@ -5,6 +5,7 @@ what was heard, and a failing or missing device never takes the agent out of the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import wave
 
 import numpy as np
@@ -12,10 +13,13 @@ import pytest
 from audio_signals import peak_frequency, rms, silence, tone
 from room_helpers import listening_agent, talk, wait_for
 
+from voicepanel.core.audio.audio_thread import audio_thread
 from voicepanel.core.audio.devices import AudioAvailability, DeviceInventory
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
+from voicepanel.core.notifications import Notification
 from voicepanel.session.local_agent import AgentState, LocalAgent
+from voicepanel.session.state import RoomTree
 
 
 @pytest.fixture
@@ -32,25 +36,13 @@ async def test_the_virtual_microphone_reaches_another_agent_in_the_room(
     async with listening_agent(listener) as heard:
         await local.join()
         pid = local.peer_id or ""
-        assert local.set_input_device(None)
+        assert await local.set_input_device(None)
         try:
             player = pulse.play_into_mic(
                 np.concatenate([tone(440, 1.0, 44100), silence(0.3, 44100)]), 44100, tmp_path
             )
             await asyncio.to_thread(player.wait, 10)
-            try:
-                await wait_for(lambda: len(heard.audio(pid)) > 16000, 5, "the tone to arrive")
-            except AssertionError:
-                cap = local.devices.capture
-                print(
-                    "DBG",
-                    len(heard.audio(pid)),
-                    {k: len(v) for k, v in heard.chunks.items()},
-                    cap and (cap.ring.written, cap.xruns, cap.silent_for(), cap.active),
-                    pulse.pactl("list", "short", "source-outputs"),
-                    pulse.pactl("list", "short", "sources"),
-                )
-                raise
+            await wait_for(lambda: len(heard.audio(pid)) > 16000, 5, "the tone to arrive")
             await asyncio.sleep(0.3)
             # The capture callback woke the loop for its blocks (no polling needed).
             cap = local.devices.capture
@@ -71,13 +63,13 @@ async def test_another_agent_is_heard_on_the_virtual_speaker_and_recorded(
     talker = await gateway.create_agent(room.id, 24000)
     local = LocalAgent(gateway, room.id, 24000)
     await local.join()
-    assert local.set_output_device(None)
-    local.start_recording(tmp_path / "rec")
+    assert await local.set_output_device(None)
+    await local.start_recording(tmp_path / "rec")
     speaker = pulse.record_speaker(tmp_path / "spk.raw")
     try:
         await talk(talker, np.concatenate([tone(660, 1.0, 24000), silence(0.3, 24000)]), 24000)
         await asyncio.sleep(0.4)
-        paths = local.stop_recording()
+        paths = await local.stop_recording()
         strips = local.levels().peers
     finally:
         heard = speaker.stop()
@@ -104,7 +96,7 @@ async def test_without_any_audio_device_the_agent_stays_in_the_room_and_still_re
         AudioAvailability.NO_DEVICES, message="No audio device was found.", hint="Connect one."
     )
     monkeypatch.setattr(
-        "voicepanel.session.local_agent.list_devices", lambda refresh=False: nothing
+        "voicepanel.core.audio.portaudio_owner.list_devices", lambda refresh=False: nothing
     )
     room = await gateway.create_room(RoomSpec())
     talker = await gateway.create_agent(room.id)
@@ -113,8 +105,8 @@ async def test_without_any_audio_device_the_agent_stays_in_the_room_and_still_re
     local.on_error.subscribe(errors.append)
     await local.join()
     try:
-        assert not local.set_input_device(None)
-        assert not local.set_output_device(None)
+        assert not await local.set_input_device(None)
+        assert not await local.set_output_device(None)
         assert errors and errors[0].message == "No audio device was found."
         levels = []
         local.on_levels.subscribe(levels.append)
@@ -138,17 +130,20 @@ async def test_a_microphone_taken_away_mid_call_is_reported_and_can_be_chosen_ag
         await local.join()
         pid = local.peer_id or ""
         try:
-            assert local.set_input_device(None)
-            await asyncio.sleep(0.5)
+            assert await local.set_input_device(None)
+            # Running steadily (a stream just started gets longer before it counts as lost).
+            await wait_for(lambda: local.devices.capture.callbacks > 60, 5, "a steady microphone")
             # The sound server stops delivering (as when a USB headset is pulled): PortAudio
             # just stops calling back, and the watchdog must notice.
             pulse.pactl("suspend-source", "vp_mic", "1")
-            await wait_for(lambda: local.devices.capture is None, 5, "the loss to be noticed")
-            assert any("stopped working" in e.message for e in errors)
+            await wait_for(
+                lambda: any("stopped working" in e.message for e in errors), 5, "the loss told"
+            )
+            await wait_for(lambda: local.devices.capture is None, 5, "the microphone closed")
             assert local.state is AgentState.LIVE
             pulse.pactl("suspend-source", "vp_mic", "0")
             # Choosing the device again brings the microphone back.
-            assert local.set_input_device(None)
+            assert await local.set_input_device(None)
             before = len(heard.audio(pid))
             player = pulse.play_into_mic(
                 np.concatenate([tone(440, 0.8, 44100), silence(0.3, 44100)]), 44100, tmp_path
@@ -170,9 +165,10 @@ async def test_a_dropped_socket_is_reported_and_rejoin_brings_the_agent_back(gat
     await local.join()
     try:
         peer_id = local.peer_id
-        session = local._session
-        assert session is not None
-        session._ws.transport.abort()  # the network goes away under the socket
+        link = local.link
+        assert link is not None and link.session is not None
+        ws = link.session._ws
+        audio_thread().post(ws.transport.abort)  # the network goes away (on its loop)
         await wait_for(lambda: local.state is AgentState.DROPPED, 5, "the drop")
         assert statuses[-1].reason and "lost" in statuses[-1].reason
         await local.rejoin()
@@ -188,33 +184,39 @@ async def test_closing_the_workspace_makes_the_agent_leave_and_deletes_its_peer(
     hooks = []
 
     class WorkspaceLike:
+        tree = RoomTree()
+
         def __init__(self) -> None:
             self.create_agent = gateway.create_agent
             self.delete_peer = gateway.delete_peer
+            self.get_room = gateway.get_room
 
         def add_close_hook(self, hook):
             hooks.append(hook)
             return lambda: hooks.remove(hook) if hook in hooks else None
 
+        def on_notification(self, callback):
+            return lambda: None
+
     room = await gateway.create_room(RoomSpec())
-    local = LocalAgent(WorkspaceLike(), room.id)  # type: ignore[arg-type]
+    local = LocalAgent.in_workspace(WorkspaceLike(), room.id)
     await local.join()
     assert any(p.id == local.peer_id for p in (await gateway.get_room(room.id)).peers)
     for hook in list(hooks):
         await hook()
-    assert local.state is AgentState.LEFT
+    assert local.state is AgentState.LEFT and local.status.host_closed
     assert not (await gateway.get_room(room.id)).peers
     assert not hooks
+    with pytest.raises(VoicePanelError):  # its profile is closed: no Rejoin into a dead client
+        await local.join()
 
 
-async def test_peers_are_named_by_type_and_leave_the_mix_when_they_leave_the_room(
-    gateway, monkeypatch
-) -> None:
-    from types import SimpleNamespace
-
+async def test_peers_are_named_by_type_and_leave_the_mix_when_they_leave_the_room(gateway) -> None:
     listeners = []
 
     class WorkspaceLike:
+        tree = RoomTree()  # empty: the type comes from one REST read of the room
+
         def __init__(self) -> None:
             self.create_agent = gateway.create_agent
             self.delete_peer = gateway.delete_peer
@@ -224,21 +226,40 @@ async def test_peers_are_named_by_type_and_leave_the_mix_when_they_leave_the_roo
             listeners.append(callback)
             return lambda: listeners.remove(callback)
 
-    nothing = DeviceInventory(AudioAvailability.NO_DEVICES, message="none", hint="none")
-    monkeypatch.setattr(
-        "voicepanel.session.local_agent.list_devices", lambda refresh=False: nothing
-    )
+        def add_close_hook(self, hook):
+            return lambda: None
+
     room = await gateway.create_room(RoomSpec())
     talker = await gateway.create_agent(room.id)
-    local = LocalAgent(WorkspaceLike(), room.id)  # type: ignore[arg-type]
+    local = LocalAgent.in_workspace(WorkspaceLike(), room.id)
     await local.join()
     try:
         await talk(talker, tone(440, 0.3, 16000), 16000)
         await wait_for(lambda: local.peer_kinds.get(talker.id) == "agent", 5, "the peer's type")
         assert [s.kind for s in local.levels().peers] == ["agent"]
         for listener in list(listeners):
-            listener(SimpleNamespace(kind="PeerDeleted", room_id=room.id, peer_id=talker.id))
-        assert local.levels().peers == ()
+            listener(Notification(0.0, "PeerDeleted", room.id, talker.id))
+        await wait_for(lambda: local.levels().peers == (), 2, "the strip to go")
     finally:
         await local.leave()
     assert not listeners
+
+
+@pytest.mark.parametrize("leave_after_s", [0.0, 0.005, 0.02, 0.05, 0.1])
+async def test_leaving_while_joining_leaves_no_agent_peer_in_the_room(
+    gateway, leave_after_s: float
+) -> None:
+    """Leave (or the window closing) at any moment of a join: while the peer is being
+    created, while the socket connects, or just after."""
+    room = await gateway.create_room(RoomSpec())
+    local = LocalAgent(gateway, room.id)
+    joining = asyncio.create_task(local.join())
+    await asyncio.sleep(leave_after_s)
+    await local.leave()
+    with contextlib.suppress(asyncio.CancelledError, VoicePanelError):
+        await joining
+    assert local.state is AgentState.LEFT
+    assert (await gateway.get_room(room.id)).peers == ()
+    # Nothing is opened behind a closed window either.
+    assert not await local.set_output_device(None)
+    assert local.devices.playback is None

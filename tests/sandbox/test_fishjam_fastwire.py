@@ -12,7 +12,7 @@ from fishjam.events._protos.fishjam import (
 )
 from fishjam.events._protos.fishjam.notifications import Track, TrackType
 
-from voicepanel.sandbox.fishjam.fastwire import (
+from voicepanel.wire.agent_frames import (
     decode_track_data,
     encode_track_data,
     track_data_prefix,

@@ -83,10 +83,13 @@ async def test_join_as_agent_opens_the_agent_panel_for_the_room(
     import voicepanel.ui.agent_panel as agent_panel
 
     room_id = await _create_room_through_dialog(panel)
-    calls: list[tuple[Any, Any, str]] = []
+    calls: list[tuple[Any, ...]] = []
     monkeypatch.setattr(agent_panel, "open_agent_panel", lambda *args: calls.append(args))
     panel.act_agent.trigger()
-    assert calls == [(panel, panel.host.workspace, room_id)]
+    [(window, workspace, room, build)] = calls
+    assert (window, workspace, room) == (panel, panel.host.workspace, room_id)
+    agent = build()  # the window is handed an agent of this workspace, for this room
+    assert agent.room_id == room_id and agent.state.value == "idle"
 
 
 async def test_join_as_agent_says_so_when_the_build_has_no_local_agent(

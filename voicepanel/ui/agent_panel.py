@@ -2,16 +2,20 @@
 steer the microphone, choose how echo is kept out of the room, play a WAV as the
 microphone, record, and read the latency per turn.
 
-All state lives in session.LocalAgent; this window only shows it (through AgentBridge,
-~30 Hz) and forwards what the person does. Failures appear in the window's banner as a
-message and a hint, never as a traceback or a blocking dialog.
+All state lives in session.LocalAgent, which the window is handed (built by whoever opens
+it); the audio runs on the agent's own thread, so this window stalling is never a gap in
+the sound. The window only shows the agent (through AgentBridge, ~30 Hz) and forwards
+what the person does; opening a device or re-reading the list runs off the window's
+thread with a busy indicator. Failures appear in the window's banner as a message and a
+hint, never as a traceback or a blocking dialog. Closing the window during a join cancels
+the join; closing the profile closes its agent windows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voicepanel.core.audio.devices import DeviceKind
+from voicepanel.core.audio.audio_file import READABLE
+from voicepanel.core.audio.devices import DeviceInventory, DeviceKind
 from voicepanel.core.audio.echo import EchoMode
 from voicepanel.core.audio.latency import summarize
 from voicepanel.core.errors import VoicePanelError
@@ -53,6 +58,7 @@ from voicepanel.ui.agent_echo_box import EchoBox
 from voicepanel.ui.agent_latency_chart import LatencyChart
 from voicepanel.ui.agent_peer_strip import PeerStripWidget
 from voicepanel.ui.async_qt import run_dialog
+from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
 from voicepanel.ui.meter_bar import MeterBar
 from voicepanel.ui.settings import open_settings
@@ -69,8 +75,11 @@ WAV_KEY = "agent/wavFolder"
 _open_panels: dict[tuple[int, str], AgentPanel] = {}
 
 
-def open_agent_panel(parent_window: QWidget, workspace: Any, room_id: str) -> AgentPanel:
-    """Shows the agent window for ``room_id`` (one per room) and starts joining."""
+def open_agent_panel(
+    parent_window: QWidget, workspace: object, room_id: str, build: Callable[[], LocalAgent]
+) -> AgentPanel:
+    """Shows the agent window for ``room_id`` in ``workspace`` (one per room), or opens
+    one for the agent ``build`` makes, and starts joining."""
     key = (id(workspace), room_id)
     panel = _open_panels.get(key)
     if panel is not None:
@@ -78,7 +87,7 @@ def open_agent_panel(parent_window: QWidget, workspace: Any, room_id: str) -> Ag
         panel.raise_()
         panel.activateWindow()
         return panel
-    panel = AgentPanel(LocalAgent(workspace, room_id), parent_window)
+    panel = AgentPanel(build(), parent_window)
     _open_panels[key] = panel
     panel.destroyed.connect(lambda: _open_panels.pop(key, None))
     panel.show()
@@ -123,9 +132,6 @@ class AgentPanel(QWidget):
         self.bridge.turns.connect(self._show_turns)
         self.bridge.errors.connect(self._show_errors)
         self.bridge.devices.connect(self._show_devices)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
         self._show_status(agent.status)
 
     # -- building ------------------------------------------------------------------------
@@ -151,7 +157,13 @@ class AgentPanel(QWidget):
         self.input_combo = QComboBox()
         self.output_combo = QComboBox()
         self.refresh_button = QPushButton("Refresh devices")
-        self.refresh_button.clicked.connect(self._refresh_devices)
+        self.refresh_button.clicked.connect(lambda: self._run(self._refresh_devices()))
+        self.device_busy = BusyIndicator()
+        self.device_busy.setToolTip("Opening the device…")
+        self.device_note = QLabel()
+        self.device_note.setObjectName("deviceNote")
+        self.device_note.setWordWrap(True)
+        self.device_note.hide()
         self.input_combo.currentIndexChanged.connect(
             lambda _i: self._device_chosen(DeviceKind.INPUT)
         )
@@ -160,7 +172,12 @@ class AgentPanel(QWidget):
         )
         form.addRow("Microphone", self.input_combo)
         form.addRow("Speaker", self.output_combo)
-        form.addRow("", self.refresh_button)
+        row = QHBoxLayout()
+        row.addWidget(self.refresh_button)
+        row.addWidget(self.device_busy)
+        row.addStretch(1)
+        form.addRow("", row)
+        form.addRow("", self.device_note)
         return box
 
     def _build_local(self) -> QGroupBox:
@@ -171,7 +188,7 @@ class AgentPanel(QWidget):
         self.mute_box = QCheckBox("Mute")
         self.mute_box.toggled.connect(self.agent.set_muted)
         self.ptt_box = QCheckBox("Push to talk (hold Space)")
-        self.ptt_box.toggled.connect(self.agent.set_push_to_talk)
+        self.ptt_box.toggled.connect(self._push_to_talk_toggled)
         self.talk_label = QLabel()
         row.addWidget(QLabel("Input"))
         row.addWidget(self.input_meter, 1)
@@ -189,11 +206,11 @@ class AgentPanel(QWidget):
         row.addWidget(self.volume_slider)
         grid.addLayout(row)
         row = QHBoxLayout()
-        self.file_button = QPushButton("Play WAV as microphone…")
+        self.file_button = QPushButton("Play a file as microphone…")
         self.file_button.clicked.connect(lambda: self._run(self._choose_file()))
         self.loop_box = QCheckBox("Loop")
         self.stop_file_button = QPushButton("Stop file")
-        self.stop_file_button.clicked.connect(self.agent.stop_file)
+        self.stop_file_button.clicked.connect(lambda: self.agent.stop_file())
         self.record_button = QPushButton("Record…")
         self.record_button.setCheckable(True)
         self.record_button.clicked.connect(self._record_clicked)
@@ -236,12 +253,14 @@ class AgentPanel(QWidget):
 
     async def _join(self) -> None:
         if not self.input_combo.count():
-            self._fill_devices(self.agent.load_devices())
+            self._fill_devices(await self.agent.load_devices())
         await self.agent.join()
-        self._open_saved_devices()
+        await self._open_saved_devices()
 
-    def _open_saved_devices(self) -> None:
+    async def _open_saved_devices(self) -> None:
         for kind in (DeviceKind.INPUT, DeviceKind.OUTPUT):
+            if self._closing:  # never open a device behind a closed window
+                return
             key = self._saved_key(kind)
             if key == NO_DEVICE and self._settings.contains(self._setting_name(kind)):
                 continue
@@ -250,7 +269,7 @@ class AgentPanel(QWidget):
                 if kind is DeviceKind.INPUT
                 else self.agent.set_output_device
             )
-            opener(key or None)
+            await opener(key or None)
 
     def _leave_or_rejoin(self) -> None:
         state = self.agent.state
@@ -267,9 +286,7 @@ class AgentPanel(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self._closing:
             self._closing = True
-            app = QApplication.instance()
-            if app is not None:
-                app.removeEventFilter(self)
+            self._watch_keys(False)
             self.bridge.close()
             if self.agent.state not in (AgentState.IDLE, AgentState.LEFT):
                 self._leave_after_close()
@@ -286,7 +303,9 @@ class AgentPanel(QWidget):
 
     # -- devices -------------------------------------------------------------------------
 
-    def _fill_devices(self, inventory: Any) -> None:
+    def _fill_devices(self, inventory: DeviceInventory) -> None:
+        self.device_note.setText(inventory.note)
+        self.device_note.setVisible(bool(inventory.note))
         self._filling_devices = True
         try:
             for combo, kind, pool in (
@@ -315,17 +334,12 @@ class AgentPanel(QWidget):
         key = combo.currentData() or NO_DEVICE
         self._settings.setValue(self._setting_name(kind), key)
         if kind is DeviceKind.INPUT:
-            if key:
-                self.agent.set_input_device(key)
-            else:
-                self.agent.disable_input()
-        elif key:
-            self.agent.set_output_device(key)
+            self._run(self.agent.set_input_device(key) if key else self.agent.disable_input())
         else:
-            self.agent.disable_output()
+            self._run(self.agent.set_output_device(key) if key else self.agent.disable_output())
 
-    def _refresh_devices(self) -> None:
-        self._fill_devices(self.agent.refresh_devices())
+    async def _refresh_devices(self) -> None:
+        self._fill_devices(await self.agent.load_devices(refresh=True))
 
     def _setting_name(self, kind: DeviceKind) -> str:
         return INPUT_KEY if kind is DeviceKind.INPUT else OUTPUT_KEY
@@ -338,9 +352,10 @@ class AgentPanel(QWidget):
 
     async def _choose_file(self) -> None:
         start = str(self._settings.value(WAV_KEY, str(Path.home())))
-        dialog = QFileDialog(self, "Play a WAV file as the microphone", start)
+        dialog = QFileDialog(self, "Play an audio file as the microphone", start)
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilters(["WAV files (*.wav)", "All files (*)"])
+        patterns = " ".join(f"*.{ending}" for ending in READABLE)
+        dialog.setNameFilters([f"Audio files ({patterns})", "All files (*)"])
         code = await run_dialog(dialog)
         files = dialog.selectedFiles()
         dialog.deleteLater()
@@ -348,7 +363,7 @@ class AgentPanel(QWidget):
             return
         path = Path(files[0])
         self._settings.setValue(WAV_KEY, str(path.parent))
-        self.agent.play_file(path, loop=self.loop_box.isChecked())
+        await self.agent.play_file(path, loop=self.loop_box.isChecked())
         self.banner.show_message(
             f"Playing {path.name} as the microphone.", tone=Tone.GOOD, timeout_ms=4000
         )
@@ -358,14 +373,17 @@ class AgentPanel(QWidget):
             self.record_button.setChecked(False)
             self._run(self._start_recording())
         else:
-            paths = self.agent.stop_recording()
             self.record_button.setText("Record…")
-            if paths:
-                self.banner.show_message(
-                    f"Saved {plural(len(paths), 'recording')} in {paths[0].parent}.",
-                    tone=Tone.GOOD,
-                    timeout_ms=8000,
-                )
+            self._run(self._stop_recording())
+
+    async def _stop_recording(self) -> None:
+        paths = await self.agent.stop_recording()
+        if paths:
+            self.banner.show_message(
+                f"Saved {plural(len(paths), 'recording')} in {paths[0].parent}.",
+                tone=Tone.GOOD,
+                timeout_ms=8000,
+            )
 
     async def _start_recording(self) -> None:
         start = str(self._settings.value(FOLDER_KEY, str(Path.home())))
@@ -378,11 +396,26 @@ class AgentPanel(QWidget):
         if code != QDialog.DialogCode.Accepted or not files:
             return
         self._settings.setValue(FOLDER_KEY, files[0])
-        self.agent.start_recording(files[0])
+        await self.agent.start_recording(files[0])
         self.record_button.setChecked(True)
         self.record_button.setText("Stop recording")
 
     # -- push-to-talk --------------------------------------------------------------------
+
+    def _push_to_talk_toggled(self, enabled: bool) -> None:
+        self.agent.set_push_to_talk(enabled)
+        self._watch_keys(enabled)
+
+    def _watch_keys(self, on: bool) -> None:
+        """The application-wide key filter only while push-to-talk is on: it sees every
+        event of every window, which costs the window's thread in a burst."""
+        app = QApplication.instance()
+        if app is None:
+            return
+        if on:
+            app.installEventFilter(self)
+        else:
+            app.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         kind = event.type()
@@ -402,6 +435,10 @@ class AgentPanel(QWidget):
     # -- showing state -------------------------------------------------------------------
 
     def _show_status(self, status: AgentStatus) -> None:
+        if status.host_closed and not self._closing:
+            # Its profile was switched or closed: the agent cannot rejoin from here.
+            self.close()
+            return
         texts = {
             AgentState.IDLE: "Not in the room.",
             AgentState.JOINING: "Joining…",
@@ -470,6 +507,9 @@ class AgentPanel(QWidget):
         self.banner.show_message(problem.message, hint, tone=Tone.WARN, timeout_ms=15000)
 
     def _show_devices(self, devices: DeviceStatus) -> None:
+        self.device_busy.setVisible(devices.busy)
+        for control in (self.input_combo, self.output_combo, self.refresh_button):
+            control.setEnabled(not devices.busy)
         missing = []
         if devices.input_device is None:
             missing.append("no microphone")

@@ -240,12 +240,16 @@ class RoomActions:
         try:
             module = importlib.import_module("voicepanel.ui.agent_panel")
             open_panel = module.open_agent_panel
+            agents = importlib.import_module("voicepanel.session.local_agent")
         except (ImportError, AttributeError):
             log.info("agent_panel is not available")
             self._feedback.tell(AGENT_UNAVAILABLE)
             return
         try:
-            panel = open_panel(self._window, ws, room_id)
+            # The window is handed its agent: one of this workspace, for this room.
+            panel = open_panel(
+                self._window, ws, room_id, lambda: agents.LocalAgent.in_workspace(ws, room_id)
+            )
             # Placed over the main window the first time, whole on the screen; after
             # that it stays where the person moved it.
             fit_on_screen(panel, center_on_parent=not panel.property("placed"))

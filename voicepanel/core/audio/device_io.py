@@ -1,5 +1,8 @@
-"""The device side of the engine at the room's rate: capture and playback streams with
-their resamplers, the playout clock, and detection of a device that stopped."""
+"""The device side of the engine at the room's rate: the capture stream and its
+resampler, the playback stream fed by the room's mix, the wall clock that paces the mix
+when there is no speaker, and detection of a device that stopped. Streams are opened and
+closed through ``PortAudioOwner`` (off the audio loop); everything else here runs on the
+audio loop, except the playback source, which runs in the speaker's callback."""
 
 from __future__ import annotations
 
@@ -9,16 +12,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicepanel.core.audio.devices import AudioDevice, DeviceKind
+from voicepanel.core.audio.portaudio_owner import PortAudioOwner, portaudio
 from voicepanel.core.audio.resample import Resampler
-from voicepanel.core.audio.ringbuffer import Samples
-from voicepanel.core.audio.streams import CaptureStream, PlaybackStream, Waker
+from voicepanel.core.audio.ringbuffer import RingBuffer, Samples
+from voicepanel.core.audio.streams import BlockSource, CaptureStream, PlaybackStream, Waker
 from voicepanel.core.errors import VoicePanelError
 
 STALL_SECONDS = 1.5
 """A stream whose callback has not run this long is treated as gone (unplugged, or the
 sound server went away): PortAudio does not always report it."""
 FIRST_CALLBACK_GRACE_S = 4.0
-"""Before its first callback a stream gets longer: an idle sound server may take ~2 s."""
+"""Until it has run steadily a stream gets longer: a sound server that was idle may call
+back a few times, then not for 1.5-2 s, before it settles (seen on PulseAudio)."""
+STEADY_CALLBACKS = 50
+"""One second of 20 ms blocks: from then on the stream is held to ``STALL_SECONDS``."""
 
 
 @dataclass(frozen=True)
@@ -36,83 +43,103 @@ STREAM_QUALITY = "LQ"
 """Streams are opened at the room's rate when the device takes it (a sound server such as
 PulseAudio or PipeWire resamples, as for any app); otherwise at the device's own rate,
 resampled here. soxr quality of those resamplers: soxr's HQ and MQ filters work in blocks:
-fed 20 ms at a time they return nothing for one or two calls, then 40-50 ms at once, which
-held a third of the microphone's frames for one more callback (+20 ms) and handed the
-speaker ~50 ms bursts. LQ returns each block's worth per call (but nothing once in ~50
-calls, 20 ms late for that frame); its price is a passband that ends earlier: -0.3 dB at
-6 kHz and -13 dB at 7 kHz in a 16 kHz room (9 / 10 kHz in a 24 kHz one), alias rejection
-still above 130 dB. WAV files keep HQ."""
+fed 20 ms at a time they return nothing for one or two calls, then 40-50 ms at once. LQ
+returns each block's worth per call (but nothing once in ~50 calls); its price is a
+passband that ends earlier: -0.3 dB at 6 kHz and -13 dB at 7 kHz in a 16 kHz room
+(9 / 10 kHz in a 24 kHz one), alias rejection still above 130 dB. WAV files keep HQ."""
 
-SPEAKER_LEAD_FRAMES = 2.0
-"""The speaker's ring is topped up to this many 20 ms frames each time its callback takes
-one (the callback wakes the loop): right before a callback it holds the lead, right after
-one frame less, so the lead less one frame is the slack for a late loop (or a late peer
-frame, see ``LocalAgent``). 2 frames ran without a dry block, idle and with two busy loops,
-on PulseAudio with latency='high'; 1 frame let late peer frames become underruns
-(docs/benchmarks.md). 3 were used when the loop polled every 10 ms."""
+
+class ResampledSource:
+    """The room's mix for a speaker that refused the room's rate: room frames are mixed
+    and resampled until one device block is ready (in the callback, like the mix)."""
+
+    MAX_FRAMES_PER_BLOCK = 8
+
+    def __init__(self, mix: BlockSource, room_rate: int, device_rate: int, frame: int) -> None:
+        self._mix = mix
+        self._resampler = Resampler(room_rate, device_rate, STREAM_QUALITY)
+        self._ring = RingBuffer(device_rate)
+        self._frame: Samples = np.zeros(frame, dtype=np.float32)
+
+    def __call__(self, out: Samples, now: float) -> None:
+        for _ in range(self.MAX_FRAMES_PER_BLOCK):
+            if self._ring.available >= len(out):
+                break
+            self._mix(self._frame, now)
+            self._ring.write(self._resampler.process(self._frame))
+        self._ring.read_into(out)
 
 
 class DeviceAudio:
     def __init__(
-        self, room_rate: int, frame_ms: int = 20, lead_frames: float = SPEAKER_LEAD_FRAMES
+        self,
+        room_rate: int,
+        mix: BlockSource,
+        frame_ms: int = 20,
+        owner: PortAudioOwner | None = None,
     ) -> None:
         self.room_rate = room_rate
         self.frame_s = frame_ms / 1000.0
-        self.lead_s = lead_frames * self.frame_s
+        self.frame_size = room_rate * frame_ms // 1000
+        self._mix = mix
+        self._owner = owner or portaudio()
         self.waker: Waker | None = None
         """Handed to the streams opened from now on: their callbacks wake the loop."""
         self.capture: CaptureStream | None = None
         self.playback: PlaybackStream | None = None
         self._in_resampler: Resampler | None = None
-        self._out_resampler: Resampler | None = None
         self._clock_start: float | None = None
         self._clock_frames = 0
 
     # -- devices -----------------------------------------------------------------------
 
-    def open_input(self, device: AudioDevice) -> None:
-        self.close_input()
+    async def open_input(self, device: AudioDevice) -> None:
+        await self.close_input()
         stream = CaptureStream(device, rate=self.room_rate)
         stream.waker = self.waker
-        stream.start()
+        await self._owner.start(stream)
         self.capture = stream
         self._in_resampler = Resampler(stream.rate, self.room_rate, STREAM_QUALITY)
 
-    def open_output(self, device: AudioDevice) -> None:
-        self.close_output()
-        stream = PlaybackStream(device, rate=self.room_rate)
-        stream.open()  # the rate it got decides how much the lead is in samples
-        # Prime with the lead so the first callbacks do not start dry.
-        stream.ring.write(np.zeros(int(stream.rate * self.lead_s), dtype=np.float32))
-        stream.waker = self.waker
-        stream.start()
+    async def open_output(self, device: AudioDevice) -> None:
+        """From now on the speaker's callback drives the mix (the clock stops)."""
+        await self.close_output()
+        stream = PlaybackStream(device, self._silence, rate=self.room_rate)
+        # No waker: the speaker's callback mixes by itself; what it played is handed on
+        # when the microphone's block (or the timer) wakes the loop.
+        await self._owner.start(stream)
+        # The rate it got decides whether the mix is resampled; until then it plays silence.
+        if stream.rate == self.room_rate:
+            stream.source = self._mix
+        else:
+            stream.source = ResampledSource(self._mix, self.room_rate, stream.rate, self.frame_size)
         self.playback = stream
-        self._out_resampler = Resampler(self.room_rate, stream.rate, STREAM_QUALITY)
 
-    def close_input(self) -> None:
-        if self.capture is not None:
-            self.capture.close()
-        self.capture = None
+    async def close_input(self) -> None:
+        stream, self.capture = self.capture, None
         self._in_resampler = None
+        if stream is not None:
+            await self._owner.close(stream)
 
-    def close_output(self) -> None:
-        if self.playback is not None:
-            self.playback.close()
-        self.playback = None
-        self._out_resampler = None
+    async def close_output(self) -> None:
+        stream, self.playback = self.playback, None
         self._clock_start = None
+        if stream is not None:
+            await self._owner.close(stream)
 
-    def close(self) -> None:
-        self.close_input()
-        self.close_output()
+    async def close(self) -> None:
+        await self.close_input()
+        await self.close_output()
 
-    def check(self) -> list[tuple[DeviceKind, VoicePanelError]]:
-        """Close streams that stopped calling back; say which and why."""
+    def stalled(self) -> list[tuple[DeviceKind, VoicePanelError]]:
+        """Streams that stopped calling back (closing them is the caller's), and why."""
         lost: list[tuple[DeviceKind, VoicePanelError]] = []
         for kind, stream in ((DeviceKind.INPUT, self.capture), (DeviceKind.OUTPUT, self.playback)):
             if stream is None:
                 continue
-            limit = STALL_SECONDS if stream.callbacks else FIRST_CALLBACK_GRACE_S
+            limit = (
+                STALL_SECONDS if stream.callbacks >= STEADY_CALLBACKS else FIRST_CALLBACK_GRACE_S
+            )
             if stream.active and stream.silent_for() < limit:
                 continue
             what = "microphone" if kind is DeviceKind.INPUT else "speaker"
@@ -126,10 +153,6 @@ class DeviceAudio:
                     ),
                 )
             )
-            if kind is DeviceKind.INPUT:
-                self.close_input()
-            else:
-                self.close_output()
         return lost
 
     # -- capture -----------------------------------------------------------------------
@@ -148,43 +171,29 @@ class DeviceAudio:
 
     # -- playback ----------------------------------------------------------------------
 
-    def frames_due(self, now: float | None = None) -> int:
-        """How many room frames to mix now: enough to keep the speaker's lead, or, with no
-        speaker, one per frame period of wall-clock time so the room is still followed."""
-        stream = self.playback
-        if stream is not None:
-            queued_s = stream.ring.available / stream.rate
-            missing = self.lead_s - queued_s
-            # A resampler's output wanders by a few samples per frame: a quarter frame short
-            # of the lead is near enough (rounding up would add a whole frame of delay).
-            return max(0, int(np.ceil(missing / self.frame_s - 0.25)))
+    def clock_frames_due(self, now: float | None = None) -> int:
+        """With no speaker, how many room frames the loop mixes now: one per frame period
+        of wall-clock time, so the room is still followed (meters, recording, latency)."""
+        if self.playback is not None:
+            return 0
         now = time.perf_counter() if now is None else now
         if self._clock_start is None:
             self._clock_start = now
             self._clock_frames = 0
         due = int((now - self._clock_start) / self.frame_s) + 1 - self._clock_frames
         if due > 25:
-            # After a stall (a busy loop, a suspended laptop) do not burst-play a backlog.
+            # After a stall (a suspended laptop) do not burst-play a backlog.
             self._clock_start = now
             self._clock_frames = 0
             due = 1
         self._clock_frames += max(0, due)
         return max(0, due)
 
-    def write_output(self, samples: Samples) -> None:
-        stream, resampler = self.playback, self._out_resampler
-        if stream is None or resampler is None:
-            return
-        stream.ring.write(resampler.process(samples))
-
-    def output_queued_s(self) -> float:
-        """Audio already waiting in the speaker's ring (0 with no speaker)."""
+    def output_latency_s(self) -> float:
+        """From the speaker's callback until its block is heard (0 with no speaker)."""
         stream = self.playback
-        return stream.ring.available / stream.rate if stream is not None else 0.0
+        return stream.latency_s if stream is not None else 0.0
 
-    def output_delay_s(self) -> float:
-        """From now until a sample written now is heard at the speaker."""
-        stream = self.playback
-        if stream is None:
-            return 0.0
-        return stream.ring.available / stream.rate + stream.latency_s
+    @staticmethod
+    def _silence(out: Samples, _now: float) -> None:
+        out.fill(0.0)

@@ -55,6 +55,8 @@ class DeviceInventory:
     message: str = ""
     hint: str = ""
     devices: tuple[AudioDevice, ...] = field(default=(), repr=False)
+    note: str = ""
+    """Said beside the list when it may be out of date (PortAudioOwner)."""
 
     def find(self, kind: DeviceKind, key: str | None) -> AudioDevice | None:
         """The device remembered as ``key``, else the system default, else the first."""
@@ -97,8 +99,8 @@ def load_sounddevice() -> ModuleType:
 
 def list_devices(refresh: bool = False) -> DeviceInventory:
     """Every input and output device. ``refresh`` re-initialises PortAudio so devices
-    plugged in (or a sound server started) since launch appear; only call it when no
-    stream is open."""
+    plugged in (or a sound server started) since launch appear: that would cut every open
+    stream, so only ``PortAudioOwner`` calls it, and only when none is open."""
     try:
         sd = load_sounddevice()
     except VoicePanelError as exc:

@@ -1,8 +1,16 @@
 """Per-peer playout buffer: absorbs network jitter, plays silence on underrun, drops the
-oldest audio on overrun, and adapts its target depth to what the network does."""
+oldest audio on overrun, and adapts its target depth to what the network does.
+
+Two threads share it without a lock: the audio loop pushes what the socket delivered
+(the producer), the speaker's callback pulls one frame per block (the consumer). The ring
+(``RingBuffer``) is single-producer/single-consumer; every playout decision (when to start
+playing, underruns, the target, dropping spare audio) is the consumer's, made from the
+depth it sees, so the producer never writes the consumer's state.
+"""
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
@@ -10,6 +18,7 @@ from enum import Enum
 import numpy as np
 
 from voicepanel.core.audio.ringbuffer import RingBuffer, Samples
+from voicepanel.core.audio.timing import StampLog
 
 
 class JitterState(Enum):
@@ -26,9 +35,13 @@ class JitterState(Enum):
 @dataclass(frozen=True)
 class JitterConfig:
     frame_size: int
-    min_target_frames: int = 1
-    """Start (and floor) at one frame, 20 ms: each underrun adds a frame, each calm spell
-    takes one away. The speaker's lead also lets a late frame be waited for (LocalAgent)."""
+    min_target_frames: int = 2
+    """Start (and floor) at two frames, 40 ms: each underrun adds a frame, each calm spell
+    takes one away. One frame (20 ms) left no room for the speaker's callback or the audio
+    loop to be a few milliseconds late: on a loaded machine, or while the window's thread
+    held the interpreter, that was a gap (underruns in the stall test and the benchmarks);
+    the second frame is the slack that the speaker's 40 ms queue used to give before the
+    callback mixed by itself."""
     max_target_frames: int = 10
     overrun_margin_frames: int = 6
     """Depth above target at which the oldest audio is dropped back to the target."""
@@ -42,7 +55,12 @@ class JitterConfig:
     excess_hold_frames: int = 50
     """1 s: a burst after a stall is absorbed, then latency converges back to the target."""
     calm_frames_to_shrink: int = 500
-    """Frames played without an underrun (10 s at 20 ms) before the target shrinks by one."""
+    """Frames played without an underrun (10 s at 20 ms) before the target shrinks by one.
+    A shrink that was wrong (an underrun comes within ``regret_frames`` of it) doubles this
+    for the rest of the call (up to ``max_calm_frames``), so a network that needs the depth
+    keeps it instead of paying a gap every ten seconds."""
+    regret_frames: int = 500
+    max_calm_frames: int = 30_000
     capacity_frames: int = 100
 
 
@@ -57,26 +75,31 @@ class JitterStats:
 
 
 class JitterBuffer:
-    """Push chunks of any size as they arrive; pull one frame per playout tick."""
+    """``push`` chunks of any size as they arrive; ``pull_into`` one frame per block."""
 
     def __init__(self, config: JitterConfig, rate: int) -> None:
         self.config = config
         self.rate = rate
         self._ring = RingBuffer(config.frame_size * config.capacity_frames)
+        # Consumer's state (the speaker's callback, or the loop's clock without a speaker).
         self._target = config.min_target_frames
         self.state = JitterState.IDLE
         self.underruns = 0
         self.overruns = 0
         self.dropped_samples = 0
         self._calm = 0
+        self._calm_needed = config.calm_frames_to_shrink
+        self._since_shrink: int | None = None
         self._starved = 0
         self._excess_run = 0
         self._least_depth = 0
-        self._arrivals: deque[tuple[int, float, int]] = deque()
-        self.last_frame_arrival: float | None = None
-        self.last_frame_queued_s = 0.0
-        """Audio that was queued ahead of ``last_frame_arrival``'s chunk when it arrived:
-        the wait this buffer imposed on it by design (benchmarks)."""
+        self._clear_asked = False
+        # Timing probe (benchmarks): the producer notes each chunk, the consumer stamps
+        # its position after each pull.
+        self.arrivals: deque[tuple[int, float, int]] | None = None
+        """(ring position of the chunk's first sample, arrival time, samples queued ahead
+        of it then); None unless a probe asked for it."""
+        self.played = StampLog(256)
 
     @property
     def target_frames(self) -> int:
@@ -86,79 +109,104 @@ class JitterBuffer:
     def depth(self) -> int:
         return self._ring.available
 
-    def push(self, samples: Samples, arrived_at: float = 0.0) -> None:
-        fs = self.config.frame_size
-        if self.state is JitterState.STARVED:
-            self.underruns += 1
-            self._calm = 0
-            self._target = min(self._target + 1, self.config.max_target_frames)
-            self.state = JitterState.BUFFERING
-        elif self.state is JitterState.IDLE:
-            self.state = JitterState.BUFFERING
-        limit = (self._target + self.config.overrun_margin_frames) * fs
-        incoming = len(samples)
-        if self._ring.available + incoming > limit:
-            # Drop the oldest audio back down to the target depth: late audio is worse
-            # than a short skip in a conversation.
-            excess = self._ring.available + incoming - self._target * fs
-            skipped = self._ring.skip(excess)
-            self.overruns += 1
-            self.dropped_samples += excess
-            if excess > skipped:
-                samples = samples[excess - skipped :]
-            self._forget_arrivals(self._ring.consumed)
-        ahead = self._ring.available
-        self._ring.write(samples)
-        self._arrivals.append((self._ring.written, arrived_at, ahead))
+    @property
+    def consumed(self) -> int:
+        return self._ring.consumed
 
-    def pull(self) -> Samples | None:
-        """The next frame, or None when this peer has nothing to play right now."""
+    # -- producer ------------------------------------------------------------------------
+
+    def push(self, samples: Samples, arrived_at: float = 0.0) -> None:
+        """Queue a chunk (audio loop). A full ring (the consumer stopped) drops the newest."""
+        arrivals = self.arrivals
+        if arrivals is not None:
+            arrivals.append((self._ring.written, arrived_at, self._ring.available))
+        self._ring.write(samples)
+
+    def clear(self) -> None:
+        """Forget what is queued (the connection dropped); done by the consumer's next pull."""
+        self._clear_asked = True
+
+    # -- consumer ------------------------------------------------------------------------
+
+    def pull_into(self, out: Samples) -> int:
+        """Fills ``out`` (one frame) with the next audio and returns how many samples are
+        real; 0 (and ``out`` untouched) when this peer has nothing to play right now."""
+        ring = self._ring
         fs = self.config.frame_size
-        if self.state is JitterState.BUFFERING and self._ring.available >= self._target * fs:
-            self.state = JitterState.PLAYING
+        if self._clear_asked:
+            self._clear_asked = False
+            ring.skip(ring.available)
+            self.state = JitterState.IDLE
+        depth = ring.available
+        state = self.state
+        if depth and (state is JitterState.STARVED or state is JitterState.IDLE):
+            if state is JitterState.STARVED:
+                # Audio came back while we were playing silence: a gap was heard.
+                self.underruns += 1
+                self._calm = 0
+                self._target = min(self._target + 1, self.config.max_target_frames)
+                if (
+                    self._since_shrink is not None
+                    and self._since_shrink < self.config.regret_frames
+                ):
+                    self._calm_needed = min(2 * self._calm_needed, self.config.max_calm_frames)
+                self._since_shrink = None
+            state = self.state = JitterState.BUFFERING
+        if state is JitterState.BUFFERING:
+            if depth < self._target * fs:
+                return 0
+            state = self.state = JitterState.PLAYING
             self._starved = 0
-        if self.state is JitterState.STARVED:
+        elif state is JitterState.STARVED:
             self._starved += 1
             if self._starved >= self.config.starve_grace_frames:
                 self.state = JitterState.IDLE
-            return None
-        if self.state is not JitterState.PLAYING:
-            return None
-        depth = self._ring.available
-        if depth >= (self._target + self.config.excess_frames) * fs:
+            return 0
+        elif state is JitterState.IDLE:
+            return 0
+        target = self._target * fs
+        if depth > (self._target + self.config.overrun_margin_frames) * fs:
+            # Far behind (a burst after a stall): drop the oldest back to the target, late
+            # audio is worse than a short skip in a conversation.
+            ring.skip(depth - target)
+            self.overruns += 1
+            self.dropped_samples += depth - target
+            depth = target
+            self._excess_run = 0
+        elif depth >= (self._target + self.config.excess_frames) * fs:
             self._least_depth = depth if self._excess_run == 0 else min(self._least_depth, depth)
             self._excess_run += 1
             if self._excess_run >= self.config.excess_hold_frames:
                 # The spare audio was never needed for a whole window: drop it in one go
-                # (one skip, not one per frame) so latency converges back to the target.
-                spare = (self._least_depth - self._target * fs) // fs * fs
-                self._ring.skip(spare)
+                # so latency converges back to the target.
+                spare = (self._least_depth - target) // fs * fs
+                ring.skip(spare)
                 self.overruns += 1
                 self.dropped_samples += spare
                 self._excess_run = 0
         else:
             self._excess_run = 0
-        frame = np.zeros(fs, dtype=np.float32)
-        got = self._ring.read_into(frame)
-        self.last_frame_arrival, ahead = self._arrival_of(self._ring.consumed)
-        self.last_frame_queued_s = ahead / self.rate
+        got = ring.read_into(out)
+        if self.arrivals is not None:
+            self.played.mark(ring.consumed, time.perf_counter())
         if got < fs:
             self.state = JitterState.STARVED
             self._starved = 0
-            return frame if got else None
+            return got
         self._calm += 1
-        if (
-            self._calm >= self.config.calm_frames_to_shrink
-            and self._target > self.config.min_target_frames
-        ):
+        if self._since_shrink is not None:
+            self._since_shrink += 1
+        if self._calm >= self._calm_needed and self._target > self.config.min_target_frames:
             self._target -= 1
             self._calm = 0
-        return frame
+            self._since_shrink = 0
+        return got
 
-    def clear(self) -> None:
-        self._ring.skip(self._ring.available)
-        self._arrivals.clear()
-        self.state = JitterState.IDLE
+    def pull(self) -> Samples | None:
+        """One frame as a new array, or None (tests and tools; the callback uses
+        ``pull_into``)."""
+        frame = np.zeros(self.config.frame_size, dtype=np.float32)
+        return frame if self.pull_into(frame) else None
 
     def stats(self) -> JitterStats:
         ms = 1000.0 / self.rate
@@ -170,18 +218,3 @@ class JitterBuffer:
             dropped_ms=self.dropped_samples * ms,
             state=self.state,
         )
-
-    def _arrival_of(self, position: int) -> tuple[float | None, int]:
-        """Arrival time of the chunk that held the sample just before ``position``, and
-        how much audio was queued ahead of it then."""
-        found: tuple[float | None, int] = (None, 0)
-        for end, at, ahead in self._arrivals:
-            if end >= position:
-                found = (at, ahead)
-                break
-        self._forget_arrivals(position)
-        return found
-
-    def _forget_arrivals(self, position: int) -> None:
-        while self._arrivals and self._arrivals[0][0] < position:
-            self._arrivals.popleft()

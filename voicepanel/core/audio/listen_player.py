@@ -3,8 +3,9 @@ without joining the room.
 
 VAPI's listen socket sends binary frames of PCM s16le, two channels interleaved (left: the
 customer, right: the assistant) at the call's sample rate. The player runs on a thread of
-its own with its own asyncio loop for the socket, and its own PortAudio output stream: the
-window's loop can stall for half a second and the sound goes on. The socket task only
+its own with its own asyncio loop for the socket, and its own PortAudio output stream
+(opened and closed through the process's PortAudio owner, like every stream): the window's
+loop can stall for half a second and the sound goes on. The socket task only
 writes into a preallocated ring; the output callback only copies out of it (scaled by the
 volume), waiting for ``lead_s`` of audio before it starts and again after it ran dry.
 """
@@ -24,6 +25,7 @@ import aiohttp
 import numpy as np
 
 from voicepanel.core.audio.devices import load_sounddevice
+from voicepanel.core.audio.portaudio_owner import portaudio
 from voicepanel.core.audio.ringbuffer import RingBuffer
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.redact import REDACTOR
@@ -130,37 +132,16 @@ class ListenPlayer:
     async def _play(self) -> ListenStatus:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        stream = _SpeakerStream(self)
         try:
-            stream = self._open_stream()
+            await portaudio().start(stream)
         except VoicePanelError as exc:
             return ListenStatus(ListenState.FAILED, exc.message, exc.hint)
         try:
-            stream.start()
             return await self._receive()
         finally:
             with contextlib.suppress(Exception):
-                stream.stop()
-                stream.close()
-
-    def _open_stream(self) -> Any:
-        sd = load_sounddevice()
-        try:
-            return sd.OutputStream(
-                samplerate=self.sample_rate,
-                channels=CHANNELS,
-                dtype="float32",
-                blocksize=self._block,
-                latency="high",  # as the agent's streams: "low" was unstable on PulseAudio
-                device=self.device,
-                callback=self._callback,
-            )
-        except Exception as exc:
-            raise VoicePanelError(
-                "Could not open the speakers to listen to the call.",
-                "Check that an output device is connected and not used exclusively by "
-                "another program.",
-                cause=exc,
-            ) from exc
+                await portaudio().close(stream)
 
     async def _receive(self) -> ListenStatus:
         assert self._stop is not None
@@ -234,6 +215,46 @@ class ListenPlayer:
             return
         with contextlib.suppress(RuntimeError):  # the app's loop is gone: nobody to tell
             owner.call_soon_threadsafe(self._on_status, status)
+
+
+class _SpeakerStream:
+    """The player's output stream, as the PortAudio owner opens, starts and closes it."""
+
+    def __init__(self, player: ListenPlayer) -> None:
+        self._player = player
+        self._stream: Any = None
+
+    def open(self) -> None:
+        player = self._player
+        try:
+            self._stream = load_sounddevice().OutputStream(
+                samplerate=player.sample_rate,
+                channels=CHANNELS,
+                dtype="float32",
+                blocksize=player._block,
+                latency="high",  # as the agent's streams: "low" was unstable on PulseAudio
+                device=player.device,
+                callback=player._callback,
+            )
+        except VoicePanelError:
+            raise
+        except Exception as exc:
+            raise VoicePanelError(
+                "Could not open the speakers to listen to the call.",
+                "Check that an output device is connected and not used exclusively by "
+                "another program.",
+                cause=exc,
+            ) from exc
+
+    def start(self) -> None:
+        self._stream.start()
+
+    def close(self) -> None:
+        if self._stream is not None:
+            with contextlib.suppress(Exception):
+                self._stream.stop()
+            self._stream.close()
+            self._stream = None
 
 
 _CLOSED = (

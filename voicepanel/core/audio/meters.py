@@ -25,6 +25,14 @@ def to_dbfs(amplitude: float) -> float:
     return max(FLOOR_DBFS, 20.0 * math.log10(amplitude))
 
 
+def energy_dbfs(samples: Samples) -> float:
+    """RMS of one block in dBFS (float32 dot product: the VAD's per-frame test)."""
+    n = len(samples)
+    if n == 0:
+        return FLOOR_DBFS
+    return to_dbfs(math.sqrt(float(np.dot(samples, samples)) / n))
+
+
 def measure(samples: Samples) -> Level:
     """RMS and peak of one block. A full-scale sine reads -3.01 dBFS RMS, 0 dBFS peak."""
     if len(samples) == 0:
@@ -46,12 +54,15 @@ class LevelMeter:
         self.latest = Level()
 
     def update(self, samples: Samples) -> None:
+        """Two reductions over the block, in float32 (no copy): the meters run for every
+        frame of every peer, and a meter needs no float64 precision."""
         if len(samples) == 0:
             return
-        x = np.asarray(samples, dtype=np.float64)
-        self._window_sq += float(np.dot(x, x))
-        self._window_n += len(x)
-        self._window_peak = max(self._window_peak, float(np.max(np.abs(x))))
+        self._window_sq += float(np.dot(samples, samples))
+        self._window_n += len(samples)
+        peak = max(float(samples.max()), -float(samples.min()))
+        if peak > self._window_peak:
+            self._window_peak = peak
 
     def take(self) -> Level:
         """Level over the samples since the previous call; the last one when none came."""

@@ -1,12 +1,9 @@
-"""Sums remote peers' frames with per-peer gain and mute, then the master volume."""
+"""Per-peer gain and mute and the master volume: what the person sets, read by the mix
+(``RoomMix.mix_into``) on the speaker's thread."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
-
-from voicepanel.core.audio.ringbuffer import Samples
 
 
 @dataclass
@@ -33,16 +30,3 @@ class Mixer:
 
     def remove(self, peer_id: str) -> None:
         self.channels.pop(peer_id, None)
-
-    def mix(self, frames: dict[str, Samples]) -> Samples:
-        """One output frame from the peers that had audio this tick; clipped to full scale."""
-        out = np.zeros(self.frame_size, dtype=np.float32)
-        for peer_id, frame in frames.items():
-            ctl = self.channel(peer_id)
-            if ctl.muted or ctl.gain == 0.0:
-                continue
-            out += frame * np.float32(ctl.gain)
-        if self.master_volume != 1.0:
-            out *= np.float32(self.master_volume)
-        np.clip(out, -1.0, 1.0, out=out)
-        return out

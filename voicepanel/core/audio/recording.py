@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from voicepanel.core.audio.audio_file import WavRecorder
 from voicepanel.core.audio.ringbuffer import Samples
-from voicepanel.core.audio.wav import WavRecorder
 
 
 def _safe(name: str) -> str:

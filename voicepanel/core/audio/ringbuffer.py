@@ -64,6 +64,19 @@ class RingBuffer:
             self.dropped += count - n
         return n
 
+    def write_zeros(self, count: int) -> int:
+        """Producer side: ``count`` samples of silence, without an array to copy from."""
+        n = min(count, self.free)
+        start = self._written % self._capacity
+        first = min(n, self._capacity - start)
+        self._buf[start : start + first] = 0.0
+        if n > first:
+            self._buf[: n - first] = 0.0
+        self._written += n
+        if n < count:
+            self.dropped += count - n
+        return n
+
     def read_into(self, out: Samples) -> int:
         """Consumer side: fill ``out`` completely, zero-filling what is missing.
 

@@ -1,16 +1,20 @@
-"""PortAudio streams at the device's own rate. Their callbacks only copy between the
-device buffer and a preallocated ring, stamp the time, and may wake the asyncio loop
-with one byte on a pre-created socket (``Waker``): nothing else runs there."""
+"""PortAudio streams, at the room's rate when the device takes it. The capture callback
+only copies into a preallocated ring; the playback callback asks its ``source`` (the
+room's mix) for one block into PortAudio's buffer. Both stamp the time and may wake the
+audio loop with one byte on a pre-created socket (``Waker``): no lock, no I/O, no logging
+runs there. Opening, starting and closing go through ``PortAudioOwner``."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 from voicepanel.core.audio.devices import AudioDevice, DeviceKind, load_sounddevice
-from voicepanel.core.audio.ringbuffer import RingBuffer
+from voicepanel.core.audio.realtime import raise_thread_priority
+from voicepanel.core.audio.ringbuffer import RingBuffer, Samples
 from voicepanel.core.audio.timing import StampLog
 from voicepanel.core.errors import VoicePanelError
 
@@ -79,12 +83,13 @@ class _DeviceStream:
         on our side); the device's own rate if the device refuses it."""
         self.rate = self.preferred_rate
         self.blocksize = block_size(self.rate, block_ms)
-        self.ring = RingBuffer(int(max(self.rate, device.default_rate) * RING_SECONDS))
         self.stamps = StampLog()
         self.xruns = 0
         self.callbacks = 0
         self.last_callback = 0.0
         self.latency_s = 0.0
+        self.priority = ""
+        """What the callback's thread was granted, asked on its first call."""
         self.waker: Waker | None = None
         """Notified after every block (set before ``start``)."""
         self._stream: Any = None
@@ -186,9 +191,17 @@ class CaptureStream(_DeviceStream):
 
     kind = DeviceKind.INPUT
 
+    def __init__(
+        self, device: AudioDevice, block_ms: int = BLOCK_MS, rate: int | None = None
+    ) -> None:
+        super().__init__(device, block_ms, rate)
+        self.ring = RingBuffer(int(max(self.rate, device.default_rate) * RING_SECONDS))
+
     stream_class = "InputStream"
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        if not self.priority:
+            self.priority = raise_thread_priority()
         if status.input_overflow:
             self.xruns += 1
         self.ring.write(indata[:, 0])
@@ -201,31 +214,47 @@ class CaptureStream(_DeviceStream):
             waker.notify()
 
 
+BlockSource = Callable[[Samples, float], None]
+"""Fills one block (mono, the stream's rate) for the speaker; gets the callback's time."""
+
+
 class PlaybackStream(_DeviceStream):
-    """Ring -> speaker (stream rate; mono copied to every channel); silence when dry."""
+    """``source`` -> speaker (stream rate; mono copied to every channel)."""
 
     kind = DeviceKind.OUTPUT
 
     def __init__(
-        self, device: AudioDevice, block_ms: int = BLOCK_MS, rate: int | None = None
+        self,
+        device: AudioDevice,
+        source: BlockSource,
+        block_ms: int = BLOCK_MS,
+        rate: int | None = None,
     ) -> None:
         super().__init__(device, block_ms, rate)
-        self.underrun_blocks = 0
+        self.source = source
+        self.played = 0
+        """Samples handed to PortAudio so far (the position ``stamps`` refer to)."""
+        self.longest_gap_s = 0.0
+        """Longest time between two callbacks (a callback late by this less one block)."""
 
     stream_class = "OutputStream"
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        if not self.priority:
+            self.priority = raise_thread_priority()
         if status.output_underflow:
             self.xruns += 1
-        got = self.ring.read_into(outdata[:, 0])
-        if got < frames:
-            self.underrun_blocks += 1
+        now = time.perf_counter()
+        gap = now - self.last_callback
+        if gap > self.longest_gap_s and self.callbacks:
+            self.longest_gap_s = gap
+        self.source(outdata[:, 0], now)
         if outdata.shape[1] > 1:
             outdata[:, 1:] = outdata[:, :1]
-        now = time.perf_counter()
+        self.played += frames
         self.callbacks += 1
         self.last_callback = now
-        self.stamps.mark(self.ring.consumed, now)
+        self.stamps.mark(self.played, now)
         waker = self.waker
         if waker is not None:
             waker.notify()

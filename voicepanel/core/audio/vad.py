@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from voicepanel.core.audio.meters import measure
+from voicepanel.core.audio.meters import energy_dbfs
 from voicepanel.core.audio.ringbuffer import Samples
 
 
@@ -56,7 +56,7 @@ class EnergyVad:
         self._silent_run = 0
 
     def process(self, frame: Samples, at: float, duration: float) -> VadEvent | None:
-        voiced = measure(frame).rms_dbfs >= self.config.threshold_dbfs
+        voiced = energy_dbfs(frame) >= self.config.threshold_dbfs
         if voiced:
             if self._voiced_run == 0:
                 self._run_start = at

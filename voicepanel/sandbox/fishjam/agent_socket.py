@@ -25,7 +25,6 @@ from fishjam.events._protos.fishjam.notifications import TrackEncoding, TrackTyp
 
 from voicepanel.sandbox.fishjam.audio import RateConverter
 from voicepanel.sandbox.fishjam.direct_frames import DirectFrames
-from voicepanel.sandbox.fishjam.fastwire import decode_track_data, encode_track_data
 from voicepanel.sandbox.fishjam.notifications import MAX_METADATA_BYTES
 from voicepanel.sandbox.fishjam.outbox import Outbox, Overflow
 from voicepanel.sandbox.fishjam.state import FishjamState, Peer, PeerType, Track
@@ -39,6 +38,7 @@ from voicepanel.sandbox.fishjam.wire import (
     serve_client,
     socket_handler,
 )
+from voicepanel.wire.agent_frames import decode_track_data, encode_track_data
 
 log = logging.getLogger(__name__)
 

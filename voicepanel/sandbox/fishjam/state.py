@@ -17,9 +17,9 @@ from typing import Any, Protocol
 
 from voicepanel.sandbox.fishjam import notifications as n
 from voicepanel.sandbox.fishjam.errors import Conflict, NotFound
-from voicepanel.sandbox.fishjam.fastwire import track_data_prefix
 from voicepanel.sandbox.fishjam.notifications import NotificationBus
 from voicepanel.sandbox.fishjam.playout import RoomPlayout
+from voicepanel.wire.agent_frames import track_data_prefix
 
 
 class PeerType(StrEnum):

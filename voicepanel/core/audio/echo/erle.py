@@ -20,6 +20,7 @@ import numpy.typing as npt
 from voicepanel.core.audio.echo.levels import energy_dbfs, mean_square
 
 _EPS = 1e-12
+MEDIAN_EVERY_FRAMES = 5
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class ErleMeter:
         # so a stalled microphone does not leave a stale backlog.
         self._far_queue: deque[float] = deque(maxlen=100)
         self._couplings: deque[float] = deque()
+        self._since_median = 0
         self._pending: deque[tuple[float, float]] = deque()  # (E in, E out), not yet counted
         self._window: deque[tuple[float, float]] = deque()  # (E in, E out) per frame
         self._sum_in = 0.0
@@ -209,8 +211,13 @@ class ErleMeter:
         # The echo coupling is the median of what is seen: talk over the far end is the
         # minority of far-active frames, so it lifts the median little.
         self._couplings.append(coupling_db)
-        est = float(np.median(self._couplings))
-        self.echo_coupling_db = est
+        self._since_median += 1
+        if self.echo_coupling_db is None or self._since_median >= MEDIAN_EVERY_FRAMES:
+            # The median of a few seconds moves slowly: every few frames is enough (it was
+            # the meter's largest cost per frame).
+            self._since_median = 0
+            self.echo_coupling_db = float(np.median(self._couplings))
+        est = self.echo_coupling_db
         if len(self._couplings) >= 10 and coupling_db > est + self.talk_margin_db:
             self._talk_left_ms = self.talk_hangover_ms
             # Frames just before talk was detected hold its onset: drop them too.
