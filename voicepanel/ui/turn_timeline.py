@@ -9,6 +9,7 @@ import statistics
 import time
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
@@ -104,8 +105,8 @@ class TimelineStrip(QWidget):
         start = now - window
         scale = width / window
 
-        def x(at: float) -> float:
-            return LABEL_W + min(width, max(0.0, (at - start) * scale))
+        def x(at: Any) -> Any:  # a time, or an array of times, to pixels
+            return LABEL_W + np.clip((np.asarray(at) - start) * scale, 0.0, width)
 
         self._draw_speech(painter, conversation, lanes, x, start, now)
         self._draw_delays(painter, conversation, lanes, x, start)
@@ -125,39 +126,28 @@ class TimelineStrip(QWidget):
         now: float,
     ) -> None:
         colours = {"user": tone_colour(Tone.INFO), "assistant": tone_colour(Tone.GOOD)}
-        # Spans less than a pixel apart are drawn as one bar: a long busy call costs
-        # at most a bar per pixel, not one per span.
-        pending: dict[str, list[float]] = {}
-
-        def flush(role: str) -> None:
-            left, right = pending.pop(role)
-            y = lanes[role]
-            painter.fillRect(QRectF(left, y + 2, max(2.0, right - left), LANE_H - 4), colours[role])
-
-        for span in _recent(conversation.spans, start, lambda s: s.start):
-            end = span.end if span.end is not None else now
-            if end < start:
-                continue
-            role = span.role.value
-            left, right = x(span.start), x(end)
-            bar = pending.get(role)
-            if bar is not None and left <= bar[1] + 1.0:
-                bar[1] = max(bar[1], right)
-            else:
-                if bar is not None:
-                    flush(role)
-                pending[role] = [left, right]
-            y = lanes[role]
-            if span.end is None:
-                flush(role)  # still speaking: a lighter bar to now
+        spans = _recent(conversation.spans, start, lambda s: s.start)
+        for role, y in lanes.items():
+            mine = [s for s in spans if s.role == role]
+            closed = [s for s in mine if s.end is not None]
+            starts = np.fromiter((s.start for s in closed), float, len(closed))
+            ends = np.fromiter((s.end for s in closed), float, len(closed))
+            for left, right in _bars(x(starts), x(ends)):
                 painter.fillRect(
-                    QRectF(left, y + 2, max(2.0, right - left), LANE_H - 4),
-                    QColor(colours[role]).lighter(125),
+                    QRectF(left, y + 2, max(2.0, right - left), LANE_H - 4), colours[role]
                 )
-            if span.interrupted:
-                painter.fillRect(QRectF(right - 3, y, 3, LANE_H), tone_colour(Tone.BAD))
-        for role in list(pending):
-            flush(role)
+            for span in mine:
+                if span.end is not None and not span.interrupted:
+                    continue
+                right = x(span.end if span.end is not None else now)
+                if span.end is None:  # still speaking: a lighter bar to now
+                    left = x(span.start)
+                    painter.fillRect(
+                        QRectF(left, y + 2, max(2.0, right - left), LANE_H - 4),
+                        QColor(colours[role]).lighter(125),
+                    )
+                if span.interrupted:
+                    painter.fillRect(QRectF(right - 3, y, 3, LANE_H), tone_colour(Tone.BAD))
 
     def _draw_delays(
         self, painter: QPainter, conversation: Any, lanes: dict[str, int], x: Any, start: float
@@ -168,12 +158,19 @@ class TimelineStrip(QWidget):
         metrics = painter.fontMetrics()
         mid = lanes["user"] + LANE_H + 3
         label_y = lanes["assistant"] + LANE_H
-        free_from = 0.0  # a label is drawn only where the last one ended: none overlap
-        for turn in _recent(conversation.turns, start, lambda t: t.user_stopped_at):
-            if turn.reply_started_at < start:
-                continue
-            left, right = x(turn.user_stopped_at), x(turn.reply_started_at)
+        turns = [
+            t
+            for t in _recent(conversation.turns, start, lambda t: t.user_stopped_at)
+            if t.reply_started_at >= start
+        ]
+        lefts = x(np.fromiter((t.user_stopped_at for t in turns), float, len(turns)))
+        rights = x(np.fromiter((t.reply_started_at for t in turns), float, len(turns)))
+        for left, right in _bars(lefts, rights):
             painter.drawLine(int(left), int(mid), int(right), int(mid))
+        free_from = 0.0  # a label is drawn only where the last one ended: none overlap
+        for turn, left in zip(turns, lefts.tolist(), strict=True):
+            if left < free_from:
+                continue
             heard = f" · {turn.local_latency_s:.2f}" if turn.local_latency_s is not None else ""
             label = f"{turn.reply_delay_s:.2f}{heard} s"
             advance = metrics.horizontalAdvance(label)
@@ -184,6 +181,21 @@ class TimelineStrip(QWidget):
                 QRectF(at, label_y, advance + 2, 14), Qt.AlignmentFlag.AlignLeft, label
             )
             free_from = at + advance + 6
+
+
+def _bars(lefts: np.ndarray, rights: np.ndarray) -> list[tuple[float, float]]:
+    """Pixel extents, in time order, merged where less than a pixel apart: a long, busy
+    call costs at most a bar per pixel, not one per span."""
+    if not len(lefts):
+        return []
+    reach = np.maximum.accumulate(rights)
+    starts_bar = np.empty(len(lefts), dtype=bool)
+    starts_bar[0] = True
+    starts_bar[1:] = lefts[1:] > reach[:-1] + 1.0
+    firsts = np.flatnonzero(starts_bar)
+    return list(
+        zip(lefts[firsts].tolist(), np.maximum.reduceat(rights, firsts).tolist(), strict=True)
+    )
 
 
 def _recent(items: list[Any], start: float, began: Any) -> list[Any]:
