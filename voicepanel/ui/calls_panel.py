@@ -42,6 +42,9 @@ class CallsDock(QDockWidget):
         self._column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # Always there: a card growing taller than the dock (its live tabs) must not take
+        # the scroll bar's width from every card, cutting their ids, the moment it does.
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         scroll.setWidget(self._body)
         self.setWidget(scroll)
         self._clock = QTimer(self)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1280, 800)  # shrunk to fit smaller screens
+CALLS_DOCK_WIDTH = 446  # a call card's ids read whole beside the dock's scroll bar
 
 
 class MainWindow(QMainWindow):
@@ -246,7 +247,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.notifications)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.calls)
         self.resizeDocks([self.notifications], [260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.calls], [430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.calls], [CALLS_DOCK_WIDTH], Qt.Orientation.Horizontal)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
