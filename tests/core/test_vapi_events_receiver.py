@@ -285,3 +285,15 @@ def test_the_receiver_knows_every_event_type_the_vapi_sdk_describes() -> None:
                         sdk_types.update(typing.get_args(arg))
     sdk_types.discard('transcript[transcriptType="final"]')  # read as "transcript"
     assert sdk_types == KNOWN_TYPES
+
+
+async def test_a_flood_of_forged_posts_is_one_log_line_and_the_receiver_keeps_serving(
+    receiver: EventReceiver, received: Received, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    statuses = await asyncio.gather(
+        *(post(receiver, message("transcript"), secret="guess") for _ in range(50))
+    )
+    assert {s for s, _ in statuses} == {401} and receiver.forged == 50
+    assert caplog.text.count("Refused a VAPI event post") == 1
+    assert await post(receiver, message("hang")) == (200, {})

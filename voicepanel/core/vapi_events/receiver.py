@@ -34,6 +34,7 @@ SECRET_HEADER = "X-Vapi-Secret"
 MAX_BODY_BYTES = 1_000_000
 PROBE_QUERY = "voicepanel-probe"  # ?voicepanel-probe=NONCE: the profile dialog's Test post
 LOOPBACK = "127.0.0.1"
+LOG_EVERY_S = 10.0  # a flood of refused posts is one log line per this long, with a count
 
 EventHandler = Callable[[CallEvent], Awaitable[dict[str, Any] | None]]
 
@@ -63,6 +64,8 @@ class EventReceiver:
         self.accepted = 0
         self.refused = 0  # every post answered 4xx, forged ones included
         self.forged = 0  # posts without the right secret
+        self._last_log = -LOG_EVERY_S
+        self._unlogged = 0
 
     @property
     def running(self) -> bool:
@@ -141,10 +144,9 @@ class EventReceiver:
             self.forged += 1
             self.refused += 1
             # The peer's address only: never the header, which might be a near-miss secret.
-            log.warning(
-                "Refused a VAPI event post from %s: %s secret",
-                request.remote or "an unknown address",
-                "wrong" if given else "no",
+            self._log_refusal(
+                f"Refused a VAPI event post from {request.remote or 'an unknown address'}: "
+                f"{'wrong' if given else 'no'} secret"
             )
             return _closing(_json(401, {"error": f"Missing or wrong {SECRET_HEADER} header."}))
         declared = request.content_length
@@ -173,7 +175,7 @@ class EventReceiver:
         self, refusal: PostRefused, received_at: float, size: int | None
     ) -> web.StreamResponse:
         self.refused += 1
-        log.warning("Refused a VAPI event post: %s (HTTP %d)", refusal.reason, refusal.status)
+        self._log_refusal(f"Refused a VAPI event post: {refusal.reason} (HTTP {refusal.status})")
         rejected = RejectedPost(
             received_at, refusal.status, refusal.reason, size, refusal.event_type
         )
@@ -183,6 +185,16 @@ class EventReceiver:
             log.exception("Could not record a refused VAPI event post")
         response = _json(refusal.status, {"error": refusal.reason})
         return _closing(response) if refusal.status == 413 else response
+
+    def _log_refusal(self, line: str) -> None:
+        now = time.monotonic()
+        if now - self._last_log < LOG_EVERY_S:
+            self._unlogged += 1
+            return
+        if self._unlogged:
+            line += f" ({self._unlogged} more refused since the last line)"
+        log.warning("%s", line)
+        self._last_log, self._unlogged = now, 0
 
     def _answer_probe(self, nonce: str, received_at: float) -> web.Response:
         future = self._probes.get(nonce)
