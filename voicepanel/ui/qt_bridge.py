@@ -18,11 +18,10 @@ if TYPE_CHECKING:
 
 FLUSH_INTERVAL_MS = 33
 CONVERSATION_GATHER_S = 0.008
-BUSY_CONVERSATION_INTERVAL_S = FLUSH_INTERVAL_MS / 1000
-"""A call card's conversation is redrawn 8 ms after the first change that follows a quiet
-spell (VAPI's events come in small clusters: speech stopped, the final line, the
-conversation), so a line shows as it is heard; while changes keep coming (a flood of
-events) at most ~30 times a second, like everything else, since each redraw costs the
+BUSY_CONVERSATION_INTERVAL_S = 0.020
+"""A call card's conversation is redrawn 8 ms after a change (VAPI's events come in small
+clusters: speech stopped, the final line, the conversation), so a line shows as it is
+heard; and at most 50 times a second however fast they come, since each redraw costs the
 window about a millisecond."""
 
 
@@ -81,10 +80,7 @@ class WorkspaceBridge(QObject):
         self._conversations.add(call_id)
         if not self._soon.isActive():
             since = time.monotonic() - self._last_flush
-            if since < 3 * BUSY_CONVERSATION_INTERVAL_S:
-                wait_s = max(CONVERSATION_GATHER_S, BUSY_CONVERSATION_INTERVAL_S - since)
-            else:
-                wait_s = CONVERSATION_GATHER_S
+            wait_s = max(CONVERSATION_GATHER_S, BUSY_CONVERSATION_INTERVAL_S - since)
             self._soon.start(round(wait_s * 1000))
 
     def _flush_conversations(self) -> None:
