@@ -299,6 +299,9 @@ class VapiCallCard(QFrame):
         )
         if self.transcript.toPlainText() != transcript:
             self.transcript.setPlainText(transcript or "No transcript.")
+        # The live transcript above already holds the conversation, with its times.
+        conversation = self.conversation()
+        self.transcript.setVisible(not (conversation is not None and conversation.lines))
 
     def tick(self) -> None:
         """Refreshes the live duration and the timeline (the calls panel calls this while
