@@ -2,7 +2,10 @@
 
 Starts `python -m voicepanel.sandbox` in a subprocess on a free port, creates N rooms with
 3 agent peers each over REST, then load processes connect every agent to the agent socket;
-each agent sends 20 ms PCM16 frames on absolute deadlines and hears the other two.
+each agent sends 20 ms PCM16 frames on absolute deadlines and hears the other two. With
+`--phases locked` (the default, the worst case) all agents send at the same instants, a
+burst of one frame per agent every 20 ms; with `--phases spread` each agent has its own
+phase within the 20 ms, as independent clients do.
 
 With `--speaking-assistants`, every other room also has a VAPI peer running the sandbox's
 Echo assistant, made to speak by a `say` on its control URL every few seconds, so the
@@ -12,16 +15,19 @@ over it and interrupt every line. Its frames are counted, not timed.
 
 Reported per N: the sandbox process's CPU (% of one core, from /proc/<pid>/stat), and each
 received frame's forwarding delay beyond pacing: receive time minus the time the frame was
-sent (a paced sender's frame is due to play the moment it is sent; frames carry sender and
-sequence number in their first samples). Sender lateness and the load processes' own CPU
-are printed too, so a starved load generator is not mistaken for a slow sandbox.
+sent (a paced sender's frame is due to play the moment it is sent; frames carry their send
+time, sender and sequence number in their first samples). With `--trace` the sandbox runs
+through `benchmarks/sandbox_trace.py`, which also reports each frame's time from send to
+being handed to the receiver's connection: the sandbox's part, without the receiving load
+process's. Sender lateness and the load processes' own CPU are printed too, so a starved
+load generator is not mistaken for a slow sandbox.
 
 The load processes speak the agent protocol with hand-encoded protobuf (the same bytes the
 SDK sends): the SDK's betterproto decoding costs ~0.3 ms per frame, which at 60 agents
 would measure the load generator, not the sandbox. Prints figures, asserts nothing.
 
     python benchmarks/sandbox_routing.py [--rooms 5 10 20] [--seconds 10] [--workers 2]
-                                         [--speaking-assistants]
+                            [--phases locked|spread] [--trace] [--speaking-assistants]
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 import numpy as np
@@ -61,6 +68,9 @@ VAPI_KEY = "bench-vapi-key"
 ECHO_ASSISTANT_ID = "682a7be9-f7e5-53d9-9f87-f0193fd11264"
 LINE = "Hello from the sandbox assistant, talking in this room while the agents stream."
 SAY_EVERY_S = 4.0
+# Each frame starts with its send time (float64, CLOCK_MONOTONIC, which every process on the
+# machine shares), its sender and its sequence number.
+STAMP_BYTES = struct.calcsize("<dhhh")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -150,7 +160,7 @@ async def agent(
 
     async def listen() -> None:
         async for message in ws:
-            now = loop.time()
+            now = time.monotonic()
             track_data = audio_of_response(message.data)
             if track_data is None:
                 continue
@@ -158,7 +168,7 @@ async def agent(
             if peer_id not in agent_peers:
                 result.assistant_frames += 1
                 continue
-            sender, low, high = struct.unpack_from("<hhh", audio)
+            _, sender, low, high = struct.unpack_from("<dhhh", audio)
             result.frames_received += 1
             result.delays_s.append(now - sent_at[sender, low | (high << 15)])
 
@@ -168,12 +178,12 @@ async def agent(
         due = start + seq * FRAME_S
         if due > loop.time():
             await asyncio.sleep(due - loop.time())
-        frame = base.copy()
-        frame[0], frame[1], frame[2] = index, seq & 0x7FFF, seq >> 15
-        now = loop.time()
+        frame = base.tobytes()
+        now = time.monotonic()  # the loop's clock, and one clock for every process here
         sent_at[index, seq] = now
         result.send_lateness_s.append(now - due)
-        await ws.send_bytes(track_data_request(track_id.encode(), frame.tobytes()))
+        stamped = struct.pack("<dhhh", now, index, seq & 0x7FFF, seq >> 15) + frame[STAMP_BYTES:]
+        await ws.send_bytes(track_data_request(track_id.encode(), stamped))
         result.frames_sent += 1
     await asyncio.sleep(0.3)  # the last frames play out
     listener.cancel()
@@ -181,7 +191,7 @@ async def agent(
 
 
 async def run_worker(  # type: ignore[no-untyped-def]
-    url: str, agents: list[tuple[int, str]], peers: set[bytes], start: float, seconds: float
+    url: str, agents: list[tuple[int, str, float]], peers: set[bytes], seconds: float
 ):
     result = WorkerResult()
     sent_at: dict[tuple[int, int], float] = {}
@@ -189,16 +199,16 @@ async def run_worker(  # type: ignore[no-untyped-def]
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
         await asyncio.gather(
-            *(agent(http, url, t, i, start, seconds, result, sent_at, peers) for i, t in agents)
+            *(agent(http, url, t, i, at, seconds, result, sent_at, peers) for i, t, at in agents)
         )
     result.cpu_s = cpu_seconds(os.getpid()) - cpu_before
     return result
 
 
 def worker_main(  # type: ignore[no-untyped-def]
-    url: str, agents: list[tuple[int, str]], peers: set[bytes], start: float, seconds: float, pipe
+    url: str, agents: list[tuple[int, str, float]], peers: set[bytes], seconds: float, pipe
 ) -> None:
-    pipe.send(asyncio.run(run_worker(url, agents, peers, start, seconds)))
+    pipe.send(asyncio.run(run_worker(url, agents, peers, seconds)))
 
 
 # -- speaking assistants ------------------------------------------------------------------
@@ -241,7 +251,14 @@ def keep_saying(control_urls: list[str], until: float) -> None:
 
 
 def run_load(
-    url: str, pid: int, rooms: int, seconds: float, workers: int, assistants: bool
+    url: str,
+    pid: int,
+    rooms: int,
+    seconds: float,
+    workers: int,
+    assistants: bool,
+    spread: bool,
+    trace: bool,
 ) -> dict[str, float]:
     # Sender indices are global, so a frame's stamp names the agent that sent it.
     tokens = []
@@ -258,19 +275,20 @@ def run_load(
         if assistants and index % 2 == 0:
             control_urls.append(add_speaking_assistant(url, room_id))
     # Whole rooms per worker, so a frame's sender and its receivers share `sent_at`.
-    shares: list[list[tuple[int, str]]] = [[] for _ in range(workers)]
-    for index, token in enumerate(tokens):
-        shares[(index // AGENTS_PER_ROOM) % workers].append((index, token))
     start = time.monotonic() + 2.0
+    shares: list[list[tuple[int, str, float]]] = [[] for _ in range(workers)]
+    for index, token in enumerate(tokens):
+        # Locked: every agent sends at the same instants (a 60-frame burst every 20 ms);
+        # spread: each agent has its own phase, as independent clients do.
+        offset = FRAME_S * index / len(tokens) if spread else 0.0
+        shares[(index // AGENTS_PER_ROOM) % workers].append((index, token, start + offset))
     ctx = multiprocessing.get_context("spawn")
     pipes, processes = [], []
     for share in shares:
         if not share:
             continue
         receiver, sender = ctx.Pipe(duplex=False)
-        process = ctx.Process(
-            target=worker_main, args=(url, share, agent_peers, start, seconds, sender)
-        )
+        process = ctx.Process(target=worker_main, args=(url, share, agent_peers, seconds, sender))
         process.start()
         pipes.append(receiver)
         processes.append(process)
@@ -288,6 +306,7 @@ def run_load(
         process.join()
     for room_id in room_ids:
         rest(url, "DELETE", f"/room/{room_id}")
+    in_sandbox_ms = np.array(rest(url, "GET", "/bench/handoffs") if trace else [0.0]) * 1000
 
     delays_ms = np.array([d for r in results for d in r.delays_s]) * 1000
     lateness_ms = np.array([d for r in results for d in r.send_lateness_s]) * 1000
@@ -301,6 +320,8 @@ def run_load(
         "delivered_pct": 100 * received / (sent * (AGENTS_PER_ROOM - 1)),
         "load_cpu_pct": 100 * sum(r.cpu_s for r in results) / wall,
         "late_p99_ms": float(np.percentile(lateness_ms, 99)),
+        "sandbox_p50_ms": float(np.percentile(in_sandbox_ms, 50)),
+        "sandbox_p99_ms": float(np.percentile(in_sandbox_ms, 99)),
         "assistant_s": sum(r.assistant_frames for r in results) * FRAME_S,
         "assistants": len(control_urls),
     }
@@ -312,6 +333,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2, help="load processes")
     parser.add_argument(
+        "--phases",
+        choices=["locked", "spread"],
+        default="locked",
+        help="agents send at the same instants (locked, the worst case) or each at its own",
+    )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="also time the sandbox's own part (runs it through benchmarks/sandbox_trace.py)",
+    )
+    parser.add_argument(
         "--speaking-assistants",
         action="store_true",
         help="a VAPI peer speaking the Echo assistant's lines in every other room",
@@ -319,8 +351,9 @@ def main() -> None:
     args = parser.parse_args()
 
     port = free_port()
-    command = [sys.executable, "-m", "voicepanel.sandbox", "--port", str(port), "--token", TOKEN]
-    command += ["--vapi-key", VAPI_KEY]
+    sandbox = [str(Path(__file__).with_name("sandbox_trace.py"))] if args.trace else []
+    command = [sys.executable, *(sandbox or ["-m", "voicepanel.sandbox"])]
+    command += ["--port", str(port), "--token", TOKEN, "--vapi-key", VAPI_KEY]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
@@ -328,20 +361,33 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         print(f"sandbox pid {server.pid} on {url}; {args.seconds:.0f} s of audio per run")
         print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the runs")
+        print(f"agent phases {args.phases}")
         print(
             "| rooms | agents | speaking assistants | sandbox CPU (% of one core) | delay p50 "
-            "| delay p99 | frames delivered | assistant audio heard | load processes CPU "
-            "| sender lateness p99 |"
+            "| delay p99 | in sandbox p50 | in sandbox p99 | frames delivered "
+            "| assistant audio heard | load processes CPU | sender lateness p99 |"
         )
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for rooms in args.rooms:
             r = run_load(
-                url, server.pid, rooms, args.seconds, args.workers, args.speaking_assistants
+                url,
+                server.pid,
+                rooms,
+                args.seconds,
+                args.workers,
+                args.speaking_assistants,
+                args.phases == "spread",
+                args.trace,
+            )
+            traced = (
+                f"| {r['sandbox_p50_ms']:.2f} ms | {r['sandbox_p99_ms']:.2f} ms "
+                if args.trace
+                else "| - | - "
             )
             print(
                 f"| {rooms} | {rooms * AGENTS_PER_ROOM} | {r['assistants']} "
                 f"| {r['cpu_pct']:.0f} % | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms "
-                f"| {r['delivered_pct']:.1f} % | {r['assistant_s']:.0f} s "
+                f"{traced}| {r['delivered_pct']:.1f} % | {r['assistant_s']:.0f} s "
                 f"| {r['load_cpu_pct']:.0f} % | {r['late_p99_ms']:.1f} ms |",
                 flush=True,
             )
