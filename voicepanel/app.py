@@ -170,7 +170,9 @@ def build_window() -> tuple[MainWindow, WorkspaceHost]:
     migrate_legacy_settings(settings, legacy_settings())
     secrets = SecretStore()
     profiles = ProfileStore()
-    host = WorkspaceHost(lambda profile: Workspace(profile, secrets, data_dir()))
+    host = WorkspaceHost(
+        lambda profile: Workspace(profile, secrets, data_dir(), profile_store=profiles)
+    )
     window = MainWindow(host, profiles, secrets, UiSettings(settings), log_dir())
     return window, host
 

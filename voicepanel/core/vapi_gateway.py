@@ -1,8 +1,10 @@
 """VapiGateway: lists assistants, starts VAPI calls for Fishjam and steers them.
 
-Calls are created with a ``vapi.websocket`` transport so Fishjam can carry them; the panel
-steers a running call only through its ``monitor.controlUrl`` (say, end-call) and reads it
-back with ``calls.get``. ``calls.delete`` is never used to end a call: it erases the record.
+Calls are created with a ``vapi.websocket`` transport so Fishjam can carry them, and, when
+the panel listens for live events, with the server URL and the messages it wants
+(``EventSubscription``). The panel steers a running call only through its
+``monitor.controlUrl`` (say, add a message, mute, end-call) and reads it back with
+``calls.get``. ``calls.delete`` is never used to end a call: it erases the record.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ T = TypeVar("T")
 REQUEST_TIMEOUT_S = 30.0
 _SDK_LOADED = threading.Event()
 _SDK_LOAD_LOCK = threading.Lock()
-SECRET_KEYS = frozenset({"apikey", "api_key", "authorization", "token", "secret", "password"})
+SECRET_KEYS = frozenset(
+    {"apikey", "api_key", "authorization", "token", "secret", "password", "x-vapi-secret"}
+)
+MESSAGE_ROLES = ("user", "system")
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,31 @@ class CallInfo:
     @property
     def ended(self) -> bool:
         return self.status == "ended"
+
+
+@dataclass(frozen=True)
+class EventSubscription:
+    """Where VAPI should post a call's live events, and which ones."""
+
+    url: str
+    secret: str  # sent back by VAPI in the X-Vapi-Secret header of every post
+    timeout_s: float  # how long VAPI waits for an answer (tool calls)
+    messages: tuple[str, ...]
+
+    def server(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "timeoutSeconds": self.timeout_s,
+            "headers": {"X-Vapi-Secret": self.secret},
+        }
+
+    def applied(self, assistant_id: str | None, assistant: dict[str, Any] | None) -> dict[str, Any]:
+        """The create-call fields: overrides for a saved assistant, or the inline
+        assistant with its server and messages set."""
+        fields = {"server": self.server(), "serverMessages": list(self.messages)}
+        if assistant is not None:
+            return {"assistant": {**assistant, **fields}}
+        return {"assistant_id": assistant_id, "assistant_overrides": fields}
 
 
 def transport_for(sample_rate: int) -> dict[str, Any]:
@@ -287,7 +317,10 @@ class VapiGateway:
         assistant_id: str | None = None,
         assistant: dict[str, Any] | None = None,
         sample_rate: int = 16000,
+        events: EventSubscription | None = None,
     ) -> CallInfo:
+        """Starts a call Fishjam can carry; with ``events``, VAPI posts its live events
+        to the subscription's URL."""
         action = "Could not start the VAPI call."
         if (assistant_id is None) == (assistant is None) or assistant_id == "":
             raise refusal(
@@ -308,7 +341,10 @@ class VapiGateway:
                 "Use 16000 Hz, the rate Fishjam's VAPI peers use.",
             )
         kwargs: dict[str, Any] = {"transport": transport_for(sample_rate)}
-        if assistant_id is not None:
+        if events is not None:
+            REDACTOR.add(events.secret)
+            kwargs.update(events.applied(assistant_id, assistant))
+        elif assistant_id is not None:
             kwargs["assistant_id"] = assistant_id
         else:
             kwargs["assistant"] = assistant
@@ -346,6 +382,33 @@ class VapiGateway:
             call,
             {"type": "say", "content": text, "endCallAfterSpoken": end_call_after},
             f"Could not make the assistant speak in call {call.id}.",
+        )
+
+    async def add_message(
+        self, call: CallInfo, role: str, content: str, trigger_response: bool = True
+    ) -> None:
+        """Adds a user or system message to the conversation; with ``trigger_response``
+        the assistant answers it."""
+        action = f"Could not add a message to call {call.id}."
+        if role not in MESSAGE_ROLES:
+            raise refusal(f"{action} {role!r} is not a role.", "Choose user or system.")
+        if not content.strip():
+            raise refusal(f"{action} The message is empty.", "Type the message to add.")
+        body = {
+            "type": "add-message",
+            "message": {"role": role, "content": content},
+            "triggerResponseEnabled": trigger_response,
+        }
+        await self._control(call, body, action)
+
+    async def set_assistant_muted(self, call: CallInfo, muted: bool) -> None:
+        """Mutes (or unmutes) the assistant's voice in the call; it keeps listening."""
+        control = "mute-assistant" if muted else "unmute-assistant"
+        what = "mute" if muted else "unmute"
+        await self._control(
+            call,
+            {"type": "control", "control": control},
+            f"Could not {what} the assistant in call {call.id}.",
         )
 
     async def end_call(self, call: CallInfo) -> None:

@@ -1,9 +1,13 @@
-"""CallBook: the VAPI calls this panel started, kept fresh by polling VAPI, and steered
-(say a line, end the call) through the call's control URL.
+"""CallBook: the VAPI calls this panel started, kept fresh by polling VAPI and by their
+live events, and steered (say a line, add a message, mute, end the call) through the call's
+control URL.
 
 A call that is not ended is polled every couple of seconds (slower while VAPI errors), then
 once more a little after it ends, to pick up the end-of-call report (transcript, summary,
 cost). Records are frozen values: each change replaces the record and tells the listeners.
+Each call's live events build its `Conversation` (``conversation(call_id)``); a status
+update or an end-of-call report among them changes the record at once, without waiting
+for the next poll.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from voicepanel.core.audio.listen_player import ListenPlayer, ListenStatus
 from voicepanel.core.errors import VoicePanelError, failure_of
+from voicepanel.core.vapi_events import CallEvent
 from voicepanel.core.vapi_gateway import CallInfo, VapiGateway
+from voicepanel.session.conversation import Conversation, ToolCall
 from voicepanel.session.observable import Callbacks
 
 log = logging.getLogger(__name__)
@@ -25,6 +32,10 @@ POLL_INTERVAL_S = 2.0
 MAX_BACKOFF_S = 30.0
 REPORT_DELAY_S = 3.0
 START_WAIT_S = 10.0
+EVENTS_QUIET_S = 10.0
+# While a call's live events keep coming they say what polling would (its status, its
+# end), so it is read from VAPI only after this long without one: each read costs the
+# loop tens of milliseconds of the SDK's model parsing.
 # A call stays queued until Fishjam connects the VAPI peer to it, and VAPI refuses to steer
 # a call before it starts: say and end wait this long for it.
 NOT_STARTED = frozenset({"scheduled", "queued", "ringing"})
@@ -42,6 +53,8 @@ class CallRecord:
     # Why the panel hung the call up ("End call", "quitting"), once VAPI took the request:
     # VAPI's own endedReason for such a call blames the assistant, not the person.
     ended_by_panel: str | None = None
+    events_missing: str | None = None  # why this call sends no live events; None: it does
+    assistant_muted: bool = False
 
     @property
     def id(self) -> str:
@@ -86,6 +99,10 @@ class CallBook:
         self._records: dict[str, CallRecord] = {}
         self._pollers: dict[str, asyncio.Task[None]] = {}
         self._changed: Callbacks[CallRecord] = Callbacks("call book")
+        self._conversations: dict[str, Conversation] = {}
+        self._last_event: dict[str, float] = {}  # call id -> time.monotonic() of its last event
+        self._players: list[ListenPlayer] = []  # stopped on close: no sound after the panel
+        self.answer_window_s = 19.5  # how long a tool call waits; set by the live events
         self._closed = False
 
     # -- reading -------------------------------------------------------------------------
@@ -101,6 +118,14 @@ class CallBook:
 
     def get(self, call_id: str) -> CallRecord | None:
         return self._records.get(call_id)
+
+    def conversation(self, call_id: str) -> Conversation:
+        """The call's live conversation (empty until its first event)."""
+        conversation = self._conversations.get(call_id)
+        if conversation is None:
+            conversation = Conversation(call_id, self.answer_window_s)
+            self._conversations[call_id] = conversation
+        return conversation
 
     def for_peer(self, peer_id: str) -> CallRecord | None:
         return next((r for r in self._records.values() if r.peer_id == peer_id), None)
@@ -136,13 +161,21 @@ class CallBook:
         peer_id: str | None = None,
         *,
         started_by_us: bool = True,
+        events_missing: str | None = None,
     ) -> CallRecord:
-        """Tracks a call; polling starts if it has not ended (needs a running loop)."""
+        """Tracks a call; polling starts if it has not ended (needs a running loop).
+        ``events_missing`` says why no live events will come, when none will."""
         old = self._records.get(call.id)
         if old is not None:
             record = replace(old, call=call, room_id=room_id, peer_id=peer_id or old.peer_id)
         else:
-            record = CallRecord(call, room_id, peer_id, started_by_us=started_by_us)
+            record = CallRecord(
+                call,
+                room_id,
+                peer_id,
+                started_by_us=started_by_us,
+                events_missing=events_missing,
+            )
         self._put(record)
         self._ensure_poller(call.id)
         return record
@@ -157,6 +190,22 @@ class CallBook:
             return None
         self._put(replace(record, peer_crash_reason=reason or "no reason given"))
         return self._records[record.id]
+
+    def apply_event(self, event: CallEvent) -> list[ToolCall]:
+        """Feeds a live event to its call's conversation; a status change or the
+        end-of-call report updates the record now. Returns the tool calls it opened."""
+        if not event.call_id:
+            return []
+        self._last_event[event.call_id] = time.monotonic()
+        opened = self.conversation(event.call_id).apply(event)
+        record = self._records.get(event.call_id)
+        if record is not None and event.type in ("status-update", "end-of-call-report"):
+            call = _call_with(record.call, event)
+            if call != record.call:
+                self._put(replace(record, call=call))
+                if call.ended:
+                    self._ensure_poller(record.id)  # one more read picks up the report
+        return opened
 
     def _update(self, call: CallInfo, error: str | None = None) -> CallRecord:
         record = self._records.get(call.id)
@@ -220,6 +269,56 @@ class CallBook:
         except VoicePanelError as exc:
             self._set_error(call_id, _words(exc))
             raise
+
+    async def add_message(
+        self, call_id: str, role: str, content: str, trigger_response: bool = True
+    ) -> None:
+        """Adds a user or system message to the conversation (and lets the assistant answer
+        it, if asked); waits for a call that has not started yet."""
+        record = await self._live_record(call_id, "Could not add the message.")
+        try:
+            await self._gateway().add_message(record.call, role, content, trigger_response)
+        except VoicePanelError as exc:
+            self._set_error(call_id, _words(exc))
+            raise
+
+    async def set_assistant_muted(self, call_id: str, muted: bool) -> CallRecord:
+        """Mutes or unmutes the assistant's voice; the record remembers which."""
+        what = "mute" if muted else "unmute"
+        record = await self._live_record(call_id, f"Could not {what} the assistant.")
+        try:
+            await self._gateway().set_assistant_muted(record.call, muted)
+        except VoicePanelError as exc:
+            self._set_error(call_id, _words(exc))
+            raise
+        return self._put(replace(self._require(call_id), assistant_muted=muted))
+
+    def listener(
+        self,
+        call_id: str,
+        on_status: Callable[[ListenStatus], None],
+        volume: float = 1.0,
+    ) -> ListenPlayer:
+        """A player for the call's live audio (not started: ``start()`` it); raises when
+        the call cannot be listened to."""
+        record = self._require(call_id)
+        if record.ended:
+            raise VoicePanelError("The call has ended: there is nothing to listen to.", "")
+        url = record.call.listen_url
+        if not url:
+            raise VoicePanelError(
+                "VAPI gave no listen address for this call.",
+                "Wait until the call is in progress, then try again.",
+            )
+        player = ListenPlayer(url, _sample_rate(record.call), on_status=on_status, volume=volume)
+        self._players = [p for p in self._players if p.running] + [player]
+        return player
+
+    async def _live_record(self, call_id: str, action: str) -> CallRecord:
+        record = await self._started(call_id, action)
+        if record.ended:
+            raise VoicePanelError(f"{action} The call has already ended.", "Start a new call.")
+        return record
 
     async def end(
         self, call_id: str, start_wait_s: float | None = None, *, why: str = "End call"
@@ -305,6 +404,8 @@ class CallBook:
                     await self.refresh(call_id)
                 return
             await asyncio.sleep(delay)
+            if time.monotonic() - self._last_event.get(call_id, -EVENTS_QUIET_S) < EVENTS_QUIET_S:
+                continue  # its live events keep it current
             try:
                 await self.refresh(call_id)
             except VoicePanelError:
@@ -318,6 +419,8 @@ class CallBook:
     async def close(self) -> None:
         """Stops polling (the calls themselves are ended by end_all_live, not here)."""
         self._closed = True
+        players, self._players = self._players, []
+        await asyncio.gather(*(p.stop() for p in players), return_exceptions=True)
         tasks = list(self._pollers.values())
         self._pollers.clear()
         for task in tasks:
@@ -326,3 +429,35 @@ class CallBook:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._changed.clear()
+        for conversation in self._conversations.values():
+            conversation.events.clear()
+
+
+def _sample_rate(call: CallInfo) -> int:
+    transport = call.raw.get("transport")
+    audio = transport.get("audioFormat") if isinstance(transport, dict) else None
+    rate = audio.get("sampleRate") if isinstance(audio, dict) else None
+    return int(rate) if isinstance(rate, int) and rate > 0 else 16000
+
+
+def _call_with(call: CallInfo, event: CallEvent) -> CallInfo:
+    """``call`` as a status update or end-of-call report describes it."""
+    d = event.details
+    status = "ended" if event.type == "end-of-call-report" else str(d.get("status") or call.status)
+    if call.ended and status != "ended":
+        return call  # a late post never revives an ended call
+    analysis = d.get("analysis")
+    artifact = d.get("artifact")
+    summary = analysis.get("summary") if isinstance(analysis, dict) else None
+    transcript = artifact.get("transcript") if isinstance(artifact, dict) else None
+    cost = d.get("cost")
+    if isinstance(cost, bool) or not isinstance(cost, int | float):
+        cost = call.cost
+    return replace(
+        call,
+        status=status,
+        ended_reason=str(d.get("endedReason") or "") or call.ended_reason,
+        summary=str(summary or "") or call.summary,
+        transcript=str(transcript or "") or call.transcript,
+        cost=cost,
+    )

@@ -1,6 +1,8 @@
-"""Exports notifications for a bug report, as JSON Lines or CSV, with every field passed
+"""Exports the journal's records (Fishjam notifications, the panel's own records and VAPI's
+call events, one timeline) for a bug report, as JSON Lines or CSV, with every field passed
 through the redactor so no secret leaves the machine in a file. The ``source`` column tells
-server notifications from the panel's own records (gaps) and synthetic re-read records."""
+server notifications from the panel's own records (gaps), synthetic re-read records and
+VAPI's events."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from voicepanel.core.notifications import Notification, RecordSource
 from voicepanel.core.redact import Redactor
+from voicepanel.session.journal import JournalEntry
 
 COLUMNS = ("time", "kind", "room_id", "peer_id", "track_id", "details", "source")
 
@@ -36,7 +38,7 @@ def _redacted(value: Any, redactor: Redactor) -> Any:
     return redactor.redact(str(value))
 
 
-def _row(n: Notification, redactor: Redactor) -> dict[str, Any]:
+def _row(n: JournalEntry, redactor: Redactor) -> dict[str, Any]:
     return {
         "time": iso_time(n.received_at),
         "kind": _redacted(n.kind, redactor),
@@ -44,12 +46,11 @@ def _row(n: Notification, redactor: Redactor) -> dict[str, Any]:
         "peer_id": _redacted(n.peer_id, redactor),
         "track_id": _redacted(n.track_id, redactor),
         "details": _redacted(n.details, redactor),
-        # A record type that does not say its source is one of VAPI's event records.
-        "source": str(getattr(n, "source", RecordSource.VAPI)),
+        "source": str(n.source),
     }
 
 
-def export_jsonl(items: Iterable[Notification], path: Path, redactor: Redactor) -> int:
+def export_jsonl(items: Iterable[JournalEntry], path: Path, redactor: Redactor) -> int:
     """One JSON object per line with the CSV's columns (details as an object); returns
     how many notifications were written."""
     count = 0
@@ -60,7 +61,7 @@ def export_jsonl(items: Iterable[Notification], path: Path, redactor: Redactor) 
     return count
 
 
-def export_csv(items: Iterable[Notification], path: Path, redactor: Redactor) -> int:
+def export_csv(items: Iterable[JournalEntry], path: Path, redactor: Redactor) -> int:
     """A header row, then one row per notification (details as JSON text); returns how
     many notifications were written."""
     count = 0

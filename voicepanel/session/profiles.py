@@ -1,10 +1,11 @@
 """Connection profiles and their secrets.
 
-``ProfileStore`` keeps the profiles (names, kinds, Fishjam ids, VAPI addresses, the last one
-used) in profiles.json in the config folder: never a secret. ``SecretStore`` keeps the
-management token and VAPI key in the OS keyring; on a machine without one, in a file
-encrypted with a passphrase asked once per start (secret_file.py), or in memory for this run
-only (``persistent`` is then False, and the UI says so).
+``ProfileStore`` keeps the profiles (names, kinds, Fishjam ids, VAPI addresses, the port and
+public address for VAPI's live events, the last one used) in profiles.json in the config
+folder: never a secret. ``SecretStore`` keeps the management token, the VAPI key and the live
+events' secret in the OS keyring; on a machine without one, in a file encrypted with a
+passphrase asked once per start (secret_file.py), or in memory for this run only
+(``persistent`` is then False, and the UI says so).
 ``check_profile`` tries a profile's credentials and says in words what works.
 """
 
@@ -27,6 +28,7 @@ from keyring.backends import fail
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import FishjamGateway
 from voicepanel.core.redact import REDACTOR
+from voicepanel.core.vapi_events import public_url_problem
 from voicepanel.core.vapi_gateway import VapiGateway
 from voicepanel.core.wording import plural
 from voicepanel.session.json_file import read_json, write_json
@@ -50,6 +52,7 @@ class SecretName(StrEnum):
 
     MANAGEMENT_TOKEN = "management_token"
     VAPI_KEY = "vapi_key"
+    EVENTS_SECRET = "events_secret"  # generated: VAPI sends it back with each live event
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class Profile:
     fishjam_id: str = ""  # a Fishjam id, or a full URL for a self-hosted server
     vapi_base_url: str | None = None  # None = the VAPI cloud
     last_used: float | None = None  # time.time() of the last connect
+    events_port: int | None = None  # the local port VAPI's live events arrive on, once chosen
+    public_url: str | None = None  # a tunnel's address to that port (cloud only)
 
     @property
     def is_sandbox(self) -> bool:
@@ -229,17 +234,22 @@ def _profile_to_json(p: Profile) -> dict[str, Any]:
         "fishjam_id": p.fishjam_id,
         "vapi_base_url": p.vapi_base_url,
         "last_used": p.last_used,
+        "events_port": p.events_port,
+        "public_url": p.public_url,
     }
 
 
 def _profile_from_json(d: dict[str, Any]) -> Profile:
     last_used = d.get("last_used")
+    port = d.get("events_port")
     return Profile(
         name=str(d["name"]),
         kind=ProfileKind(d.get("kind", ProfileKind.CLOUD.value)),
         fishjam_id=str(d.get("fishjam_id") or ""),
         vapi_base_url=d.get("vapi_base_url") or None,
         last_used=float(last_used) if isinstance(last_used, int | float) else None,
+        events_port=port if isinstance(port, int) and 0 < port < 65536 else None,
+        public_url=d.get("public_url") or None,
     )
 
 
@@ -265,8 +275,10 @@ class ProfileStore:
                 log.warning("Skipped an unreadable profile in %s", self.path)
                 continue
             if profile.name == SANDBOX_PROFILE_NAME:
-                # The built-in keeps its kind; only its last-used time is remembered.
-                profile = replace(SANDBOX_PROFILE, last_used=profile.last_used)
+                # The built-in keeps its kind; only its last-used time and port are remembered.
+                profile = replace(
+                    SANDBOX_PROFILE, last_used=profile.last_used, events_port=profile.events_port
+                )
             self._profiles[profile.name] = profile
         last = data.get("last_used") if isinstance(data, dict) else None
         if isinstance(last, str) and last in self._profiles:
@@ -308,11 +320,15 @@ class ProfileStore:
                 "The profile needs a Fishjam ID.",
                 "Copy it from the Fishjam dashboard, or enter the server's full address.",
             )
+        public_url = (profile.public_url or "").strip() or None
+        if public_url and (problem := public_url_problem(public_url)):
+            raise VoicePanelError("The public address for live events is not usable.", problem)
         profile = replace(
             profile,
             name=name,
             fishjam_id=profile.fishjam_id.strip(),
             vapi_base_url=(profile.vapi_base_url or "").strip() or None,
+            public_url=public_url,
         )
         self._profiles[name] = profile
         self._save()
@@ -332,6 +348,20 @@ class ProfileStore:
         if self._last_used == name:
             self._last_used = SANDBOX_PROFILE_NAME
         self._save()
+
+    def remember_events_port(self, name: str, port: int) -> Profile | None:
+        """Keeps the port a profile's live events arrived on, so a tunnel pointed at it
+        keeps working next time (the built-in Sandbox too)."""
+        profile = self._profiles.get(name)
+        if profile is None or profile.events_port == port:
+            return profile
+        profile = replace(profile, events_port=port)
+        self._profiles[name] = profile
+        try:
+            self._save()
+        except OSError as exc:
+            log.warning("Could not remember the live events port of %s: %s", name, exc)
+        return profile
 
     @property
     def last_used(self) -> Profile:

@@ -1,5 +1,6 @@
 """Workspace: one connected profile. Owns the gateways, the resilient notifier, the room
-tree, the notification journal and the call book, and offers the panel's actions on them.
+tree, the notification journal, the call book and VAPI's live events, and offers the
+panel's actions on them.
 
 Every notification is journaled first (so nothing shown is ever lost), then applied to the
 tree, then handed to listeners. Gaps in the stream are journaled too (JournalContinuity):
@@ -30,12 +31,25 @@ from voicepanel.session.calls import NOT_STARTED, CallBook, CallRecord
 from voicepanel.session.continuity import JournalContinuity
 from voicepanel.session.journal import NotificationJournal
 from voicepanel.session.ledger import Settled, StartedKind, StartedLedger
+from voicepanel.session.live_events import (
+    SERVER_TIMEOUT_S,
+    LiveEvents,
+    is_local_address,
+    profile_secret,
+)
 from voicepanel.session.names import NameBook
 from voicepanel.session.observable import Callbacks
 from voicepanel.session.paths import data_dir as default_data_dir
-from voicepanel.session.profiles import Profile, ProfileKind, SecretName, SecretStore
+from voicepanel.session.profiles import (
+    Profile,
+    ProfileKind,
+    ProfileStore,
+    SecretName,
+    SecretStore,
+)
 from voicepanel.session.recovery import LeftoverRecovery
 from voicepanel.session.state import RoomTree, TreeDifference
+from voicepanel.session.tool_responders import ResponderRules
 from voicepanel.session.webhook_checks import WebhookChecks
 
 if TYPE_CHECKING:
@@ -97,8 +111,12 @@ class Workspace:
         sandbox_port: int = 0,
         redactor: Redactor = REDACTOR,
         call_poll_interval_s: float = 2.0,
+        profile_store: ProfileStore | None = None,
+        events_timeout_s: float = SERVER_TIMEOUT_S,
     ) -> None:
         self.profile = profile
+        self._profile_store = profile_store  # remembers the live events' port
+        self._events_timeout_s = events_timeout_s  # how long VAPI waits for a tool's answer
         self._secrets = secrets
         self.data_dir = data_dir if data_dir is not None else default_data_dir()
         self._given_sandbox = sandbox
@@ -119,6 +137,7 @@ class Workspace:
         self.tree.subscribe(self._count_tree_write)
         self._journal: NotificationJournal | None = None
         self.calls = CallBook(poll_interval_s=call_poll_interval_s)
+        self.live: LiveEvents | None = None  # VAPI's live events, with a VAPI key
         self.ledger = StartedLedger(self.data_dir / "ledger", profile.name)
         self.calls.on_change(self._call_changed)
         self.recovery: LeftoverRecovery | None = None  # once open
@@ -211,6 +230,8 @@ class Workspace:
             self.recovery = LeftoverRecovery(
                 self.ledger.folder, self.profile.name, self._fishjam, self._vapi
             )
+            if self._vapi is not None:
+                await self._start_live_events(vapi_base_url)
             self.tree.replace_all(rooms)
             self.names.keep_only((r.id for r in rooms), (p.id for r in rooms for p in r.peers))
             self._notifier = ResilientNotifier(
@@ -258,6 +279,25 @@ class Workspace:
         self._redactor.add(token)
         self._redactor.add(self._vapi_key)
         return self.profile.fishjam_id, token, self.profile.vapi_base_url
+
+    async def _start_live_events(self, vapi_base_url: str | None) -> None:
+        """Listens for the live events of the calls this profile starts."""
+        name = self.profile.name
+        secret = profile_secret(self._secrets, name)
+        self._redactor.add(secret)
+        live = LiveEvents(
+            self.calls,
+            secret,
+            ResponderRules(name),
+            journal=self.journal.append,
+            public_url=None if self.profile.is_sandbox else self.profile.public_url,
+            loopback=self.profile.is_sandbox or is_local_address(vapi_base_url),
+            timeout_s=self._events_timeout_s,
+        )
+        port = await live.start(self.profile.events_port)
+        if port is not None and self._profile_store is not None:
+            self.profile = self._profile_store.remember_events_port(name, port) or self.profile
+        self.live = live
 
     def _open_journal(self) -> NotificationJournal:
         folder = self.data_dir / "journal"
@@ -313,6 +353,8 @@ class Workspace:
 
     async def _release(self) -> None:
         """Stops what runs, in the reverse order of open()."""
+        if self.live is not None:
+            await self.live.stop()
         await self.webhooks.close()
         await self.calls.close()
         if self._notifier is not None:
@@ -517,9 +559,12 @@ class Workspace:
                 "Pick a saved assistant or describe one, not both.",
             )
         vapi = self.vapi
+        events = self.live.subscription if self.live is not None else None
         key = self._ledger_starting(StartedKind.CALL, room_id)
         try:
-            call: CallInfo = await vapi.create_call(assistant_id=assistant_id, assistant=assistant)
+            call: CallInfo = await vapi.create_call(
+                assistant_id=assistant_id, assistant=assistant, events=events
+            )
         except BaseException:
             self._settle_key(key, Settled.ABANDONED)
             raise
@@ -545,7 +590,8 @@ class Workspace:
             raise
         self._ledger_started(key, call.id, peer.id)
         self.tree.upsert_peer(room_id, peer)
-        return self.calls.add(call, room_id, peer.id)
+        missing = self.live.missing_reason if self.live is not None else None
+        return self.calls.add(call, room_id, peer.id, events_missing=missing)
 
     # -- the ledger of what it started ---------------------------------------------------
 

@@ -1,11 +1,13 @@
-"""One VAPI call at a glance: status and why it ended, duration, say a line, end, report."""
+"""One VAPI call at a glance: status and why it ended, duration; as it happens, the live
+transcript, the turns and their delays, and the tool calls to answer; steering (say a
+line, add a message, mute, listen in, end); the end-of-call report."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
@@ -27,10 +29,35 @@ from voicepanel.core.vapi_gateway import ended_reason_group
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
 from voicepanel.ui.labels import CopyableId, alive, shrinkable
-from voicepanel.ui.state_style import Tone, dot_icon
+from voicepanel.ui.live_tabs import LiveTabs
+from voicepanel.ui.state_style import Tone, dot_icon, tint
+from voicepanel.ui.steer_box import SteerBox
+from voicepanel.ui.tool_calls_view import ToolCallsView
+from voicepanel.ui.transcript_view import TranscriptView
+from voicepanel.ui.turn_timeline import TurnTable, TurnTimeline
 
 Say = Callable[[str, str, bool], Awaitable[None]]  # (call_id, text, end_after)
 End = Callable[[str], Awaitable[Any]]  # (call_id)
+
+NO_EVENTS_YET_S = 8.0  # a call in progress this long without one live event is suspect
+NO_EVENTS_YET = (
+    "No live events have arrived from VAPI yet. If the profile uses a tunnel, check it "
+    "with Test in the profile."
+)
+
+
+class LiveCallActions(Protocol):
+    """What a card does with a call's live conversation (the calls dock provides it)."""
+
+    def conversation(self, call_id: str) -> Any: ...
+    def answer_tool_call(
+        self, call_id: str, tool_call_id: str, result: str | None, error: str | None
+    ) -> Any: ...
+    async def add_message(self, call_id: str, role: str, content: str, reply: bool) -> None: ...
+    async def set_assistant_muted(self, call_id: str, muted: bool) -> Any: ...
+    def listener(self, call_id: str, on_status: Callable[[Any], None], volume: float) -> Any: ...
+    def edit_rules(self, parent: QWidget) -> None: ...
+
 
 _STATUS = {
     "scheduled": ("scheduled", Tone.IDLE),
@@ -78,6 +105,7 @@ class VapiCallCard(QFrame):
         parent: QWidget | None = None,
         *,
         name_of: Callable[[str], str | None] | None = None,
+        live: LiveCallActions | None = None,
     ) -> None:
         super().__init__(parent)
         self._name_of = name_of or (lambda _id: None)
@@ -85,6 +113,7 @@ class VapiCallCard(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._say = say
         self._end = end
+        self._live = live
         self.record = record
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 10)
@@ -122,6 +151,26 @@ class VapiCallCard(QFrame):
 
         self.banner = ErrorBanner(self)
         layout.addWidget(self.banner)
+        self.events_note = QLabel()
+        self.events_note.setObjectName("liveEventsNote")
+        self.events_note.setWordWrap(True)
+        tint(self.events_note, Tone.WARN)
+        self.events_note.hide()
+        layout.addWidget(self.events_note)
+
+        self.transcript_view = TranscriptView()
+        self.timeline = TurnTimeline()
+        self.turn_table = TurnTable()
+        self.tool_calls = ToolCallsView(self._answer_tool_call)
+        self.tool_calls.rules_requested.connect(self._edit_rules)
+        self.steer = SteerBox(
+            self._add_message, self._set_muted, self._make_listener, self._show_failure
+        )
+        self.live_tabs = LiveTabs(
+            self.transcript_view, self.timeline, self.turn_table, self.tool_calls, self.steer
+        )
+        self.live_tabs.setVisible(live is not None)
+        layout.addWidget(self.live_tabs, 1)
 
         self.controls = QWidget()
         steer = QVBoxLayout(self.controls)
@@ -209,8 +258,30 @@ class VapiCallCard(QFrame):
         if record.last_error:
             self.banner.show_message(record.last_error, tone=Tone.WARN)
         self.controls.setVisible(call.status != "ended")
+        self.steer.show_muted(bool(getattr(record, "assistant_muted", False)))
         self._show_report(call)
+        self.show_conversation()
         self.tick()
+
+    def show_conversation(self) -> None:
+        """Re-reads the call's live conversation (the dock calls it after each change)."""
+        conversation = self.conversation()
+        if conversation is not None:
+            self.live_tabs.show_conversation(conversation)
+        self._show_events_note(conversation)
+
+    def conversation(self) -> Any:
+        return self._live.conversation(self.record.id) if self._live is not None else None
+
+    def _show_events_note(self, conversation: Any) -> None:
+        silent = conversation is None or conversation.event_count == 0
+        # Events arriving prove a warning wrong (a tunnel pointed at the new port).
+        note = getattr(self.record, "events_missing", None) if silent else None
+        waiting = conversation is not None and self.record.status == "in-progress"
+        if note is None and silent and waiting and call_duration_s(self.record) > NO_EVENTS_YET_S:
+            note = NO_EVENTS_YET
+        self.events_note.setText(note or "")
+        self.events_note.setVisible(bool(note))
 
     def _show_report(self, call: Any) -> None:
         has_report = call.status == "ended" and bool(
@@ -228,10 +299,17 @@ class VapiCallCard(QFrame):
         )
         if self.transcript.toPlainText() != transcript:
             self.transcript.setPlainText(transcript or "No transcript.")
+        # The live transcript above already holds the conversation, with its times.
+        conversation = self.conversation()
+        self.transcript.setVisible(not (conversation is not None and conversation.lines))
 
     def tick(self) -> None:
-        """Refreshes the live duration (the calls panel calls this once a second)."""
+        """Refreshes the live duration and the timeline (the calls panel calls this while
+        the call is live)."""
         self.duration_label.setText(format_duration(call_duration_s(self.record)))
+        self.timeline.tick()
+        if self.record.live and not self.events_note.isVisible():
+            self._show_events_note(self.conversation())
 
     # -- steering --------------------------------------------------------------------------
 
@@ -254,6 +332,39 @@ class VapiCallCard(QFrame):
         self.line.clear()
         self.said.setText(f"Said: “{text}”")
         self.said.show()
+
+    def _show_failure(self, error: BaseException) -> None:
+        log_failure(error)
+        if alive(self):
+            self.banner.show_error(error)
+
+    def _answer_tool_call(
+        self, call_id: str, tool_call_id: str, result: str | None, error: str | None
+    ) -> Any:
+        assert self._live is not None
+        return self._live.answer_tool_call(call_id, tool_call_id, result, error)
+
+    def _edit_rules(self) -> None:
+        if self._live is not None:
+            self._live.edit_rules(self)
+
+    async def _add_message(self, role: str, content: str, reply: bool) -> None:
+        assert self._live is not None
+        self.banner.hide()
+        await self._live.add_message(self.record.id, role, content, reply)
+
+    async def _set_muted(self, muted: bool) -> Any:
+        assert self._live is not None
+        self.banner.hide()
+        return await self._live.set_assistant_muted(self.record.id, muted)
+
+    def _make_listener(self, on_status: Callable[[Any], None], volume: float) -> Any:
+        assert self._live is not None
+        return self._live.listener(self.record.id, on_status, volume)
+
+    async def close_live(self) -> None:
+        """Stops listening (the card is going away, or the call ended)."""
+        await self.steer.stop_listening()
 
     @asyncSlot()
     async def end_call(self) -> None:

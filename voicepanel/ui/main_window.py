@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1280, 800)  # shrunk to fit smaller screens
+CALLS_DOCK_WIDTH = 446  # a call card's ids read whole beside the dock's scroll bar
 
 
 class MainWindow(QMainWindow):
@@ -253,7 +254,7 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.notifications, self.scenario, Qt.Orientation.Horizontal)
         self.scenario.hide()
         self.resizeDocks([self.notifications], [260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.calls], [430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.calls], [CALLS_DOCK_WIDTH], Qt.Orientation.Horizontal)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -339,10 +340,11 @@ class MainWindow(QMainWindow):
         self.tree.expandAll()
         self.notifications.clear_view()  # the new workspace has its own journal
         self.notifications.set_journal_source(lambda: workspace.journal.path)
-        self.calls.set_book(workspace.calls if workspace.has_vapi else None)
+        self.calls.set_book(workspace.calls if workspace.has_vapi else None, workspace.live)
         bridge.notifications.connect(self.notifications.add_batch)
         bridge.tree_changed.connect(self._tree_changed)
         bridge.calls_changed.connect(self._calls_changed)
+        bridge.conversations_changed.connect(self.calls.conversations_changed)
         bridge.notifier_status.connect(self.notifier.set_status)
         bridge.notifier_status.connect(self._notifier_changed)
         self.notifier.set_status(workspace.notifier_status)
@@ -607,13 +609,26 @@ class MainWindow(QMainWindow):
     async def open_profiles(self) -> None:
         from voicepanel.ui.dialogs.profiles import ProfilesDialog
 
-        dialog = ProfilesDialog(self.profiles, self.secrets, self.host.profile, self)
+        dialog = ProfilesDialog(
+            self.profiles,
+            self.secrets,
+            self.host.profile,
+            self,
+            running_live=self._running_live_events,
+        )
         await run_dialog(dialog)
         chosen = dialog.connect_to
         dialog.deleteLater()
         self.reload_profiles()
         if chosen is not None:
             await self.switch_to(chosen)
+
+    def _running_live_events(self, profile_name: str) -> Any:
+        """The open workspace's live events, when it is ``profile_name``'s (for Test)."""
+        workspace = self.host.workspace
+        if workspace is None or workspace.profile.name != profile_name:
+            return None
+        return workspace.live
 
     def show_welcome(self) -> FirstRunDialog:
         dialog = FirstRunDialog(self)

@@ -257,6 +257,12 @@ class RoomActions:
             panel.setWindowTitle(f"Agent in room {titled(ws.names.room(room_id), room_id)}")
         except Exception as error:  # noqa: BLE001 - another module's failure, shown in words
             self._feedback.fail(error)
+            return
+        agent = getattr(panel, "agent", None)
+        if ws.live is not None and agent is not None:
+            # Each turn the agent measures at its speaker joins VAPI's view of that turn.
+            stop_watching = ws.live.watch_agent(agent)
+            panel.destroyed.connect(lambda *_: stop_watching())
 
     # -- names ---------------------------------------------------------------------------
 

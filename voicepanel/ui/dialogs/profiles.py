@@ -1,8 +1,11 @@
-"""Profiles: the built-in sandbox and Fishjam Cloud accounts, with Check and secret storage."""
+"""Profiles: the built-in sandbox and Fishjam Cloud accounts, with Check and secret storage,
+and the public address through which VAPI's live events reach this computer, with Test."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlparse
 
 from PySide6.QtCore import Qt
@@ -22,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from voicepanel.core.vapi_events import public_url_problem
+from voicepanel.session.live_events import check_public_address, free_port, profile_secret
 from voicepanel.session.profiles import (
     SANDBOX_PROFILE_NAME,
     Profile,
@@ -38,6 +43,11 @@ from voicepanel.ui.labels import alive
 from voicepanel.ui.state_style import Tone, tint, tone_colour
 
 NEW_PROFILE = "New profile"
+TUNNEL_TEXT = (
+    "To see calls live, VAPI must reach this computer: run <code>cloudflared tunnel --url "
+    "http://localhost:{port}</code> (or <code>ngrok http {port}</code>) and paste the https "
+    "address it prints here."
+)
 SANDBOX_TEXT = (
     "The built-in sandbox runs inside VoicePanel: a local Fishjam and VAPI stand-in with "
     "an Echo and a Greeter assistant. No account, no cost; nothing leaves this computer."
@@ -53,8 +63,12 @@ class ProfilesDialog(QDialog):
         secrets: SecretStore,
         current: Profile | None,
         parent: QWidget | None = None,
+        *,
+        running_live: Callable[[str], Any] = lambda _name: None,
     ) -> None:
         super().__init__(parent)
+        self._running_live = running_live  # profile name -> its open LiveEvents, if any
+        self._events_port: int | None = None
         self.setObjectName("profilesDialog")
         self.setWindowTitle("Profiles")
         self.store = store
@@ -101,6 +115,7 @@ class ProfilesDialog(QDialog):
         self.token = _secret_edit("managementToken", "Management token from the dashboard")
         self.vapi_key = _secret_edit("vapiKey", "Optional: VAPI private API key")
         self.vapi_url = _edit("vapiUrl", "Optional: leave empty for VAPI cloud")
+        self.public_url = _edit("publicUrl", "Optional: https://… address of a tunnel")
         self.show_secrets = QCheckBox("Show secrets")
         self.show_secrets.toggled.connect(self._toggle_secrets)
         form.addRow("Name", self.name)
@@ -109,6 +124,18 @@ class ProfilesDialog(QDialog):
         form.addRow("VAPI private key", self.vapi_key)
         form.addRow("VAPI address", self.vapi_url)
         form.addRow("", self.show_secrets)
+        form.addRow("Live events address", self._public_url_row())
+        self.tunnel_help = QLabel()
+        self.tunnel_help.setObjectName("tunnelHelp")
+        self.tunnel_help.setWordWrap(True)
+        self.tunnel_help.setTextFormat(Qt.TextFormat.RichText)
+        self.tunnel_help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("", self.tunnel_help)
+        self.test_result = QLabel()
+        self.test_result.setObjectName("publicUrlTestResult")
+        self.test_result.setWordWrap(True)
+        self.test_result.setTextFormat(Qt.TextFormat.RichText)
+        form.addRow("", self.test_result)
         self.field_error = QLabel()
         self.field_error.setObjectName("profileFieldError")
         self.field_error.setWordWrap(True)
@@ -156,10 +183,23 @@ class ProfilesDialog(QDialog):
             bottom.addWidget(widget)
         outer.addLayout(bottom)
 
-        for edit in (self.name, self.fishjam_id, self.vapi_url):
+        for edit in (self.name, self.fishjam_id, self.vapi_url, self.public_url):
             edit.textChanged.connect(self.revalidate)
+        self.public_url.textChanged.connect(self.test_result.clear)
         self.setMinimumSize(720, 420)
         self._fill_list(current.name if current else SANDBOX_PROFILE_NAME)
+
+    def _public_url_row(self) -> QWidget:
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.public_url, 1)
+        self.test_button = QPushButton("Test")
+        self.test_button.setObjectName("testPublicUrl")
+        self.test_button.setToolTip("Post through the address and see it arrive here")
+        self.test_button.clicked.connect(self.test_public_url)
+        line.addWidget(self.test_button)
+        return row
 
     # -- list -----------------------------------------------------------------------------
 
@@ -194,6 +234,10 @@ class ProfilesDialog(QDialog):
         self.name.setText(profile.name if profile else "")
         self.fishjam_id.setText(profile.fishjam_id if profile else "")
         self.vapi_url.setText((profile.vapi_base_url or "") if profile else "")
+        self.public_url.setText((profile.public_url or "") if profile else "")
+        self._events_port = (profile.events_port if profile else None) or free_port()
+        self.tunnel_help.setText(TUNNEL_TEXT.format(port=self._events_port))
+        self.test_result.clear()
         self.token.setText(
             self.secrets.get(name, SecretName.MANAGEMENT_TOKEN) or "" if profile else ""
         )
@@ -275,6 +319,8 @@ class ProfilesDialog(QDialog):
             kind=ProfileKind.CLOUD,
             fishjam_id=self.fishjam_id.text().strip(),
             vapi_base_url=self.vapi_url.text().strip() or None,
+            events_port=self._events_port,
+            public_url=self.public_url.text().strip() or None,
         )
 
     def errors(self) -> list[str]:
@@ -296,6 +342,9 @@ class ProfilesDialog(QDialog):
         vapi = self.vapi_url.text().strip()
         if vapi and not _is_http_url(vapi):
             problems.append("The VAPI address must start with http:// or https://.")
+        public = self.public_url.text().strip()
+        if public and (problem := public_url_problem(public)):
+            problems.append(problem)
         return problems
 
     def revalidate(self) -> bool:
@@ -305,6 +354,7 @@ class ProfilesDialog(QDialog):
         self.save_button.setEnabled(not problems and not self._is_sandbox())
         self.connect_button.setEnabled(not problems)
         self.check_button.setEnabled(not problems)
+        self.test_button.setEnabled(not problems and bool(self.public_url.text().strip()))
         return not problems
 
     def _is_sandbox(self) -> bool:
@@ -335,6 +385,29 @@ class ProfilesDialog(QDialog):
             + "<br>"
             + _result_line("VAPI", result.vapi_ok, result.vapi_text, optional=True)
         )
+
+    @asyncSlot()
+    async def test_public_url(self) -> None:
+        """Proves that a post to the public address reaches VoicePanel, or says why not."""
+        if self._is_sandbox() or not self.revalidate() or self._events_port is None:
+            return
+        name = self._editing or self.name.text().strip()
+        running = self._running_live(name) if self._editing else None
+        self.test_result.setText("Testing…")
+        try:
+            with self.busy.busy(self.test_button, self.connect_button, self.save_button):
+                secret = profile_secret(self.secrets, name)
+                result = await check_public_address(
+                    self.public_url.text().strip(), self._events_port, secret, running
+                )
+        except Exception as error:  # noqa: BLE001 - shown here, cause logged
+            log_failure(error)
+            if alive(self):
+                self.test_result.clear()
+                self.banner.show_error(error)
+            return
+        if alive(self):
+            self.test_result.setText(_result_line("Live events", result.ok, result.text))
 
     def save(self) -> Profile | None:
         if self._is_sandbox():
