@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from voicepanel.core.fishjam_gateway import PeerInfo, RoomConfigInfo, RoomInfo, TrackInfo
 from voicepanel.core.notifications import Notification
@@ -13,8 +14,9 @@ from voicepanel.core.vapi_gateway import CallInfo
 from voicepanel.session.calls import CallRecord
 from voicepanel.session.state import RoomTree
 from voicepanel.ui.call_card import VapiCallCard, format_duration
+from voicepanel.ui.details_pane import DetailsPane
 from voicepanel.ui.room_tree_model import NodeKeyRole, RoomTreeModel
-from voicepanel.ui.state_style import Tone, tone_colour
+from voicepanel.ui.state_style import Tone, dot_icon, tone_colour
 
 CONFIG = RoomConfigInfo(None, None, "conference", None, False, False)
 
@@ -55,6 +57,19 @@ def test_the_tree_keeps_rows_and_marks_a_crashed_peer_red(qtbot: Any) -> None:
     assert model.rowCount(room) == 1
     assert model.index(0, 0, room).data(NodeKeyRole) == ("r1", "p2", None)
     assert model.index_of(("r1", "p2", None)).isValid()
+
+
+def test_a_running_room_has_one_colour_in_the_tree_and_in_its_details(qtbot: Any) -> None:
+    tree = RoomTree()
+    tree.replace_all([RoomInfo("r1", CONFIG, (_peer("p1"),))])
+    model = RoomTreeModel(tree)
+    icon = model.index(0, 0).data(0x0001)  # DecorationRole
+    assert icon.cacheKey() == dot_icon(Tone.GOOD).cacheKey()
+    details = DetailsPane()
+    qtbot.addWidget(details)
+    details.show_item("room", tree.rooms["r1"])
+    state = next(label for label in details.findChildren(QLabel) if label.text() == "● running")
+    assert state.palette().color(state.foregroundRole()) == tone_colour(Tone.GOOD)
 
 
 def _call(status: str, reason: str | None = None, **extra: Any) -> CallInfo:

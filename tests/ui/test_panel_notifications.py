@@ -11,6 +11,7 @@ from typing import Any
 
 from panel_helpers import until
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QTableView
 
 from voicepanel.core.fishjam_gateway import RoomSpec
 from voicepanel.core.notifications import Notification
@@ -79,6 +80,35 @@ def test_pausing_holds_rows_and_resuming_loses_none(qtbot: Any) -> None:
     assert "1 shown of 8" in dock.summary.text()
     dock.clear_view()
     assert dock.model.rowCount() == 0
+
+
+def _hint_pixels(dock: NotificationsDock) -> int:
+    """How many pixels of a band across the table's middle (below a few rows) are not the
+    table's background: the hint's text, when it is shown."""
+    viewport = dock.findChild(QTableView, "notificationsTable").viewport()
+    image = viewport.grab().toImage()
+    background = viewport.palette().base().color().rgb()
+    middle = image.height() // 2
+    return sum(
+        image.pixel(x, y) != background
+        for x in range(image.width())
+        for y in range(middle - 8, middle + 8)
+    )
+
+
+def test_an_empty_table_says_what_fills_it_and_when_filters_hide_every_row(qtbot: Any) -> None:
+    dock = NotificationsDock(Feedback())
+    qtbot.addWidget(dock)
+    dock.resize(900, 300)
+    dock.show()
+    assert "Ctrl+N" in dock.empty_hint.text
+    assert _hint_pixels(dock) > 0
+    dock.add_batch(_burst(3))
+    assert _hint_pixels(dock) == 0
+    dock.search_edit.setText("no row has this")
+    qtbot.waitUntil(lambda: dock.proxy.rowCount() == 0, timeout=2000)
+    assert dock.empty_hint.text == "No notification matches these filters."
+    assert _hint_pixels(dock) > 0
 
 
 class _Emitter(QObject):

@@ -44,6 +44,7 @@ async def test_the_echo_assistant_joins_talks_and_ends_with_a_reason(panel: Any)
     assert why.startswith("the panel ended it (End call)")
     assert card.record.call.ended_reason in why
     assert not card.controls.isVisibleTo(card)
+    assert not card.steer.isEnabled(), "an ended call offers no steering"
     assert panel.calls.cards[record_id] is card
 
 

@@ -45,7 +45,7 @@ def version_lines() -> list[tuple[str, str]]:
 def open_about(parent: QWidget) -> QMessageBox:
     """Opens the About box without blocking (``open()``, never ``exec()``)."""
     rows = "".join(
-        f"<tr><td style='padding-right:12px'><b>{k}</b></td><td>{v}</td></tr>"
+        f"<tr><td style='padding-right:12px; white-space:nowrap'><b>{k}</b></td><td>{v}</td></tr>"
         for k, v in version_lines()
     )
     box = QMessageBox(parent)

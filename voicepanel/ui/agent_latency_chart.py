@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from voicepanel.ui.state_style import Tone, tone_colour
 
 LAST_TURNS = 20
 
@@ -38,7 +40,7 @@ class LatencyChart(QWidget):
         for i, value in enumerate(values):
             h = rect.height() * value / top
             bar = QRectF(rect.left() + i * slot + 1, rect.bottom() - h, slot - 2, h)
-            p.fillRect(bar, QColor("#3d7ab8"))
+            p.fillRect(bar, tone_colour(Tone.INFO))
         p.setPen(self.palette().text().color())
         p.drawText(4, 11, f"max {top:.0f} ms, last {values[-1]:.0f} ms")
         p.end()

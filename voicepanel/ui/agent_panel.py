@@ -232,7 +232,7 @@ class AgentPanel(QWidget):
     def _build_latency(self) -> QGroupBox:
         box = QGroupBox("Voice-to-voice latency (end of your speech → first sound of the reply)")
         col = QVBoxLayout(box)
-        self.latency_summary = QLabel("No turns yet.")
+        self.latency_summary = QLabel("No turns yet: speak, or play a file, and wait for a reply.")
         self.latency_table = QTableWidget(0, 2)
         self.latency_table.setHorizontalHeaderLabels(["Turn", "Latency (ms)"])
         self.latency_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

@@ -258,6 +258,8 @@ class VapiCallCard(QFrame):
         if record.last_error:
             self.banner.show_message(record.last_error, tone=Tone.WARN)
         self.controls.setVisible(call.status != "ended")
+        # Nothing can be added to, muted in or heard from an ended call.
+        self.steer.setEnabled(call.status != "ended")
         self.steer.show_muted(bool(getattr(record, "assistant_muted", False)))
         self._show_report(call)
         self.show_conversation()

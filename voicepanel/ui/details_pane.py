@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from voicepanel.core.wording import plural
 from voicepanel.ui.flow_layout import FlowLayout
 from voicepanel.ui.labels import CopyableId, ElidedLabel
-from voicepanel.ui.state_style import Tone, peer_tone, tint
+from voicepanel.ui.state_style import Tone, peer_tone, room_tone, tint
 
 
 def pretty_json(value: Any) -> str:
@@ -81,7 +81,8 @@ class DetailsPane(QScrollArea):
         if buttons is not None:
             layout.addWidget(buttons)
         form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        # Left-aligned, so a label above its wrapped id starts where the others do.
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         # A narrow pane puts an id under its label rather than cutting it.
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
@@ -128,13 +129,14 @@ class DetailsPane(QScrollArea):
             "Batched webhooks", QLabel("yes" if config.batch_webhook_notifications else "no")
         )
         peers = list(room.peers.values())
-        state = "crashed" if getattr(room, "crashed", False) else "running"
+        crashed = bool(getattr(room, "crashed", False))
+        state = "crashed" if crashed else "running"
         if stale:
             label = _state_label(f"unknown (last known: {state})", Tone.IDLE)
             label.setToolTip("Notifications are not live, so the server's word is missing.")
             form.addRow("State", label)
         else:
-            form.addRow("State", _state_label(state, Tone.BAD if state == "crashed" else Tone.GOOD))
+            form.addRow("State", _state_label(state, room_tone(crashed)))
         form.addRow("Peers", QLabel(_peer_summary(peers)))
 
     def _peer(

@@ -7,8 +7,10 @@ repaints at most that often.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from voicepanel.ui.state_style import Tone, tone_colour
 
 FLOOR_DB = -60.0
 
@@ -40,11 +42,12 @@ class MeterBar(QWidget):
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
         p.fillRect(rect, self.palette().base())
         width = rect.width() * _fraction(self.rms_dbfs)
-        colour = QColor("#3a9d5d")
+        tone = Tone.GOOD
         if self.peak_dbfs > -3:
-            colour = QColor("#c0392b")
+            tone = Tone.BAD
         elif self.peak_dbfs > -12:
-            colour = QColor("#d4a017")
+            tone = Tone.WARN
+        colour = tone_colour(tone)
         p.fillRect(QRectF(rect.left(), rect.top(), width, rect.height()), colour)
         peak_x = rect.left() + rect.width() * _fraction(self.peak_dbfs)
         p.setPen(self.palette().text().color())

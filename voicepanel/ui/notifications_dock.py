@@ -32,6 +32,7 @@ from voicepanel.core.wording import plural
 from voicepanel.session.export import export_csv, export_jsonl
 from voicepanel.session.journal import read_journal
 from voicepanel.ui.busy import disabled_while
+from voicepanel.ui.empty_state import EmptyHint
 from voicepanel.ui.feedback import Feedback
 from voicepanel.ui.file_dialogs import ask_save_path
 from voicepanel.ui.notification_model import NotificationFilter, NotificationTableModel
@@ -124,6 +125,15 @@ class NotificationsDock(QDockWidget):
         table = QTableView()
         table.setObjectName("notificationsTable")
         table.setModel(self.proxy)
+        self.empty_hint = EmptyHint(
+            table,
+            lambda: (
+                "No notification matches these filters."
+                if self.proxy.active
+                else "The server's notifications appear here as they arrive: create a room "
+                "(Ctrl+N) to see the first."
+            ),
+        )
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)

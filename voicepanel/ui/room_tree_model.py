@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from voicepanel.core.wording import plural
-from voicepanel.ui.state_style import Tone, dot_icon, peer_tone, tone_colour
+from voicepanel.ui.state_style import Tone, dot_icon, peer_tone, room_tone, tone_colour
 
 NodeKeyRole = Qt.ItemDataRole.UserRole + 1
 STALE_TIP = "Notifications are not live: this is the last state the server reported."
@@ -289,7 +289,7 @@ def _describe(kind: str, item: Any, column: int, role: int) -> Any:
                 text += f", {connected} connected"
             return "crashed" if crashed else text
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return dot_icon(Tone.BAD if crashed else Tone.INFO)
+            return dot_icon(room_tone(crashed))
         if role == Qt.ItemDataRole.ForegroundRole and column == 2 and crashed:
             return tone_colour(Tone.BAD)
         return None

@@ -56,6 +56,11 @@ def dot_icon(tone: Tone, size: int = 12) -> QIcon:
     return QIcon(pixmap)
 
 
+def room_tone(crashed: bool) -> Tone:
+    """A room the server runs is good (green) wherever its state is shown: tree and details."""
+    return Tone.BAD if crashed else Tone.GOOD
+
+
 def peer_tone(state_name: str) -> Tone:
     """Maps a PeerState name ("CONNECTED", "DISCONNECTED", "CRASHED") to a tone."""
     return {"CONNECTED": Tone.GOOD, "DISCONNECTED": Tone.IDLE, "CRASHED": Tone.BAD}.get(

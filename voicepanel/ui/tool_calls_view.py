@@ -161,7 +161,11 @@ class ToolCallsView(QWidget):
         head.addWidget(self.heading, 1)
         head.addWidget(self.rules_button)
         layout.addLayout(head)
-        self.empty = QLabel("No tool calls yet.")
+        self.empty = QLabel(
+            "No tool calls yet. When the assistant calls a tool, answer it here, or let "
+            "Rules… answer it by itself."
+        )
+        self.empty.setWordWrap(True)
         self.empty.setEnabled(False)
         layout.addWidget(self.empty)
         self._column = QVBoxLayout()

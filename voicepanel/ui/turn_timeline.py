@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voicepanel.ui.empty_state import EmptyHint
 from voicepanel.ui.state_style import Tone, tone_colour
 
 WINDOW_S = 30.0  # at most the seconds shown; older speech scrolls out to the left
@@ -266,6 +267,7 @@ class TurnTable(QTableWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)  # measuring rows costs
         header.resizeSection(0, 44)
+        EmptyHint(self, "Each turn appears here when the assistant answers the user.")
         self._shown: list[Any] = []
 
     def show_conversation(self, conversation: Any) -> None:

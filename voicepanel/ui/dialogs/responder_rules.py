@@ -26,6 +26,7 @@ from voicepanel.session.tool_responders import (
     ResponderRules,
     RuleAction,
 )
+from voicepanel.ui.empty_state import EmptyHint
 from voicepanel.ui.error_banner import ErrorBanner
 
 COLUMNS = ("Tool name", "Answer with", "Result, error or destination", "Delay (s)")
@@ -53,6 +54,7 @@ class ResponderRulesDialog(QDialog):
         self.table.setObjectName("responderRulesTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
+        EmptyHint(self.table, "No rules yet: Add rule, then type the tool's name.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
