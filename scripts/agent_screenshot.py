@@ -1,7 +1,7 @@
 """Regenerates the local agent's screenshots: the agent in a sandbox room, through a private
 PulseAudio daemon with null sinks.
 
-    QT_QPA_PLATFORM=offscreen python scripts/agent_screenshot.py [--out docs/screenshots]
+    python scripts/agent_screenshot.py [--out docs/screenshots]
         [--scene echo|greeter|all]
 
 echo (agent-panel.png): the "user" is a few voiced tone bursts played into the virtual
@@ -28,7 +28,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.audio_pulse import PulseRig, start_pulse, stop_daemon  # noqa: E402
-from scripts.screenshots import _isolate, _sandbox_window, _settle, _until  # noqa: E402
+from scripts.screenshots import (  # noqa: E402
+    CHECKOUT_ROOM,
+    SUPPORT_ROOM,
+    _isolate,
+    _sandbox_window,
+    _save,
+    _settle,
+    _top,
+    _until,
+)
 
 RATE = 16000
 
@@ -48,16 +57,20 @@ def _bursts_wav(path: Path, count: int = 3) -> None:
         out.writeframes((pcm * 32767).astype("<i2").tobytes())
 
 
-async def echo_scene(window: Any, ws: Any, room_id: str, out: Path, pulse: PulseRig) -> None:
-    from voicepanel.session.local_agent import LocalAgent
-    from voicepanel.ui.agent_panel import open_agent_panel
+async def _join(window: Any, room_id: str) -> Any:
+    """The agent window as Room › Join as agent opens it (placed, titled by the room's name)."""
+    window.select_key((room_id, None, None))
+    window.actions_.join_as_agent()
+    await _until(lambda: _top("agentPanel") is not None)
+    return _top("agentPanel")
 
+
+async def echo_scene(window: Any, ws: Any, room_id: str, out: Path, pulse: PulseRig) -> None:
     echo = next(a for a in await ws.list_assistants() if a.name == "Echo")
     record = await ws.add_vapi_assistant(room_id, assistant_id=echo.id)
     await _until(lambda: ws.calls.get(record.id).status == "in-progress", 15)
 
-    panel = open_agent_panel(window, ws, room_id, lambda: LocalAgent.in_workspace(ws, room_id))
-    panel.resize(900, 640)
+    panel = await _join(window, room_id)
     await asyncio.sleep(3)  # join, open the devices, let the echo canceller settle
     wav = Path(tempfile.mkdtemp()) / "user.wav"
     _bursts_wav(wav)
@@ -73,10 +86,7 @@ async def echo_scene(window: Any, ws: Any, room_id: str, out: Path, pulse: Pulse
 
 
 async def greeter_scene(window: Any, ws: Any, room_id: str, out: Path, _: PulseRig) -> None:
-    from voicepanel.ui.agent_panel import open_agent_panel
-
-    panel = open_agent_panel(window, ws, room_id)
-    panel.resize(900, 640)
+    panel = await _join(window, room_id)
     await asyncio.sleep(3)  # join and open the devices before the Greeter speaks
     greeter = next(a for a in await ws.list_assistants() if a.name == "Greeter")
     record = await ws.add_vapi_assistant(room_id, assistant_id=greeter.id)
@@ -96,11 +106,7 @@ async def greeter_scene(window: Any, ws: Any, room_id: str, out: Path, _: PulseR
 
 
 SCENES = {"echo": echo_scene, "greeter": greeter_scene}
-
-
-def _save(widget: Any, path: Path) -> None:
-    widget.grab().save(str(path))
-    print(path)
+SCENE_ROOMS = {"echo": SUPPORT_ROOM, "greeter": CHECKOUT_ROOM}
 
 
 async def take(out: Path, pulse: PulseRig, scenes: list[str]) -> None:
@@ -109,6 +115,7 @@ async def take(out: Path, pulse: PulseRig, scenes: list[str]) -> None:
     window, host, ws = await _sandbox_window()
     for scene in scenes:
         room = await ws.create_room(RoomSpec(room_type="audio_only"))
+        ws.names.name_room(room.id, SCENE_ROOMS[scene])
         await SCENES[scene](window, ws, room.id, out, pulse)
     window._quitting = True  # noqa: SLF001 - no quit prompt in a script
     await host.close()

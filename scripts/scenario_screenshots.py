@@ -1,6 +1,6 @@
 """Regenerates docs/screenshots/scenario-window.png and scenario-report.png.
 
-    QT_QPA_PLATFORM=offscreen python scripts/scenario_screenshots.py [--out docs/screenshots]
+    python scripts/scenario_screenshots.py [--out docs/screenshots]
 
 The window: the Echo latency example run from the Scenario dock on the built-in sandbox,
 grabbed once its first turn is scored, while the call card shows the live transcript. The

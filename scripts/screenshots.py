@@ -1,25 +1,47 @@
-"""Regenerates docs/screenshots/*.png: the main views, offscreen, on the built-in sandbox.
+"""Regenerates every picture in docs/screenshots/, on the built-in sandbox, at 1280x720.
 
-    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/screenshots] [--dark]
+    python scripts/screenshots.py [--out docs/screenshots] [--part main|dark|agent|scenario|live]
 
-``--dark`` gives the app a dark palette, as a desktop in dark mode would, and saves
-main-window-dark.png only: a check that nothing in the panel assumes a light theme.
+With no ``--part`` it makes them all, each part in a fresh process:
+
+- main (here, offscreen): first-launch.png; main-window.png (the main window at 1280x720
+  with named rooms and a VAPI call's live transcript in its card); vapi-call-card.png;
+  vapi-call-ended.png; create-room-dialog.png; peer-token.png (with its QR code);
+  first-run.png; profile-dialog.png;
+- dark (here, offscreen): main-window-dark.png, the same window in a dark palette, as a
+  desktop in dark mode gives it: a check that nothing in the panel assumes a light theme;
+- agent: scripts/agent_screenshot.py (the local agent through a private PulseAudio daemon);
+- scenario: scripts/scenario_screenshots.py (the Scenario dock and the HTML report);
+- live: scripts/live_screenshots.py (the real window under Xvfb, driven with xdotool).
 
 Runs against throwaway settings folders, so it never touches the user's profiles. Token
-fields are masked before anything is grabbed.
+fields are masked before anything is grabbed; the QR code holds a token of a sandbox that
+stops with the script.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-SIZE = (1440, 900)
+SIZE = (1280, 720)
+SCRIPTS = Path(__file__).resolve().parent
+# The other scripts' parts, run in their own processes (each starts its own app).
+OTHER_PARTS = {
+    "agent": "agent_screenshot.py",
+    "scenario": "scenario_screenshots.py",
+    "live": "live_screenshots.py",
+}
+# Names people give rooms and peers (the tree shows them instead of 32-character ids).
+SUPPORT_ROOM = "Support demo"
+CHECKOUT_ROOM = "Checkout QA"
 
 
 def _isolate() -> None:
@@ -28,7 +50,21 @@ def _isolate() -> None:
         os.environ[var] = str(home / var.lower())
     os.environ["HOME"] = str(home)
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+        # Offscreen Qt's own screen is 800x800; the pictures show a 1280x720 laptop's.
+        screen = home / "screen.json"
+        width, height = SIZE
+        screen.write_text(
+            json.dumps(
+                {
+                    "screens": [
+                        {"name": "Laptop", "x": 0, "y": 0, "width": width, "height": height}
+                        | {"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+                    ]
+                }
+            )
+        )
+        os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
 
 
 async def _until(predicate, timeout_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -84,78 +120,98 @@ async def _sandbox_window() -> tuple[Any, Any, Any]:
     return window, host, host.workspace
 
 
-async def take(out: Path, dark: bool = False) -> None:
+async def _demo(ws: Any) -> tuple[Any, Any]:
+    """Two named rooms; in the first, two testers and the Echo assistant in a call that has
+    said two lines. Returns (the first room, the call's record)."""
+    from voicepanel.core.fishjam_gateway import RoomSpec
+
+    demo = await ws.create_room(RoomSpec(max_peers=8, room_type="conference"))
+    ws.names.name_room(demo.id, SUPPORT_ROOM)
+    checkout = await ws.create_room(RoomSpec(room_type="audio_only"))
+    ws.names.name_room(checkout.id, CHECKOUT_ROOM)
+    for name, mode in (("Alice (tester)", "auto"), ("Bob", "manual")):
+        peer, _token = await ws.create_peer(demo.id, {"name": name}, mode)
+        ws.names.name_peer(peer.id, name)
+    echo = next(a for a in await ws.list_assistants() if a.name == "Echo")
+    record = await ws.add_vapi_assistant(demo.id, assistant_id=echo.id)
+    await _until(lambda: ws.calls.get(record.id).status == "in-progress", 10)
+    for line in ("Hello, this is the panel speaking.", "Your order is on its way."):
+        await ws.say(record.id, line)
+        await asyncio.sleep(2.5)  # said whole before the next line
+    return demo, record
+
+
+async def _close(window: Any, host: Any) -> None:
+    window._quitting = True  # noqa: SLF001 - no quit prompt in a script
+    await host.close()
+    window.close()
+
+
+async def take_dark(out: Path) -> None:
+    window, host, ws = await _sandbox_window()
+    demo, record = await _demo(ws)
+    window.select_key((demo.id, record.peer_id, None))
+    window.calls.sync()
+    await _settle()
+    _save(window, out / "main-window-dark.png")
+    await _close(window, host)
+
+
+async def take(out: Path) -> None:
     from PySide6.QtWidgets import QLineEdit
 
-    from voicepanel.core.fishjam_gateway import RoomSpec
     from voicepanel.session.profiles import SANDBOX_PROFILE
     from voicepanel.ui.dialogs.create_room import CreateRoomDialog
-    from voicepanel.ui.dialogs.peer_token import PeerTokenDialog
     from voicepanel.ui.dialogs.profiles import ProfilesDialog
 
     window, host, ws = await _sandbox_window()
     await _settle()
-    window.grab().save(str(out / "first-launch.png"))
+    _save(window, out / "first-launch.png")
 
-    demo = await ws.create_room(RoomSpec(max_peers=8, room_type="conference"))
-    await ws.create_room(RoomSpec(room_type="audio_only"))
-    await ws.create_peer(demo.id, {"name": "Alice (tester)", "device": "laptop"}, "auto")
-    await ws.create_peer(demo.id, {"name": "Bob"}, "manual")
-    assistants = await ws.list_assistants()
-    echo = next(a for a in assistants if a.name == "Echo")
-    record = await ws.add_vapi_assistant(demo.id, assistant_id=echo.id)
-    await _until(lambda: ws.calls.get(record.id).status == "in-progress", 10)
-    await ws.say(record.id, "Hello, this is the panel speaking.")
+    demo, record = await _demo(ws)
     await _until(lambda: window.notifications.model.rowCount() >= 6)
     window.select_key((demo.id, record.peer_id, None))
     window.calls.sync()
-    await asyncio.sleep(1.2)
     await _settle()
-    if dark:
-        window.banner.show_message("A note in the banner", "Shown in the dark palette.")
-        await _settle()
-        window.grab().save(str(out / "main-window-dark.png"))
-        window._quitting = True  # noqa: SLF001 - no quit prompt in a script
-        await host.close()
-        window.close()
-        return
-    window.grab().save(str(out / "main-window.png"))
+    _save(window, out / "main-window.png")
 
     card = window.calls.cards[record.id]
     card.line.setText("Tell me about Fishjam")
     await _settle()
-    card.grab().save(str(out / "vapi-call-card.png"))
+    _save(card, out / "vapi-call-card.png")
+    card.line.clear()
 
     await ws.end_call(record.id)
     await _until(lambda: ws.calls.get(record.id).ended, 10)
     await asyncio.sleep(3.5)  # the end-of-call report is read a little after the end
     window.calls.sync()
     await _settle()
-    window.calls.cards[record.id].grab().save(str(out / "vapi-call-ended.png"))
+    _save(window.calls.cards[record.id], out / "vapi-call-ended.png")
 
     dialog = CreateRoomDialog(None, window)
-    dialog.fill(max_peers="abc", webhook_url="https://example.com/hooks/fishjam")
+    dialog.fill(name="Checkout QA", max_peers="abc", webhook_url="https://example.com/hooks")
     dialog.show()
     await _settle()
-    dialog.grab().save(str(out / "create-room-dialog.png"))
+    _save(dialog, out / "create-room-dialog.png")
     dialog.close()
 
-    peer, token = await ws.create_peer(demo.id, {"name": "Carol"}, "auto")
-    tokens = PeerTokenDialog(
-        demo.id, peer.id, token, lambda: ws.refresh_peer_token(demo.id, peer.id), window
-    )
+    # The token dialog as Room › New token opens it: names, ids, the token and its QR code.
+    peer, token = await ws.create_peer(demo.id, {"name": "Carol's phone"}, "auto")
+    ws.names.name_peer(peer.id, "Carol's phone")
+    shown = asyncio.ensure_future(window.actions_.show_token(ws, demo.id, peer.id, token))
+    await _until(lambda: _top("peerTokenDialog") is not None)
+    tokens = _top("peerTokenDialog")
     # The token is shown to the person who asked for it, never to a screenshot's readers.
     tokens.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
-    tokens.status.setText("Copied to the clipboard.")
-    tokens.show()
     await _settle()
     assert token not in tokens.token_edit.displayText()
-    tokens.grab().save(str(out / "peer-token.png"))
+    _save(tokens, out / "peer-token.png")
     tokens.close()
+    await shown
 
     welcome = window.show_welcome()
     await _settle()
-    welcome.grab().save(str(out / "first-run.png"))
+    _save(welcome, out / "first-run.png")
     welcome.close()
 
     profiles = ProfilesDialog(window.profiles, window.secrets, SANDBOX_PROFILE, window)
@@ -169,35 +225,63 @@ async def take(out: Path, dark: bool = False) -> None:
             edit.echoMode() == QLineEdit.EchoMode.Password
         ), "secrets must be masked in screenshots"
     await _settle()
-    profiles.grab().save(str(out / "profile-dialog.png"))
+    _save(profiles, out / "profile-dialog.png")
     profiles.close()
-
-    window._quitting = True  # noqa: SLF001 - no quit prompt in a script
-    await host.close()
-    window.close()
+    await _close(window, host)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
-    parser.add_argument("--dark", action="store_true", help="dark palette check only")
-    args = parser.parse_args()
+def _top(name: str) -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    return next(
+        (w for w in QApplication.topLevelWidgets() if w.objectName() == name and w.isVisible()),
+        None,
+    )
+
+
+def _save(widget: Any, path: Path) -> None:
+    widget.grab().save(str(path))
+    print(path)
+
+
+def _run_here(out: Path, dark: bool) -> None:
     _isolate()
-    args.out.mkdir(parents=True, exist_ok=True)
     from voicepanel.app import build_app
 
     app = build_app()
-    if args.dark:
+    if dark:
         app.setPalette(_dark_palette())
     import qasync
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(take(args.out, args.dark))
-    for png in sorted(args.out.glob("*.png")):
-        print(png)
-    return 0
+        loop.run_until_complete(take_dark(out) if dark else take(out))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=SCRIPTS.parent / "docs/screenshots")
+    parser.add_argument("--part", choices=["main", "dark", *OTHER_PARTS])
+    args = parser.parse_args()
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    if args.part in ("main", "dark"):
+        _run_here(out, args.part == "dark")
+        return 0
+    if args.part is not None:
+        script = SCRIPTS / OTHER_PARTS[args.part]
+        return subprocess.run([sys.executable, str(script), "--out", str(out)]).returncode
+    failed = [
+        part
+        for part in ("main", "dark", *OTHER_PARTS)
+        if subprocess.run(
+            [sys.executable, __file__, "--out", str(out), "--part", part], cwd=SCRIPTS.parent
+        ).returncode
+    ]
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

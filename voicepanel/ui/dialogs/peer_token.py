@@ -91,6 +91,10 @@ class PeerTokenDialog(QDialog):
         self.copy_button = QPushButton("Copy")
         self.copy_button.setObjectName("copyToken")
         self.copy_button.clicked.connect(self.copy)
+        # Copying is why the dialog is open: Enter does it, and the read-only ids above
+        # do not start out looking like fields to type in.
+        self.copy_button.setDefault(True)
+        self.copy_button.setFocus()
         self.refresh_button = QPushButton("New token…")
         self.refresh_button.setObjectName("refreshToken")
         self.refresh_button.setToolTip("Issue a new token for this peer; this one stops working")
