@@ -83,6 +83,22 @@ def test_meters_and_peer_strips_follow_the_latest_levels(panel, qtbot) -> None:
     assert agent.room.mixer.channel("p1").muted
 
 
+def test_a_peer_strip_shows_the_name_people_gave_it_and_its_id_on_hover(qtbot, tmp_path) -> None:
+    settings = QSettings(str(tmp_path / "panel.ini"), QSettings.Format.IniFormat)
+    agent = LocalAgent(NoServer(), "room-1")  # type: ignore[arg-type]
+    names = {"p1": "Echo"}
+    panel = AgentPanel(agent, settings=settings, name_of=names.get)
+    qtbot.addWidget(panel)
+    panel.show()
+    agent.on_levels.emit(
+        AgentLevels(Level(-40, -37), True, (_strip("p1", -30.0), _strip("p2", -30.0)))
+    )
+    qtbot.waitUntil(lambda: len(panel._strips) == 2, timeout=1000)
+    assert panel._strips["p1"].name.text() == "<b>Echo</b> vapi"
+    assert "p1" in panel._strips["p1"].name.toolTip()
+    assert panel._strips["p2"].name.text() == "<b>p2</b> vapi"  # no name: the id
+
+
 def test_space_is_push_to_talk_only_when_enabled(panel, qtbot) -> None:
     controls = panel.agent.uplink.controls
     qtbot.keyPress(panel, Qt.Key.Key_Space)

@@ -76,10 +76,16 @@ _open_panels: dict[tuple[int, str], AgentPanel] = {}
 
 
 def open_agent_panel(
-    parent_window: QWidget, workspace: object, room_id: str, build: Callable[[], LocalAgent]
+    parent_window: QWidget,
+    workspace: object,
+    room_id: str,
+    build: Callable[[], LocalAgent],
+    *,
+    name_of: Callable[[str], str | None] | None = None,
 ) -> AgentPanel:
     """Shows the agent window for ``room_id`` in ``workspace`` (one per room), or opens
-    one for the agent ``build`` makes, and starts joining."""
+    one for the agent ``build`` makes, and starts joining. ``name_of`` gives the names
+    people gave the other peers."""
     key = (id(workspace), room_id)
     panel = _open_panels.get(key)
     if panel is not None:
@@ -87,7 +93,7 @@ def open_agent_panel(
         panel.raise_()
         panel.activateWindow()
         return panel
-    panel = AgentPanel(build(), parent_window)
+    panel = AgentPanel(build(), parent_window, name_of=name_of)
     _open_panels[key] = panel
     panel.destroyed.connect(lambda: _open_panels.pop(key, None))
     panel.show()
@@ -101,9 +107,12 @@ class AgentPanel(QWidget):
         agent: LocalAgent,
         parent: QWidget | None = None,
         settings: QSettings | None = None,
+        *,
+        name_of: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.agent = agent
+        self._name_of = name_of or (lambda _peer_id: None)
         self._settings = settings if settings is not None else open_settings()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._strips: dict[str, PeerStripWidget] = {}
@@ -468,12 +477,12 @@ class AgentPanel(QWidget):
         for strip in levels.peers:
             widget = self._strips.get(strip.peer_id)
             if widget is None:
-                widget = PeerStripWidget(strip.peer_id, strip.kind)
+                widget = PeerStripWidget(strip.peer_id)
                 widget.gain_changed.connect(self.agent.set_peer_gain)
                 widget.mute_changed.connect(self.agent.set_peer_muted)
                 self._strips[strip.peer_id] = widget
                 self._peers_layout.addWidget(widget)
-            widget.set_kind(strip.kind)
+            widget.set_title(strip.kind, self._name_of(strip.peer_id))
             widget.show_strip(strip)
 
     def _show_turns(self, turns: list[Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSlider, QWidget
 
@@ -13,13 +15,13 @@ class PeerStripWidget(QWidget):
     gain_changed = Signal(str, float)  # peer id, linear gain
     mute_changed = Signal(str, bool)
 
-    def __init__(self, peer_id: str, kind: str, parent: QWidget | None = None) -> None:
+    def __init__(self, peer_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.peer_id = peer_id
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 2, 0, 2)
-        self.name = QLabel(f"<b>{kind}</b> {peer_id[:12]}")
-        self.name.setToolTip(peer_id)
+        self.name = QLabel()
+        self.name.setToolTip(f"Peer id {peer_id}")
         self.meter = MeterBar()
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 200)
@@ -38,8 +40,11 @@ class PeerStripWidget(QWidget):
         self.volume.valueChanged.connect(lambda v: self.gain_changed.emit(peer_id, v / 100.0))
         self.mute.toggled.connect(lambda m: self.mute_changed.emit(peer_id, m))
 
-    def set_kind(self, kind: str) -> None:
-        self.name.setText(f"<b>{kind}</b> {self.peer_id[:12]}")
+    def set_title(self, kind: str, name: str | None) -> None:
+        """The name people gave the peer (its id's start when it has none), and its kind."""
+        text = f"<b>{html.escape(name or self.peer_id[:12])}</b> {kind}"
+        if self.name.text() != text:
+            self.name.setText(text)
 
     def show_strip(self, strip: PeerStrip) -> None:
         self.meter.set_level(strip.level.rms_dbfs, strip.level.peak_dbfs)

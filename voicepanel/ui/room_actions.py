@@ -248,7 +248,11 @@ class RoomActions:
         try:
             # The window is handed its agent: one of this workspace, for this room.
             panel = open_panel(
-                self._window, ws, room_id, lambda: agents.LocalAgent.in_workspace(ws, room_id)
+                self._window,
+                ws,
+                room_id,
+                lambda: agents.LocalAgent.in_workspace(ws, room_id),
+                name_of=lambda peer_id: self._peer_name(ws, room_id, peer_id),
             )
             # Placed over the main window the first time, whole on the screen; after
             # that it stays where the person moved it.
@@ -268,7 +272,12 @@ class RoomActions:
 
     def _peer_name(self, ws: Workspace, room_id: str, peer_id: str) -> str | None:
         peer = ws.tree.peer(room_id, peer_id)
-        return ws.names.peer(peer_id) or (metadata_name(peer) if peer is not None else None)
+        given = ws.names.peer(peer_id) or (metadata_name(peer) if peer is not None else None)
+        if given is None and ws.has_vapi:
+            # A VAPI peer is known by its assistant's name, as in the tree.
+            record = ws.calls.for_peer(peer_id)
+            given = record.call.assistant_name if record is not None else None
+        return given
 
     def _peer_title(self, ws: Workspace, room_id: str, peer_id: str) -> str:
         return titled(self._peer_name(ws, room_id, peer_id), peer_id)
