@@ -41,6 +41,7 @@ from voicepanel.scenarios.results import Outcome, RunResult, TurnResult
 from voicepanel.scenarios.runner import ScenarioRunner
 from voicepanel.session.paths import data_dir
 from voicepanel.ui.async_qt import run_dialog
+from voicepanel.ui.empty_state import EmptyHint
 from voicepanel.ui.file_dialogs import ask_save_path
 from voicepanel.ui.settings import open_settings
 
@@ -96,6 +97,7 @@ class ScenarioDock(QDockWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
+        EmptyHint(self.table, "Each turn is scored here as the scenario runs.")
         header = self.table.horizontalHeader()
         # The turn's words wrap; the verdict, the expectation and the measure read whole.
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
