@@ -91,7 +91,8 @@ async def greeter_scene(window: Any, ws: Any, room_id: str, out: Path, _: PulseR
     greeter = next(a for a in await ws.list_assistants() if a.name == "Greeter")
     record = await ws.add_vapi_assistant(room_id, assistant_id=greeter.id)
     await _until(lambda: ws.calls.get(record.id).status == "in-progress", 15)
-    await asyncio.sleep(2.0)  # into the sentence: the assistant's meter is moving
+    # Into the sentence: the assistant's meter is moving.
+    await _until(lambda: any(w.meter.rms_dbfs > -40 for w in panel._strips.values()), 15)  # noqa: SLF001
     await _settle()
     _save(panel, out / "greeter-heard.png")
 

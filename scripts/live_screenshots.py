@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.audio_pulse import PulseRig, start_pulse, stop_daemon  # noqa: E402
 
 SIZE = "1280x720"
+MAIN_WINDOW = "VoicePanel — Sandbox"
 RATE = 16000
 
 # Where the controls are, in their window's coordinates (read off a screenshot): the empty
@@ -130,11 +131,13 @@ def say(pulse: PulseRig, lines: list[str], gap_s: float, folder: Path) -> None:
     subprocess.run(["paplay", "-d", "mic", str(path)], env=pulse.env, check=True)
 
 
-def add_assistant(screen: Screen, name: str) -> None:
-    """A new room, then Add VAPI assistant with the saved assistant ``name``."""
+def add_assistant(screen: Screen, room: str, name: str) -> None:
+    """A new room named ``room``, then Add VAPI assistant with the saved assistant ``name``."""
     screen.key("ctrl+n")
     screen.window("Create room")
+    screen.type(room)  # the dialog opens on its Name field
     screen.key("Return", pause_s=1.5)
+    screen.window(MAIN_WINDOW)  # the dialog closes once the room is made
     screen.key("ctrl+shift+v")
     dialog = screen.window("Add VAPI assistant")
     time.sleep(2.0)  # the list is read from the sandbox
@@ -142,6 +145,7 @@ def add_assistant(screen: Screen, name: str) -> None:
     screen.type(name)  # the list jumps to the assistant whose name is typed
     time.sleep(0.3)
     screen.key("Return", pause_s=4.0)  # Start call; Fishjam connects the assistant
+    screen.window(MAIN_WINDOW, timeout_s=60)  # the call started: the dialog closed
 
 
 def join_as_agent(screen: Screen) -> str:
@@ -161,10 +165,10 @@ def take(out: Path, pulse: PulseRig, screen: Screen, folder: Path) -> None:
     try:
         screen.window("Welcome to VoicePanel")
         screen.key("Return")
-        main = screen.window("VoicePanel — Sandbox")
+        main = screen.window(MAIN_WINDOW)
 
         # An Echo call, talked to as a local agent.
-        add_assistant(screen, "Echo")
+        add_assistant(screen, "Support demo", "Echo")
         agent = join_as_agent(screen)
         say(
             pulse,
@@ -183,7 +187,7 @@ def take(out: Path, pulse: PulseRig, screen: Screen, folder: Path) -> None:
         screen.xdo("windowactivate", "--sync", main)
 
         # The Order desk looks the order up with a tool; the tester answers from the card.
-        add_assistant(screen, "Order desk")
+        add_assistant(screen, "Checkout QA", "Order desk")
         join_as_agent(screen)
         say(pulse, ["Where is my order?"], gap_s=4.0, folder=folder)
         screen.xdo("windowactivate", "--sync", main)
@@ -194,6 +198,9 @@ def take(out: Path, pulse: PulseRig, screen: Screen, folder: Path) -> None:
         screen.key("Return", pause_s=9.0)  # the assistant says what the tool answered
         screen.click(main, CONVERSATION_TAB, pause_s=1.0)
         screen.shoot(out / "live-tool-answered.png")
+    except SystemExit:
+        screen.shoot(folder / "what-the-screen-showed.png")  # where the driving went wrong
+        raise
     finally:
         app.terminate()  # ends its calls and agents first
         try:

@@ -84,12 +84,16 @@ async def test_join_as_agent_opens_the_agent_panel_for_the_room(
 
     room_id = await _create_room_through_dialog(panel)
     calls: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(agent_panel, "open_agent_panel", lambda *args: calls.append(args))
+    monkeypatch.setattr(
+        agent_panel, "open_agent_panel", lambda *args, **options: calls.append((args, options))
+    )
     panel.act_agent.trigger()
-    [(window, workspace, room, build)] = calls
+    [((window, workspace, room, build), options)] = calls
     assert (window, workspace, room) == (panel, panel.host.workspace, room_id)
     agent = build()  # the window is handed an agent of this workspace, for this room
     assert agent.room_id == room_id and agent.state.value == "idle"
+    workspace.names.name_peer("peer-1", "Alice's phone")
+    assert options["name_of"]("peer-1") == "Alice's phone"  # other peers, by their names
 
 
 async def test_join_as_agent_says_so_when_the_build_has_no_local_agent(

@@ -458,9 +458,10 @@ class AgentPanel(QWidget):
         text = texts[status.state]
         if status.reason:
             text += f" {status.reason}"
-        if status.peer_id and status.state is AgentState.LIVE:
-            text += f" (peer {status.peer_id})"
         self.state_label.setText(text)
+        # The agent's own peer id, a hover away: the sentence stays a sentence.
+        live_as = status.peer_id if status.state is AgentState.LIVE else None
+        self.state_label.setToolTip(f"The agent's peer id: {live_as}" if live_as else "")
         live = status.state in (AgentState.LIVE, AgentState.JOINING)
         self.leave_button.setText("Leave" if live else "Rejoin")
         self.interrupt_button.setEnabled(status.state is AgentState.LIVE)

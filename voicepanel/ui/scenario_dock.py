@@ -99,9 +99,12 @@ class ScenarioDock(QDockWidget):
         self.table.setWordWrap(True)
         EmptyHint(self.table, "Each turn is scored here as the scenario runs.")
         header = self.table.horizontalHeader()
-        # The turn's words wrap; the verdict, the expectation and the measure read whole.
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        # The turn's words and the expectation share what is left and wrap (a narrow dock
+        # would otherwise stack the turn's words one per line); the verdict and the
+        # measure read whole.
+        for column in (0, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.open_button = QPushButton("Open…")
         self.open_button.clicked.connect(self.act_open.trigger)
