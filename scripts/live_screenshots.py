@@ -38,8 +38,8 @@ RATE = 16000
 # part of the Add VAPI dialog's assistant list and, in the calls dock's newest card, the
 # Tools tab's answer box and the Conversation tab.
 ASSISTANT_LIST = (330, 160)
-ANSWER_BOX = (960, 249)
-CONVERSATION_TAB = (910, 158)
+ANSWER_BOX = (954, 255)
+CONVERSATION_TAB = (896, 164)
 
 
 class Screen:
@@ -78,18 +78,10 @@ class Screen:
         time.sleep(pause_s)
 
     def click(self, window: str, at: tuple[int, int], pause_s: float = 0.4) -> None:
-        """Clicks at ``at`` in ``window``'s own coordinates (wherever the window is)."""
-        x, y = self.origin(window)
-        self.xdo("mousemove", str(x + at[0]), str(y + at[1]), "click", "1")
+        """Clicks at ``at`` in ``window``'s own coordinates (wherever the window manager put
+        it; X translates them, so its frame and any misreported position do not count)."""
+        self.xdo("mousemove", "--window", window, str(at[0]), str(at[1]), "click", "1")
         time.sleep(pause_s)
-
-    def origin(self, window: str) -> tuple[int, int]:
-        values = dict(
-            line.split("=", 1)
-            for line in self.xdo("getwindowgeometry", "--shell", window).splitlines()
-            if "=" in line
-        )
-        return int(values["X"]), int(values["Y"])
 
     def type(self, text: str) -> None:
         self.xdo("type", "--delay", "15", text)

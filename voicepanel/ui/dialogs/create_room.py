@@ -37,17 +37,28 @@ class CreateRoomDialog(FormDialog):
             self.video_codec.addItem(codec.upper() if codec == "vp8" else "H.264", codec)
         self.webhook_url = QLineEdit()
         self.webhook_url.setObjectName("webhookUrl")
-        self.webhook_url.setPlaceholderText("https://example.com/fishjam-webhook (optional)")
+        self.webhook_url.setPlaceholderText("https://example.com/fishjam-webhook")
         self.public = QCheckBox("Anyone with the room id may join (public room)")
         self.public.setObjectName("publicRoom")
         self.batch = QCheckBox("Send webhook notifications in batches")
         self.batch.setObjectName("batchWebhooks")
 
         self.add_row("Name", self.name, hint="Optional. Kept on this computer, for you.")
-        self.add_row("Room type", self.room_type, "roomType")
+        # Every note line says something: a blank one between fields reads as a gap.
+        self.add_row(
+            "Room type",
+            self.room_type,
+            "roomType",
+            "Audio only suits voice agents; conference carries video too.",
+        )
         self.add_row("Peer limit", self.max_peers, "maxPeers", "Empty or 0: no limit.")
         self.add_row("Video codec", self.video_codec)
-        self.add_row("Webhook URL", self.webhook_url, "webhookUrl")
+        self.add_row(
+            "Webhook URL",
+            self.webhook_url,
+            "webhookUrl",
+            "Optional. Fishjam posts the room's events there.",
+        )
         self.add_row("", self.public)
         self.add_row("", self.batch)
         for edit in (self.max_peers, self.webhook_url):
