@@ -138,3 +138,26 @@ def test_the_shortcuts_are_the_documented_ones(qtbot: Any, tmp_path: Any) -> Non
     for name, keys in shortcuts.items():
         assert getattr(window, name).shortcut().toString() == keys, name
     window._quitting = True
+
+
+def test_create_room_opens_on_its_name_and_tab_visits_the_fields_before_the_buttons(
+    qtbot: Any,
+) -> None:
+    dialog = CreateRoomDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.focusWidget() is dialog.name  # not the OK button, which a space would press
+    qtbot.keyClicks(dialog.focusWidget(), "Support demo")
+    assert dialog.room_name == "Support demo"
+    assert _tab_after(dialog.name) is dialog.room_type
+    assert _tab_after(dialog.batch) is dialog.ok_button
+
+
+def _tab_after(widget: Any) -> Any:
+    """Where Tab goes from ``widget``: the next widget in the chain that takes Tab."""
+    from PySide6.QtCore import Qt
+
+    following = widget.nextInFocusChain()
+    while not (following.focusPolicy() & Qt.FocusPolicy.TabFocus and following.isVisible()):
+        following = following.nextInFocusChain()
+    return following

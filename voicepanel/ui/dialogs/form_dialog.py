@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -46,6 +46,7 @@ class FormDialog(QDialog):
         self._notes: dict[str, tuple[QLabel, str]] = {}  # field -> (note line, its hint)
         self._errors: dict[str, str] = {}
         self._submitting = False
+        self._field_order: list[QWidget] = []  # the fields as added: the Tab order
 
         self.outer = QVBoxLayout(self)
         self.outer.setSpacing(10)
@@ -91,6 +92,7 @@ class FormDialog(QDialog):
         column.setSpacing(2)
         if isinstance(field, QWidget):
             column.addWidget(field)
+            self._field_order.append(field)
         else:
             column.addLayout(field)
         if hint or name:
@@ -104,6 +106,19 @@ class FormDialog(QDialog):
                 self._notes[name] = (note, hint)
             self._show_note(note, hint, "")
         self.form.addRow(label, box)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        # The buttons were made before the fields: without this, the dialog would open with
+        # its OK button focused (a typed space would press it) and Tab would visit the
+        # buttons first. Fields in the order added, then the buttons; the first one focused.
+        if self._field_order and not event.spontaneous():
+            chain = [*self._field_order, *self.buttons.buttons()]
+            for before, after in zip(chain, chain[1:], strict=False):
+                QWidget.setTabOrder(before, after)
+            first = next((w for w in self._field_order if w.isEnabled()), None)
+            if first is not None and self.focusWidget() not in self._field_order:
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
+        super().showEvent(event)
 
     def _show_note(self, note: QLabel, hint: str, error: str) -> None:
         note.setText(error or hint)
