@@ -35,7 +35,6 @@ from scripts.screenshots import (  # noqa: E402
     _sandbox_window,
     _save,
     _settle,
-    _top,
     _until,
 )
 
@@ -59,10 +58,24 @@ def _bursts_wav(path: Path, count: int = 3) -> None:
 
 async def _join(window: Any, room_id: str) -> Any:
     """The agent window as Room › Join as agent opens it (placed, titled by the room's name)."""
+    from PySide6.QtWidgets import QApplication
+
+    from voicepanel.ui.agent_panel import AgentPanel
+
+    def panel() -> Any:
+        return next(
+            (
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, AgentPanel) and w.agent.room_id == room_id and w.isVisible()
+            ),
+            None,
+        )
+
     window.select_key((room_id, None, None))
     window.actions_.join_as_agent()
-    await _until(lambda: _top("agentPanel") is not None)
-    return _top("agentPanel")
+    await _until(lambda: panel() is not None)
+    return panel()
 
 
 async def echo_scene(window: Any, ws: Any, room_id: str, out: Path, pulse: PulseRig) -> None:

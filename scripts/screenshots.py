@@ -50,21 +50,19 @@ def _isolate() -> None:
         os.environ[var] = str(home / var.lower())
     os.environ["HOME"] = str(home)
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
-        # Offscreen Qt's own screen is 800x800; the pictures show a 1280x720 laptop's.
-        screen = home / "screen.json"
-        width, height = SIZE
-        screen.write_text(
-            json.dumps(
-                {
-                    "screens": [
-                        {"name": "Laptop", "x": 0, "y": 0, "width": width, "height": height}
-                        | {"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
-                    ]
-                }
-            )
-        )
-        os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _offscreen_screen(*SIZE)  # the pictures show a 1280x720 laptop's screen
+
+
+def _offscreen_screen(width: int, height: int) -> None:
+    """Offscreen, Qt's one virtual screen is small: make it ``width`` x ``height``."""
+    if not os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen"):
+        return
+    config = Path(tempfile.mkdtemp(prefix="voicepanel-screen-")) / "screen.json"
+    screen = {"name": "Screen", "x": 0, "y": 0, "width": width, "height": height}
+    screen |= {"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+    config.write_text(json.dumps({"screens": [screen]}), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
 
 
 async def _until(predicate, timeout_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -162,6 +160,7 @@ async def take(out: Path) -> None:
 
     from voicepanel.session.profiles import SANDBOX_PROFILE
     from voicepanel.ui.dialogs.create_room import CreateRoomDialog
+    from voicepanel.ui.dialogs.peer_token import PeerTokenDialog
     from voicepanel.ui.dialogs.profiles import ProfilesDialog
 
     window, host, ws = await _sandbox_window()
@@ -199,8 +198,8 @@ async def take(out: Path) -> None:
     peer, token = await ws.create_peer(demo.id, {"name": "Carol's phone"}, "auto")
     ws.names.name_peer(peer.id, "Carol's phone")
     shown = asyncio.ensure_future(window.actions_.show_token(ws, demo.id, peer.id, token))
-    await _until(lambda: _top("peerTokenDialog") is not None)
-    tokens = _top("peerTokenDialog")
+    await _until(lambda: _top(PeerTokenDialog) is not None)
+    tokens = _top(PeerTokenDialog)
     # The token is shown to the person who asked for it, never to a screenshot's readers.
     tokens.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
     await _settle()
@@ -230,13 +229,10 @@ async def take(out: Path) -> None:
     await _close(window, host)
 
 
-def _top(name: str) -> Any:
+def _top(kind: type) -> Any:
     from PySide6.QtWidgets import QApplication
 
-    return next(
-        (w for w in QApplication.topLevelWidgets() if w.objectName() == name and w.isVisible()),
-        None,
-    )
+    return next((w for w in QApplication.topLevelWidgets() if isinstance(w, kind)), None)
 
 
 def _save(widget: Any, path: Path) -> None:
