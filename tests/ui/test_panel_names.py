@@ -51,7 +51,8 @@ async def test_a_room_named_at_creation_is_called_by_its_name(panel: Any) -> Non
     dialog.ok_button.click()
     ws = panel.host.workspace
     room_id = await until(lambda: next(iter(ws.tree.rooms), None), what="the room")
-    assert ws.names.room(room_id) == "Demo room"
+    # The room reaches the tree as the server answers; the name is kept as the dialog closes.
+    await until(lambda: ws.names.room(room_id) == "Demo room", what="the room's name")
 
     row = panel.tree_model.index_of((room_id, None, None))
     assert row.data() == "Demo room"

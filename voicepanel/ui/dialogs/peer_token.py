@@ -81,20 +81,22 @@ class PeerTokenDialog(QDialog):
             field = QLineEdit(value)
             field.setReadOnly(True)
             field.setFont(fixed)
+            field.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # see the Copy button below
             form.addRow(label, field)
         self.token_edit = QLineEdit(token)
         self.token_edit.setObjectName("peerToken")
         self.token_edit.setReadOnly(True)
         self.token_edit.setFont(fixed)
         self.token_edit.setCursorPosition(0)
+        self.token_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         form.addRow("Token", self.token_edit)
         self.copy_button = QPushButton("Copy")
         self.copy_button.setObjectName("copyToken")
         self.copy_button.clicked.connect(self.copy)
-        # Copying is why the dialog is open: Enter does it, and the read-only ids above
-        # do not start out looking like fields to type in.
+        # Copying is why the dialog is open: it has the focus and Enter does it. The
+        # read-only fields above take a click (to select) but not Tab, so none of them
+        # starts out looking like a field to type in.
         self.copy_button.setDefault(True)
-        self.copy_button.setFocus()
         self.refresh_button = QPushButton("New token…")
         self.refresh_button.setObjectName("refreshToken")
         self.refresh_button.setToolTip("Issue a new token for this peer; this one stops working")
@@ -180,6 +182,7 @@ class PeerTokenDialog(QDialog):
             return
         self.token_edit.setText(token)
         self.token_edit.setCursorPosition(0)
+        self.token_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self._show_qr()
         self.status.setText("New token issued: give this one to the peer.")
 
