@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -108,6 +109,12 @@ class NotificationsDock(QDockWidget):
         menu.addAction("Export shown rows…", lambda: self.export(shown_only=True))
         menu.addAction("Export everything in the journal…", lambda: self.export(shown_only=False))
         self.export_button.setMenu(menu)
+        # Qt sizes an instant-popup button for its text alone, then draws the menu arrow
+        # over the text's end: make room for the arrow.
+        arrow = self.export_button.style().pixelMetric(
+            QStyle.PixelMetric.PM_MenuButtonIndicator, None, self.export_button
+        )
+        self.export_button.setMinimumWidth(self.export_button.sizeHint().width() + arrow)
         journal = QToolButton()
         journal.setText("Journal folder")
         journal.setToolTip("Open the folder where every notification is kept")
