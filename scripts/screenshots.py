@@ -1,6 +1,6 @@
 """Regenerates every picture in docs/screenshots/, on the built-in sandbox, at 1280x720.
 
-    python scripts/screenshots.py [--out docs/screenshots] [--part main|dark|agent|scenario|live]
+    .venv/bin/python scripts/screenshots.py [--out DIR] [--part main|dark|agent|scenario|live]
 
 With no ``--part`` it makes them all, each part in a fresh process:
 

@@ -182,7 +182,6 @@ class PeerTokenDialog(QDialog):
             return
         self.token_edit.setText(token)
         self.token_edit.setCursorPosition(0)
-        self.token_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self._show_qr()
         self.status.setText("New token issued: give this one to the peer.")
 
