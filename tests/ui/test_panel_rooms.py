@@ -96,6 +96,22 @@ async def test_join_as_agent_opens_the_agent_panel_for_the_room(
     assert options["name_of"]("peer-1") == "Alice's phone"  # other peers, by their names
 
 
+async def test_the_panels_own_agent_is_called_local_agent_in_the_tree(panel: Any) -> None:
+    from voicepanel.ui.agent_panel import AgentPanel
+
+    room_id = await _create_room_through_dialog(panel)
+    panel.act_agent.trigger()
+    agent = await until(lambda: find_top(AgentPanel), what="the agent window")
+    ws = panel.host.workspace
+    peer_id = await until(lambda: next(iter(ws.tree.rooms[room_id].peers), None), 30, "agent")
+    key = (room_id, peer_id, None)
+    await until(
+        lambda: panel.tree_model.index_of(key).data() == "Local agent",
+        what="the agent's name in the tree",
+    )
+    agent.close()
+
+
 async def test_join_as_agent_says_so_when_the_build_has_no_local_agent(
     panel: Any, monkeypatch: Any
 ) -> None:

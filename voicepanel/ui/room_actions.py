@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AGENT_UNAVAILABLE = "The local agent is not available in this build."
+LOCAL_AGENT = "Local agent"  # the name the panel's own agent peer is shown by
 NO_VAPI = VoicePanelError(
     "This profile has no VAPI key, so assistants cannot be added.",
     "Open Profiles… in the toolbar and add the VAPI private API key.",
@@ -263,6 +264,14 @@ class RoomActions:
             self._feedback.fail(error)
             return
         agent = getattr(panel, "agent", None)
+        if agent is not None:
+            # The tree and the notifications call this panel's own agent by a name too.
+            def name_agent(status: Any) -> None:
+                if status.peer_id and ws.names.peer(status.peer_id) is None:
+                    self._name(ws.names.name_peer, status.peer_id, LOCAL_AGENT)
+
+            stop_naming = agent.on_status.subscribe(name_agent)
+            panel.destroyed.connect(lambda *_: stop_naming())
         if ws.live is not None and agent is not None:
             # Each turn the agent measures at its speaker joins VAPI's view of that turn.
             stop_watching = ws.live.watch_agent(agent)
