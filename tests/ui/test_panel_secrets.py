@@ -41,6 +41,10 @@ async def test_the_profile_dialog_offers_an_encrypted_file_and_keeps_secrets_in_
 
     button.click()
     ask = await until(lambda: find_top(PassphraseDialog), what="the passphrase dialog")
+    # Nothing typed is not a mistake yet: the note says what is needed, in grey.
+    assert not ask.ok_button.isEnabled() and ask.error_text("passphrase") == ""
+    ask.passphrase.setText("short")
+    assert ask.error_text("passphrase") == "At least 8 characters."
     ask.passphrase.setText(PASSPHRASE)
     ask.again.setText(PASSPHRASE[:-1])
     assert not ask.ok_button.isEnabled() and ask.error_text("again")

@@ -42,7 +42,12 @@ class PassphraseDialog(FormDialog):
         self.outer.insertWidget(1, intro)
         self.passphrase = _secret_edit("passphrase")
         self.again = _secret_edit("passphraseAgain")
-        self.add_row("Passphrase", self.passphrase, "passphrase")
+        self.add_row(
+            "Passphrase",
+            self.passphrase,
+            "passphrase",
+            f"At least {MIN_LENGTH} characters." if creating else "",
+        )
         if creating:
             self.add_row("Again", self.again, "again")
         for edit in (self.passphrase, self.again):
@@ -56,7 +61,8 @@ class PassphraseDialog(FormDialog):
         if not self._creating:
             return {} if text else {"passphrase": ""}
         if len(text) < MIN_LENGTH:
-            return {"passphrase": f"At least {MIN_LENGTH} characters."}
+            # Nothing typed yet is not a mistake: the grey hint says what is needed.
+            return {"passphrase": f"At least {MIN_LENGTH} characters." if text else ""}
         if self.again.text() != text:
             return {"again": "The two do not match yet."}
         return {}
