@@ -124,7 +124,9 @@ class AddVapiDialog(FormDialog):
         self.subscribe_mode = subscribe_mode_box()
 
         self.add_row("", self.use_saved)
-        self.add_row("Assistant", self.assistants, "assistant")
+        self.add_row(
+            "Assistant", self.assistants, "assistant", "Choose an assistant, or describe one below."
+        )
         self.add_row("", self.use_inline)
         self.add_row("Config", self.config, "config")
         self.add_row("", starter)
@@ -147,7 +149,7 @@ class AddVapiDialog(FormDialog):
     def errors(self) -> dict[str, str]:
         if self.use_saved.isChecked():
             if self.assistants.currentItem() is None:
-                return {"assistant": "Choose an assistant, or describe one below."}
+                return {"assistant": ""}  # not a mistake: the grey note says what to do
             return {}
         why = check_assistant_config(self.config.toPlainText())
         return {"config": why} if why else {}
