@@ -7,7 +7,7 @@ repaints at most that often.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from voicepanel.ui.state_style import Tone, tone_colour
@@ -17,6 +17,15 @@ FLOOR_DB = -60.0
 
 def _fraction(dbfs: float) -> float:
     return min(1.0, max(0.0, (dbfs - FLOOR_DB) / -FLOOR_DB))
+
+
+def _loudness_colour(peak_dbfs: float) -> QColor:
+    """Headroom in the state colours every view uses: clipping is bad, hot is a warning."""
+    if peak_dbfs > -3:
+        return tone_colour(Tone.BAD)
+    if peak_dbfs > -12:
+        return tone_colour(Tone.WARN)
+    return tone_colour(Tone.GOOD)
 
 
 class MeterBar(QWidget):
@@ -42,12 +51,7 @@ class MeterBar(QWidget):
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
         p.fillRect(rect, self.palette().base())
         width = rect.width() * _fraction(self.rms_dbfs)
-        tone = Tone.GOOD
-        if self.peak_dbfs > -3:
-            tone = Tone.BAD
-        elif self.peak_dbfs > -12:
-            tone = Tone.WARN
-        colour = tone_colour(tone)
+        colour = _loudness_colour(self.peak_dbfs)
         p.fillRect(QRectF(rect.left(), rect.top(), width, rect.height()), colour)
         peak_x = rect.left() + rect.width() * _fraction(self.peak_dbfs)
         p.setPen(self.palette().text().color())
