@@ -240,37 +240,41 @@ def _save(widget: Any, path: Path) -> None:
     print(path)
 
 
-def _run_here(out: Path, dark: bool) -> None:
+def _run_here(out: Path, part: str) -> None:
     _isolate()
     from voicepanel.app import build_app
 
     app = build_app()
-    if dark:
+    if part == "dark":
         app.setPalette(_dark_palette())
     import qasync
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(take_dark(out) if dark else take(out))
+        loop.run_until_complete(HERE_PARTS[part](out))
+
+
+# The parts this script makes itself, each in a process of its own.
+HERE_PARTS = {"main": take, "dark": take_dark}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=SCRIPTS.parent / "docs/screenshots")
-    parser.add_argument("--part", choices=["main", "dark", *OTHER_PARTS])
+    parser.add_argument("--part", choices=[*HERE_PARTS, *OTHER_PARTS])
     args = parser.parse_args()
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    if args.part in ("main", "dark"):
-        _run_here(out, args.part == "dark")
+    if args.part in HERE_PARTS:
+        _run_here(out, args.part)
         return 0
     if args.part is not None:
         script = SCRIPTS / OTHER_PARTS[args.part]
         return subprocess.run([sys.executable, str(script), "--out", str(out)]).returncode
     failed = [
         part
-        for part in ("main", "dark", *OTHER_PARTS)
+        for part in (*HERE_PARTS, *OTHER_PARTS)
         if subprocess.run(
             [sys.executable, __file__, "--out", str(out), "--part", part], cwd=SCRIPTS.parent
         ).returncode
