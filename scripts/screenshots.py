@@ -72,10 +72,11 @@ def _dark_palette() -> Any:
 
 async def _sandbox_window() -> tuple[Any, Any, Any]:
     """The main window, shown at SIZE, on the built-in sandbox: (window, host, workspace)."""
-    from voicepanel.app import build_window
+    from voicepanel.app import build_windows
     from voicepanel.session.profiles import SANDBOX_PROFILE
 
-    window, host = build_window()
+    window = build_windows().first
+    host = window.host
     window.settings.first_run_done = True
     window.resize(*SIZE)
     window.show()

@@ -120,14 +120,14 @@ def drive(window: Any) -> None:
 
 
 def main() -> int:
-    build_window = app_module.build_window
+    build_windows = app_module.build_windows
 
     def build_and_drive() -> Any:
-        window, host = build_window()
-        drive(window)
-        return window, host
+        windows = build_windows()
+        drive(windows.first)
+        return windows
 
-    app_module.build_window = build_and_drive
+    app_module.build_windows = build_and_drive
     return app_module.main(["--profile", PROFILE])
 
 
