@@ -10,7 +10,13 @@ import signal
 import time
 from pathlib import Path
 
-from app_process import PROFILE, AppProcess, SandboxProcess, assert_no_secret_in_files_under
+from app_process import (
+    PROFILE,
+    SECOND_PROFILE,
+    AppProcess,
+    SandboxProcess,
+    assert_no_secret_in_files_under,
+)
 from tally import TALLY
 
 CALLS, AGENTS = 3, 2
@@ -43,6 +49,30 @@ def test_sigterm_ends_every_call_and_agent_and_exits_within_ten_seconds(
     assert not Path(started["ledger"]).exists()  # everything in it ended, so it went
     assert not [line for line in app.err if "Traceback" in line], "".join(app.err)
     assert_no_secret_in_files_under(Path(os.environ["HOME"]))
+    TALLY["app SIGTERMs"] += 1
+
+
+def test_sigterm_with_two_profile_windows_ends_what_each_window_started(
+    sandbox_process: SandboxProcess, keyring_file: Path
+) -> None:
+    app = AppProcess(keyring_file, "start", PROFILE, "2", "1", SECOND_PROFILE)
+    try:
+        app.expect_json("OPEN")
+        started = app.expect_json("STARTED", 120)
+        assert started["windows"] == [f"VoicePanel — {PROFILE}", f"VoicePanel — {SECOND_PROFILE}"]
+        assert len(started["calls"]) == 4 and len(started["agents"]) == 2
+        assert len(set(started["ledgers"])) == 2
+        assert set(started["calls"]) <= set(sandbox_process.live_calls())
+        assert set(started["agents"]) <= set(sandbox_process.agent_peers())
+        app.signal(signal.SIGTERM)
+        assert app.wait(10) == 0
+    finally:
+        app.kill()
+    assert sandbox_process.live_calls() == []
+    assert sandbox_process.agent_peers() == []
+    for ledger in started["ledgers"]:  # one per window, each gone once all in it ended
+        assert not Path(ledger).exists()
+    assert not [line for line in app.err if "Traceback" in line], "".join(app.err)
     TALLY["app SIGTERMs"] += 1
 
 

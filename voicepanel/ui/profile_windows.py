@@ -83,8 +83,8 @@ class ProfileWindows(QObject):
         """File > New window: the profile picker, then a window for the chosen profile."""
         from voicepanel.ui.dialogs.profiles import ProfilesDialog
 
-        is_free = opener.host.open_profiles.holder
-        suggested = next((p for p in opener.profiles.profiles() if is_free(p.name) is None), None)
+        holder = opener.host.open_profiles.holder
+        suggested = next((p for p in opener.profiles.profiles() if holder(p.name) is None), None)
         dialog = ProfilesDialog(
             opener.profiles,
             opener.secrets,
