@@ -130,3 +130,50 @@ async def test_every_dialog_and_window_opens_whole_with_nothing_cut(panel: Any) 
     _close(await check("welcome", panel.show_welcome, FirstRunDialog))
     _close(await check("about", panel.act_about.trigger, QMessageBox, "aboutBox"))
     assert opened == {name: ("", []) for name in opened}
+
+
+async def _agent_window(panel: Any) -> Any:
+    from voicepanel.ui.agent_panel import AgentPanel
+
+    room = await panel.host.workspace.create_room(RoomSpec())
+    panel._tree_changed(None)
+    panel.select_key((room.id, None, None))
+    return await _open(panel.act_agent.trigger, AgentPanel)
+
+
+def _squeezed(window: QWidget) -> list[str]:
+    """Visible widgets given less width than they ask for (sliders, tables, combo boxes)."""
+    return [
+        f"{type(w).__name__} {w.objectName()}: {w.width()} of {w.sizeHint().width()} px"
+        for w in window.findChildren(QWidget)
+        if w.isVisible() and w.sizeHint().isValid() and w.width() < w.sizeHint().width()
+    ]
+
+
+async def test_the_agent_window_opens_wide_enough_that_nothing_is_squeezed(panel: Any) -> None:
+    agent = await _agent_window(panel)
+    try:
+        assert agent.width() >= 700
+        assert _squeezed(agent) == []
+        assert off_screen(agent) == ""  # and whole on the 1280x720 screen
+    finally:
+        agent.close()
+
+
+async def test_a_banner_in_the_agent_window_keeps_three_latency_rows_in_view(panel: Any) -> None:
+    from voicepanel.core.audio.latency import Turn
+
+    agent = await _agent_window(panel)
+    try:
+        agent._show_turns([Turn(i, 10.0 * i, 10.0 * i + 0.8) for i in range(1, 4)])
+        agent.banner.show_message(
+            "Saved 3 recordings in /home/someone/Music/VoicePanel/recordings.",
+            "One WAV file per voice, named after the peer.",
+        )
+        await asyncio.sleep(0.1)
+        table = agent.latency_table
+        first, last = (table.visualRect(table.model().index(row, 0)) for row in (0, 2))
+        assert first.top() >= 0 and last.bottom() < table.viewport().height()
+        assert off_screen(agent) == ""
+    finally:
+        agent.close()

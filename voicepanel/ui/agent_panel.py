@@ -74,6 +74,9 @@ WAV_KEY = "agent/wavFolder"
 
 _open_panels: dict[tuple[int, str], AgentPanel] = {}
 
+OPEN_WIDTH = 760  # at the layout's own 580 px, the sliders and the latency table squeeze
+MIN_LATENCY_ROWS = 3
+
 
 def open_agent_panel(
     parent_window: QWidget, workspace: object, room_id: str, build: Callable[[], LocalAgent]
@@ -125,6 +128,9 @@ class AgentPanel(QWidget):
         layout.addWidget(self.echo_box)
         layout.addWidget(self._build_peers())
         layout.addWidget(self._build_latency())
+
+        # Wide enough that nothing is squeezed, narrow enough for a 1280x720 screen.
+        self.resize(max(OPEN_WIDTH, self.sizeHint().width()), self.sizeHint().height())
 
         self.bridge = AgentBridge(agent, self)
         self.bridge.levels.connect(self._show_levels)
@@ -238,11 +244,17 @@ class AgentPanel(QWidget):
         self.latency_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.latency_table.verticalHeader().setVisible(False)
         self.latency_table.setMaximumHeight(140)
+        # Three turns always in view, whatever banner shows above (a banner grows the
+        # window rather than squeeze the table to a row and a half).
+        rows = self.latency_table.verticalHeader().defaultSectionSize()
+        header = self.latency_table.horizontalHeader().sizeHint().height()
+        frame = 2 * self.latency_table.frameWidth()
+        self.latency_table.setMinimumHeight(MIN_LATENCY_ROWS * rows + header + frame)
         self.latency_chart = LatencyChart()
         col.addWidget(self.latency_summary)
         row = QHBoxLayout()
-        row.addWidget(self.latency_table, 1)
-        row.addWidget(self.latency_chart, 2)
+        row.addWidget(self.latency_table)  # its own width; the chart takes the rest
+        row.addWidget(self.latency_chart, 1)
         col.addLayout(row)
         return box
 
