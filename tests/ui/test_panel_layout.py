@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from layout_checks import clipped_texts, off_screen
 from panel_helpers import find_top, until
+from PySide6.QtCore import QMargins, QPoint, QRect, QSize
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from voicepanel.core.fishjam_gateway import RoomSpec
 from voicepanel.ui.main_window import DEFAULT_SIZE
-from voicepanel.ui.placement import fit_on_screen
+from voicepanel.ui.placement import ASSUMED_FRAME, fit_on_screen, fitted_rect, reframed_rect
 
 
 async def _room_with_peers_and_a_call(panel: Any) -> tuple[Any, Any]:
@@ -62,6 +63,17 @@ def test_a_window_placed_low_on_a_short_screen_is_moved_up_and_shrunk(qtbot: Any
     fit_on_screen(window)
     qtbot.waitUntil(lambda: off_screen(window) == "", timeout=2000)
     assert window.width() < 1280 and window.height() < 720
+
+
+def test_a_window_framed_thinner_than_assumed_keeps_its_frame_at_the_screen_top() -> None:
+    # Seen under Xvfb with openbox: the main window was fitted for a 32 px title bar, the
+    # window manager drew a 20 px one and kept the client in place: the frame sat 12 px low.
+    available, minimum, want = QRect(0, 0, 1280, 720), QSize(400, 300), QSize(1280, 800)
+    openbox = QMargins(1, 20, 1, 4)
+    fitted = fitted_rect(QRect(QPoint(0, 0), want), ASSUMED_FRAME, available, minimum)
+    assert fitted.marginsAdded(openbox).top() == 12  # what the person saw
+    placed = reframed_rect(fitted, ASSUMED_FRAME, openbox, want, available, minimum)
+    assert placed.marginsAdded(openbox) == available  # the frame fills the screen, not lower
 
 
 @pytest.mark.parametrize("size", ["default size", "fitted to a 1280x720 screen"])
