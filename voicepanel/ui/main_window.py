@@ -467,6 +467,7 @@ class MainWindow(QMainWindow):
         self._show_details()
         self.calls.sync()
         self.notifications.table.viewport().update()
+        self.notifications.proxy.names_changed()
 
     def _name_of(self, some_id: str) -> str | None:
         """The name people know a room or peer by, for any view that shows ids."""
