@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -61,6 +61,7 @@ from voicepanel.ui.async_qt import run_dialog
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
 from voicepanel.ui.meter_bar import MeterBar
+from voicepanel.ui.placement import fit_on_screen
 from voicepanel.ui.settings import open_settings
 from voicepanel.ui.state_style import Tone
 
@@ -118,6 +119,7 @@ class AgentPanel(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.banner = ErrorBanner(self)
+        self.banner.shown.connect(lambda: QTimer.singleShot(0, self, self._make_room_for_banner))
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(self._build_header())
@@ -257,6 +259,19 @@ class AgentPanel(QWidget):
         row.addWidget(self.latency_chart, 1)
         col.addLayout(row)
         return box
+
+    def _make_room_for_banner(self) -> None:
+        """A banner takes height: the window grows to the height its content prefers (as
+        far as the screen allows) rather than squeeze the meters and the latency table."""
+        layout = self.layout()
+        wanted = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
+            fit_on_screen(self)
 
     # -- joining and leaving -------------------------------------------------------------
 
