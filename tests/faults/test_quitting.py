@@ -64,10 +64,13 @@ def test_sigterm_with_two_profile_windows_ends_what_each_window_started(
         assert len(set(started["ledgers"])) == 2
         assert set(started["calls"]) <= set(sandbox_process.live_calls())
         assert set(started["agents"]) <= set(sandbox_process.agent_peers())
+        sent = time.monotonic()
         app.signal(signal.SIGTERM)
         assert app.wait(10) == 0
+        took = time.monotonic() - sent
     finally:
         app.kill()
+    print(f"SIGTERM with two windows, 4 calls and 2 agents: exited in {took:.1f} s")
     assert sandbox_process.live_calls() == []
     assert sandbox_process.agent_peers() == []
     for ledger in started["ledgers"]:  # one per window, each gone once all in it ended

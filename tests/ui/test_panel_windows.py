@@ -166,3 +166,49 @@ async def test_closing_one_window_ends_its_calls_and_leaves_the_other_working(
     await first.host.workspace.create_room(RoomSpec())
     await until(lambda: first.tree_model.rowCount() == 1, what="a new room in the first window")
     await until(lambda: "RoomCreated" in _kinds(first), what="its notification")
+
+
+async def test_quit_from_one_window_asks_about_the_other_windows_calls_and_ends_them(
+    windows: Any, threaded_sandbox: Any
+) -> None:
+    first = windows.first
+    second = await _open_staging_beside(windows)
+    staging = second.host.workspace
+    room = await staging.create_room(RoomSpec())
+    echo = next(a for a in await staging.list_assistants() if a.name == "Echo")
+    record = await staging.add_vapi_assistant(room.id, assistant_id=echo.id)
+    await until(lambda: staging.has_live_calls, what="the live call")
+    quits: list[bool] = []
+    windows.quit_requested.connect(lambda: quits.append(True))
+
+    first.act_quit.trigger()  # Ctrl+Q in the window without calls
+    box = await until(lambda: find_top(QMessageBox, "endCallsBox"), what="the question")
+    assert box.windowTitle() == "Quit VoicePanel" and box.parent() is second
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    await until(lambda: find_top(QMessageBox, "endCallsBox") is None)
+    assert not quits and first.isVisible() and second.isVisible()
+
+    first.act_quit.trigger()
+    box = await until(lambda: find_top(QMessageBox, "endCallsBox"), what="the question again")
+    next(b for b in box.buttons() if b.text() == "End calls").click()
+    await until(lambda: quits, what="quit requested")
+    assert not first.isVisible() and not second.isVisible()
+    await windows.close_all()  # what app.py does next
+    call = httpx.get(
+        f"{threaded_sandbox.vapi_base_url}/call/{record.id}",
+        headers={"Authorization": f"Bearer {threaded_sandbox.config.vapi_key}"},
+        timeout=10,
+    ).json()
+    assert call["status"] == "ended"
+
+
+async def test_each_window_remembers_its_own_place(windows: Any, ui_settings: Any) -> None:
+    first = windows.first
+    second = await _open_staging_beside(windows)
+    first.setGeometry(0, 0, 620, 600)
+    second.setGeometry(640, 0, 620, 600)
+    windows.save_layouts()
+
+    saved = [ui_settings.for_window(n).window_state("geometry") for n in (1, 2)]
+    assert saved == [first.saveGeometry(), second.saveGeometry()]
+    assert saved[0] != saved[1]  # neither overwrote the other
