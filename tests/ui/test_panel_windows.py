@@ -212,3 +212,14 @@ async def test_each_window_remembers_its_own_place(windows: Any, ui_settings: An
     saved = [ui_settings.for_window(n).window_state("geometry") for n in (1, 2)]
     assert saved == [first.saveGeometry(), second.saveGeometry()]
     assert saved[0] != saved[1]  # neither overwrote the other
+
+
+async def test_a_profile_added_for_the_second_window_shows_in_the_first_windows_switcher(
+    windows: Any,
+) -> None:
+    first = windows.first
+    assert first.profile_box.findData("Staging") >= 0  # saved before the first window opened
+    first.profiles.save(Profile("Production", ProfileKind.CLOUD, "abc123"))
+    await _open_staging_beside(windows)
+    assert first.profile_box.findData("Production") >= 0
+    assert first.profile_box.currentData() == "Sandbox"

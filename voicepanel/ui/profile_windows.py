@@ -61,6 +61,8 @@ class ProfileWindows(QObject):
         window.quit_all_requested.connect(lambda: self._spawn(self._quit_all(window)))
         window.quit_requested.connect(self.quit_requested)
         window.host.refused.connect(self._refused)
+        # A profile added or renamed in one window shows in every window's switcher.
+        window.host.opening.connect(lambda _profile: self._reload_switchers(but=window))
         self.windows.append(window)
         return window
 
@@ -117,6 +119,11 @@ class ProfileWindows(QObject):
         await window.open_profile(profile)
         self.window_opened.emit(window)
         return window
+
+    def _reload_switchers(self, but: MainWindow) -> None:
+        for window in self.windows:
+            if window is not but:
+                window.reload_profiles()
 
     def window_of(self, host: WorkspaceHost) -> MainWindow | None:
         return next((w for w in self.windows if w.host is host), None)
