@@ -85,7 +85,6 @@ async def start_in_windows(windows: Any, calls: int, agents: int) -> None:
             {
                 "calls": [c for s in started for c in s["calls"]],
                 "agents": [a for s in started for a in s["agents"]],
-                "ledger": started[0]["ledger"],
                 "ledgers": [s["ledger"] for s in started],
                 "windows": [w.windowTitle() for w in windows.windows],
             }

@@ -82,6 +82,24 @@ async def _open_staging_beside(windows: Any) -> Any:
     return second
 
 
+async def _live_call(workspace: Any) -> Any:
+    room = await workspace.create_room(RoomSpec())
+    echo = next(a for a in await workspace.list_assistants() if a.name == "Echo")
+    record = await workspace.add_vapi_assistant(room.id, assistant_id=echo.id)
+    await until(lambda: workspace.has_live_calls, what="the live call")
+    return record
+
+
+def _status_on_server(sandbox: Any, call_id: str) -> str:
+    """What the VAPI side of ``sandbox`` says of the call (asked from outside the app)."""
+    call = httpx.get(
+        f"{sandbox.vapi_base_url}/call/{call_id}",
+        headers={"Authorization": f"Bearer {sandbox.config.vapi_key}"},
+        timeout=10,
+    ).json()
+    return str(call["status"])
+
+
 def _kinds(window: Any) -> list[str]:
     return [n.kind for n in window.notifications.proxy.shown()]
 
@@ -140,10 +158,7 @@ async def test_closing_one_window_ends_its_calls_and_leaves_the_other_working(
     first = windows.first
     second = await _open_staging_beside(windows)
     staging = second.host.workspace
-    room = await staging.create_room(RoomSpec())
-    echo = next(a for a in await staging.list_assistants() if a.name == "Echo")
-    record = await staging.add_vapi_assistant(room.id, assistant_id=echo.id)
-    await until(lambda: staging.has_live_calls, what="the live call")
+    record = await _live_call(staging)
 
     second.close()
     box = await until(lambda: find_top(QMessageBox, "endCallsBox"), what="the question")
@@ -153,12 +168,7 @@ async def test_closing_one_window_ends_its_calls_and_leaves_the_other_working(
     await until(lambda: second not in windows.windows and not second.isVisible(), 20)
     await until(lambda: staging.state.name == "CLOSED", 20, "staging's workspace closed")
 
-    calls = httpx.get(
-        f"{threaded_sandbox.vapi_base_url}/call/{record.id}",
-        headers={"Authorization": f"Bearer {threaded_sandbox.config.vapi_key}"},
-        timeout=10,
-    ).json()
-    assert calls["status"] == "ended"
+    assert _status_on_server(threaded_sandbox, record.id) == "ended"
     assert first.host.open_profiles.holder("Staging") is None  # free for a window again
 
     # The first window carries on: still connected, still live.
@@ -174,10 +184,7 @@ async def test_quit_from_one_window_asks_about_the_other_windows_calls_and_ends_
     first = windows.first
     second = await _open_staging_beside(windows)
     staging = second.host.workspace
-    room = await staging.create_room(RoomSpec())
-    echo = next(a for a in await staging.list_assistants() if a.name == "Echo")
-    record = await staging.add_vapi_assistant(room.id, assistant_id=echo.id)
-    await until(lambda: staging.has_live_calls, what="the live call")
+    record = await _live_call(staging)
     quits: list[bool] = []
     windows.quit_requested.connect(lambda: quits.append(True))
 
@@ -194,12 +201,7 @@ async def test_quit_from_one_window_asks_about_the_other_windows_calls_and_ends_
     await until(lambda: quits, what="quit requested")
     assert not first.isVisible() and not second.isVisible()
     await windows.close_all()  # what app.py does next
-    call = httpx.get(
-        f"{threaded_sandbox.vapi_base_url}/call/{record.id}",
-        headers={"Authorization": f"Bearer {threaded_sandbox.config.vapi_key}"},
-        timeout=10,
-    ).json()
-    assert call["status"] == "ended"
+    assert _status_on_server(threaded_sandbox, record.id) == "ended"
 
 
 async def test_each_window_remembers_its_own_place(windows: Any, ui_settings: Any) -> None:
