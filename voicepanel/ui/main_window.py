@@ -717,7 +717,7 @@ class MainWindow(QMainWindow):
         return True
 
     def close_quietly(self) -> None:
-        """Closes the window once its workspace is closed (nothing left to ask)."""
+        """Closes the window without asking: its workspace is closing, nothing is left to ask."""
         self._quitting = True
         self.close()
 
