@@ -631,7 +631,7 @@ class MainWindow(QMainWindow):
             self.secrets,
             self.host.profile,
             self,
-            running_live=self._running_live_events,
+            running_live=self.running_live_events,
         )
         await run_dialog(dialog)
         chosen = dialog.connect_to
@@ -640,7 +640,7 @@ class MainWindow(QMainWindow):
         if chosen is not None:
             await self.switch_to(chosen)
 
-    def _running_live_events(self, profile_name: str) -> Any:
+    def running_live_events(self, profile_name: str) -> Any:
         """The live events of ``profile_name``'s workspace, open in this window or another
         (for Test: its receiver already holds the port)."""
         host = self.host.open_profiles.holder(profile_name)

@@ -92,7 +92,7 @@ class ProfileWindows(QObject):
             opener.secrets,
             suggested,
             opener,
-            running_live=opener._running_live_events,
+            running_live=opener.running_live_events,
             for_new_window=True,
         )
         dialog.setObjectName("newWindowDialog")
