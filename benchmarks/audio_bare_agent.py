@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import sounddevice as sd
+import thread_cpu
 from fishjam import AgentOptions, AgentOutputOptions, FishjamClient
 from fishjam.agent import OutgoingAudioTrackOptions
 
@@ -48,12 +49,17 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
     underruns = [0]
     xruns = [0]
     playing: set[str] = set()
+    callback_threads: dict[int, str] = {}
 
     def on_input(indata, frames, t, status) -> None:
+        if not callback_threads.get(threading.get_native_id()):
+            callback_threads[threading.get_native_id()] = "microphone callback"
         loop.call_soon_threadsafe(captured.put_nowait, (time.perf_counter(), indata[:, 0].copy()))
 
     def on_output(outdata, frames, t, status) -> None:
         now = time.perf_counter()
+        if not callback_threads.get(threading.get_native_id()):
+            callback_threads[threading.get_native_id()] = "speaker callback"
         if status.output_underflow:
             xruns[0] += 1
         mix = np.zeros(frames, dtype=np.float32)
@@ -108,6 +114,7 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
             cpu0 = None
             while time.perf_counter() - start < seconds:
                 if cpu0 is None and time.perf_counter() - start > WARMUP_S:
+                    threads0 = thread_cpu.snapshot()
                     cpu0, wall0 = cpu_seconds(), time.perf_counter()
                     uplink.clear()
                     with lock:
@@ -123,11 +130,14 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
                 await track.send_chunk(pcm)
                 uplink.append(time.perf_counter() - t_cb)
             assert cpu0 is not None
-            cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
+            wall = time.perf_counter() - wall0
+            cpu = (cpu_seconds() - cpu0) / wall
+            threads = thread_cpu.by_thread(threads0, thread_cpu.snapshot(), wall, callback_threads)
         receiver.cancel()
     await asyncio.to_thread(client.delete_peer, room, agent.id)
     return {
         "cpu_pct": 100 * cpu,
+        "threads": threads,
         "uplink_s": uplink,
         "downlink_s": downlink,
         "downlink_buffered_s": downlink_buffered,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -90,6 +91,8 @@ class _DeviceStream:
         self.latency_s = 0.0
         self.priority = ""
         """What the callback's thread was granted, asked on its first call."""
+        self.thread_id = 0
+        """The callback's thread (native id), noted on its first call."""
         self.waker: Waker | None = None
         """Notified after every block (set before ``start``)."""
         self._stream: Any = None
@@ -202,6 +205,7 @@ class CaptureStream(_DeviceStream):
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         if not self.priority:
             self.priority = raise_thread_priority()
+            self.thread_id = threading.get_native_id()
         if status.input_overflow:
             self.xruns += 1
         self.ring.write(indata[:, 0])
@@ -242,6 +246,7 @@ class PlaybackStream(_DeviceStream):
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         if not self.priority:
             self.priority = raise_thread_priority()
+            self.thread_id = threading.get_native_id()
         if status.output_underflow:
             self.xruns += 1
         now = time.perf_counter()
