@@ -60,8 +60,10 @@ class Waker:
     def drain(self) -> None:
         """On the loop, before reading the rings: take the byte, then re-arm. A callback that
         runs between the two has its audio in the rings already, read right after."""
+        # One byte at most is in flight (``notify`` sends only when armed): one read,
+        # without the loop until BlockingIOError that an exception per wake-up costs.
         with contextlib.suppress(OSError):
-            while self._reader.recv(64):
+            if self._reader.recv(64):
                 self.wakeups += 1
         self._armed = True
 

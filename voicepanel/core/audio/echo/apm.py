@@ -101,7 +101,7 @@ class _FrameIO:
         if frame.dtype == np.int16:
             self.view[:] = frame.reshape(self.view.shape)
             return
-        if not np.issubdtype(frame.dtype, np.floating):
+        if frame.dtype.kind != "f":
             raise ValueError(f"frames must be int16 or float, got {frame.dtype}")
         x = self.scratch
         np.multiply(frame.reshape(x.shape), np.float32(32767.0), out=x)
