@@ -68,30 +68,75 @@ class GcPauses:
         return longest[0] * 1000, sum(1 for _, g in self.pauses if g == 2)
 
 
+class AudioLoopLag:
+    """How late a 5 ms timer fires on the audio loop: how long the audio thread waited
+    for a core or for the interpreter (the window's thread holding it)."""
+
+    PERIOD_S = 0.005
+
+    def __init__(self) -> None:
+        self.lateness_s: list[float] = []
+        self._running = False
+
+    def start(self) -> None:
+        from voicepanel.core.audio.audio_thread import audio_thread
+
+        self._running = True
+        audio_thread().submit(self._run())
+
+    async def _run(self) -> None:
+        while self._running:
+            before = time.perf_counter()
+            await asyncio.sleep(self.PERIOD_S)
+            self.lateness_s.append(time.perf_counter() - before - self.PERIOD_S)
+
+    def stop(self) -> dict[str, float]:
+        self._running = False
+        late = np.asarray(self.lateness_s or [0.0]) * 1000
+        return {
+            "audio_loop_late_p99_ms": float(np.percentile(late, 99)),
+            "audio_loop_late_max_ms": float(late.max()),
+        }
+
+
 class AgentWatch:
-    """Counters of one LocalAgent, from a start mark to a stop mark."""
+    """Counters of one LocalAgent, from a start mark to a stop mark. A timing probe,
+    attached at once (it needs a moment to start noting arrivals), times the gaps
+    between the chunks of each peer as they come off the socket."""
 
     def __init__(self, agent: Any) -> None:
+        from voicepanel.core.audio.probe import PipelineProbe
+
         self.agent = agent
+        self.probe = agent.probe = PipelineProbe()
+        self.loop_lag = AudioLoopLag()
         self._start: dict[str, Any] = {}
 
     def start(self) -> None:
-        playback = self.agent.devices.playback
+        # Kept: if the stall watchdog closes the speaker, its counters are still read.
+        self.playback = playback = self.agent.devices.playback
         playback.longest_gap_s = 0.0
         self._start = {
             "underruns": sum(s.underruns for s in self.agent.levels().peers),
             "overruns": sum(s.overruns for s in self.agent.levels().peers),
             "xruns": playback.xruns,
+            "gaps": len(self.probe.arrival_gaps_s),
         }
+        self.loop_lag.start()
 
     def stop(self) -> dict[str, Any]:
-        playback = self.agent.devices.playback
+        playback = self.playback
         peers = self.agent.levels().peers
+        gaps = np.asarray(self.probe.arrival_gaps_s[self._start["gaps"] :] or [0.0]) * 1000
         return {
+            "longest_arrival_gap_ms": float(gaps.max()),
+            "arrival_gaps_over_60ms": int(np.sum(gaps > 60.0)),
+            **self.loop_lag.stop(),
             "peers": len(peers),
             "underruns": sum(s.underruns for s in peers) - self._start["underruns"],
             "overruns": sum(s.overruns for s in peers) - self._start["overruns"],
             "xruns": playback.xruns - self._start["xruns"],
+            "devices_lost": self.agent.devices.playback is not playback,
             "worst_callback_late_ms": max(0.0, (playback.longest_gap_s - 0.02) * 1000),
         }
 
@@ -244,8 +289,19 @@ def report(panel: dict, own: dict, count: int) -> None:
         ("worst speaker-callback lateness, ms", "worst_callback_late_ms", "{:.1f}"),
         ("near-silent 40 ms windows in the speaker's recording", "near_silent_windows", "{}"),
         ("jitter overruns (late audio dropped)", "overruns", "{}"),
+        (
+            "longest gap between two chunks of a peer off the socket, ms",
+            "longest_arrival_gap_ms",
+            "{:.0f}",
+        ),
+        ("chunk gaps over 60 ms (a 40 ms jitter buffer runs dry)", "arrival_gaps_over_60ms", "{}"),
+        ("audio loop's 5 ms timer late, p99 / max ms", "audio_loop_late", "{}"),
         ("pusher's time for the burst, s", "push_s", "{:.1f}"),
     )
+    for side in (panel, own):
+        side["audio_loop_late"] = (
+            f"{side['audio_loop_late_p99_ms']:.1f} / {side['audio_loop_late_max_ms']:.0f}"
+        )
     for label, key, fmt in rows:
         print(f"| {label} | {fmt.format(panel[key])} | {fmt.format(own[key])} |")
     print(f"| window's longest event-loop stall, ms | {panel['longest_loop_stall_ms']:.0f} | - |")
@@ -253,6 +309,9 @@ def report(panel: dict, own: dict, count: int) -> None:
         f"| longest garbage-collector pause, ms (full collections) | "
         f"{panel['longest_gc_ms']:.0f} ({panel['full_collections']}) | - |"
     )
+    for name, side in (("panel's process", panel), ("own process", own)):
+        if side.get("devices_lost"):
+            print(f"(agent in the {name}: the stall watchdog closed its devices during the burst)")
     load = os.getloadavg()
     print()
     print(f"Load average at the end: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)")
