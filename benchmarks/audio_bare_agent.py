@@ -48,6 +48,8 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
     downlink_buffered: list[float] = []
     underruns = [0]
     xruns = [0]
+    last_output = [0.0]
+    longest_gap = [0.0]
     playing: set[str] = set()
     callback_threads: dict[int, str] = {}
 
@@ -60,6 +62,9 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
         now = time.perf_counter()
         if not callback_threads.get(threading.get_native_id()):
             callback_threads[threading.get_native_id()] = "speaker callback"
+        if last_output[0]:
+            longest_gap[0] = max(longest_gap[0], now - last_output[0])
+        last_output[0] = now
         if status.output_underflow:
             xruns[0] += 1
         mix = np.zeros(frames, dtype=np.float32)
@@ -122,6 +127,7 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
                         downlink_buffered.clear()
                     underruns[0] = 0
                     xruns[0] = 0
+                    longest_gap[0] = 0.0
                 try:
                     t_cb, block = await asyncio.wait_for(captured.get(), 0.1)
                 except TimeoutError:
@@ -143,6 +149,7 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
         "downlink_buffered_s": downlink_buffered,
         "underruns": underruns[0],
         "speaker_xruns": xruns[0],
+        "speaker_late_ms": max(0.0, (longest_gap[0] - 0.02) * 1000),
     }
 
 

@@ -75,6 +75,7 @@ async def app(
     playback = agent.devices.playback
     assert playback is not None
     xruns0 = playback.xruns
+    playback.longest_gap_s = 0.0
     agent.probe = probe = PipelineProbe()
     targets: list[float] = []
     threads0 = thread_cpu.snapshot()
@@ -104,6 +105,7 @@ async def app(
         # After the warm-up, like the underruns: joining fills the buffers with a burst.
         "overruns": sum(s.overruns - before.get(s.peer_id, (0, 0))[1] for s in strips),
         "speaker_xruns": xruns,
+        "speaker_late_ms": max(0.0, (playback.longest_gap_s - 0.02) * 1000),
         "jitter_target_ms": [min(targets), statistics.mean(targets), max(targets)]
         if targets
         else None,
@@ -248,6 +250,10 @@ def report(
     print(
         f"| speaker xruns (PortAudio output underflow) | {app_r['speaker_xruns']} "
         f"| {bare_r.get('speaker_xruns', '-')} |"
+    )
+    print(
+        f"| worst speaker-callback lateness, ms | {app_r.get('speaker_late_ms', float('nan')):.1f} "
+        f"| {bare_r.get('speaker_late_ms', float('nan')):.1f} |"
     )
     print(
         f"| jitter overruns (oldest audio dropped) | {app_r['overruns']} "
