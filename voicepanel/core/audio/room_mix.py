@@ -140,7 +140,7 @@ class RoomMix:
         mix.fill(0.0)
         recording = self.recording
         for peer in self._playing:
-            got = peer.jitter.pull_into(scratch)
+            got = peer.jitter.pull_into(scratch, now)
             stem = peer.stem
             if not got:
                 if recording and stem is not None:
