@@ -1,7 +1,8 @@
 """The local agent in the real situation: the panel (main window, offscreen) with an
 agent joined the way "Join as agent" does, in a room of four peers talking without a
 break, while 10,000 notifications arrive; then the same agent in a process of its own
-under the same burst on the same server. Counts, for each, during the burst: underruns
+under the same burst on the same server, the window still open (without its agent) so
+the server and the machine carry the same load. Counts, for each, during the burst: underruns
 (peer jitter buffers that ran dry and came back: gaps heard), PortAudio output xruns,
 the worst lateness of the speaker's callback (longest gap between two callbacks less one
 20 ms block), near-silent 40 ms windows in a recording of the speaker, and the window's
@@ -211,9 +212,17 @@ async def in_panel(url: str, room_id: str, count: int, threads: int, pulse: Any)
         near_silent_windows=near_silent_windows(heard[int(0.3 * 16000) :], 16000),
         longest_loop_stall_ms=max(meter.gaps) * 1000 if meter.gaps else 0.0,
     )
-    window._quitting = True  # noqa: SLF001 - no quit prompt in a benchmark
-    await host.close()
-    window.close()
+    # The window stays, without its agent, for the run in a process of its own: the
+    # server then sends it the same notifications, and the machine carries the same panel.
+    await agent.leave()
+    panel.close()
+
+    async def close_window() -> None:
+        window._quitting = True  # noqa: SLF001 - no quit prompt in a benchmark
+        await host.close()
+        window.close()
+
+    result["close_window"] = close_window
     return result
 
 
@@ -360,6 +369,7 @@ def main() -> int:
                 own = loop.run_until_complete(
                     in_own_process(url, TOKEN, room.room_id, args.count, args.threads, pulse, env)
                 )
+                loop.run_until_complete(panel.pop("close_window")())
         report(panel, own, args.count)
     finally:
         stop_daemon(pulse)
