@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import threading
 import time
 
@@ -32,7 +33,11 @@ def cpu_seconds() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run(url: str, token: str, room: str, seconds: float) -> dict[str, object]:
+async def run(
+    url: str, token: str, room: str, seconds: float, marks: bool = False
+) -> dict[str, object]:
+    """``marks``: instead of ``seconds``, print READY after the warm-up, count from a
+    START line on stdin to a STOP line (benchmarks/audio_burst.py)."""
     client = FishjamClient(url, token)
     agent = await asyncio.to_thread(
         client.create_agent, room, AgentOptions(output=AgentOutputOptions(audio_sample_rate=RATE))
@@ -117,8 +122,22 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
         ):
             start = time.perf_counter()
             cpu0 = None
-            while time.perf_counter() - start < seconds:
-                if cpu0 is None and time.perf_counter() - start > WARMUP_S:
+            started = asyncio.Event()
+            stopped = asyncio.Event()
+
+            async def follow_marks() -> None:
+                await asyncio.sleep(WARMUP_S)
+                print("READY", flush=True)
+                await asyncio.to_thread(sys.stdin.readline)
+                started.set()
+                await asyncio.to_thread(sys.stdin.readline)
+                stopped.set()
+
+            if marks:
+                follower = asyncio.create_task(follow_marks())
+            while not stopped.is_set() if marks else time.perf_counter() - start < seconds:
+                due = started.is_set() if marks else time.perf_counter() - start > WARMUP_S
+                if cpu0 is None and due:
                     threads0 = thread_cpu.snapshot()
                     cpu0, wall0 = cpu_seconds(), time.perf_counter()
                     uplink.clear()
@@ -140,6 +159,8 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
             cpu = (cpu_seconds() - cpu0) / wall
             threads = thread_cpu.by_thread(threads0, thread_cpu.snapshot(), wall, callback_threads)
         receiver.cancel()
+        if marks:
+            follower.cancel()
     await asyncio.to_thread(client.delete_peer, room, agent.id)
     return {
         "cpu_pct": 100 * cpu,
@@ -159,8 +180,9 @@ def main() -> None:
     p.add_argument("--token")
     p.add_argument("--room")
     p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--marks", action="store_true", help="count from START to STOP on stdin")
     a = p.parse_args()
-    print(json.dumps(asyncio.run(run(a.url, a.token, a.room, a.seconds))))
+    print(json.dumps(asyncio.run(run(a.url, a.token, a.room, a.seconds, a.marks))))
 
 
 if __name__ == "__main__":

@@ -251,15 +251,26 @@ async def alone(url: str, token: str, room_id: str) -> None:
 
 
 async def in_own_process(
-    url: str, token: str, room_id: str, count: int, threads: int, pulse: Any, env: dict
+    url: str,
+    token: str,
+    room_id: str,
+    count: int,
+    threads: int,
+    pulse: Any,
+    env: dict,
+    bare: bool = False,
 ) -> dict:
+    """The LocalAgent in a process of its own, or (``bare``) the bare script of
+    benchmarks/audio_bare_agent.py, counted from START to STOP."""
+    role = (
+        [str(HERE / "audio_bare_agent.py"), "--url", url, "--token", token, "--room", room_id]
+        + ["--marks"]
+        if bare
+        else [__file__, "--alone", url, token, room_id]
+    )
     child = await asyncio.create_subprocess_exec(
         sys.executable,
-        __file__,
-        "--alone",
-        url,
-        token,
-        room_id,
+        *role,
         env=env,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -276,6 +287,17 @@ async def in_own_process(
     child.stdin.write(b"STOP\n")
     await child.stdin.drain()
     result = json.loads(await child.stdout.readline())
+    if bare:  # its own names for the same counts
+        result = {
+            "underruns": result["underruns"],
+            "xruns": result["speaker_xruns"],
+            "worst_callback_late_ms": result["speaker_late_ms"],
+            "overruns": "-",
+            "longest_arrival_gap_ms": float("nan"),
+            "arrival_gaps_over_60ms": "-",
+            "audio_loop_late_p99_ms": float("nan"),
+            "audio_loop_late_max_ms": float("nan"),
+        }
     heard = recording.stop()
     await child.wait()
     result.update(
@@ -287,11 +309,14 @@ async def in_own_process(
 # -- orchestration -------------------------------------------------------------------------
 
 
-def report(panel: dict, own: dict, count: int) -> None:
+def report(panel: dict, own: dict, bare: dict, count: int) -> None:
     print(f"{count} notifications while {PEERS} peers talk; the agent's counts during the burst")
     print()
-    print("| | agent in the panel's process | agent in a process of its own |")
-    print("|---|---|---|")
+    print(
+        "| | agent in the panel's process | agent in a process of its own "
+        "| bare script in a process of its own |"
+    )
+    print("|---|---|---|---|")
     rows = (
         ("underruns, all peers (gaps heard)", "underruns", "{}"),
         ("PortAudio output xruns", "xruns", "{}"),
@@ -307,16 +332,22 @@ def report(panel: dict, own: dict, count: int) -> None:
         ("audio loop's 5 ms timer late, p99 / max ms", "audio_loop_late", "{}"),
         ("pusher's time for the burst, s", "push_s", "{:.1f}"),
     )
-    for side in (panel, own):
+    for side in (panel, own, bare):
         side["audio_loop_late"] = (
             f"{side['audio_loop_late_p99_ms']:.1f} / {side['audio_loop_late_max_ms']:.0f}"
         )
     for label, key, fmt in rows:
-        print(f"| {label} | {fmt.format(panel[key])} | {fmt.format(own[key])} |")
-    print(f"| window's longest event-loop stall, ms | {panel['longest_loop_stall_ms']:.0f} | - |")
+        cells = " | ".join(
+            fmt.format(side[key]) if isinstance(side[key], float | int) else str(side[key])
+            for side in (panel, own, bare)
+        )
+        print(f"| {label} | {cells} |")
+    print(
+        f"| window's longest event-loop stall, ms | {panel['longest_loop_stall_ms']:.0f} | - | - |"
+    )
     print(
         f"| longest garbage-collector pause, ms (full collections) | "
-        f"{panel['longest_gc_ms']:.0f} ({panel['full_collections']}) | - |"
+        f"{panel['longest_gc_ms']:.0f} ({panel['full_collections']}) | - | - |"
     )
     for name, side in (("panel's process", panel), ("own process", own)):
         if side.get("devices_lost"):
@@ -369,8 +400,13 @@ def main() -> int:
                 own = loop.run_until_complete(
                     in_own_process(url, TOKEN, room.room_id, args.count, args.threads, pulse, env)
                 )
+                bare = loop.run_until_complete(
+                    in_own_process(
+                        url, TOKEN, room.room_id, args.count, args.threads, pulse, env, bare=True
+                    )
+                )
                 loop.run_until_complete(panel.pop("close_window")())
-        report(panel, own, args.count)
+        report(panel, own, bare, args.count)
     finally:
         stop_daemon(pulse)
     return 0
