@@ -274,6 +274,7 @@ async def in_own_process(
         env=env,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
+        limit=1 << 26,  # the bare script's result line carries every timing it took
     )
     assert child.stdin is not None and child.stdout is not None
     line = await child.stdout.readline()
