@@ -310,6 +310,13 @@ async def in_own_process(
 # -- orchestration -------------------------------------------------------------------------
 
 
+def cell(value: Any, fmt: str) -> str:
+    """A table cell: "-" where the bare script has no such count."""
+    if isinstance(value, float) and value != value:  # NaN
+        return "-"
+    return fmt.format(value) if isinstance(value, float | int) else str(value)
+
+
 def report(panel: dict, own: dict, bare: dict, count: int) -> None:
     print(f"{count} notifications while {PEERS} peers talk; the agent's counts during the burst")
     print()
@@ -335,13 +342,11 @@ def report(panel: dict, own: dict, bare: dict, count: int) -> None:
     )
     for side in (panel, own, bare):
         side["audio_loop_late"] = (
-            f"{side['audio_loop_late_p99_ms']:.1f} / {side['audio_loop_late_max_ms']:.0f}"
+            f"{cell(side['audio_loop_late_p99_ms'], '{:.1f}')} / "
+            f"{cell(side['audio_loop_late_max_ms'], '{:.0f}')}"
         )
     for label, key, fmt in rows:
-        cells = " | ".join(
-            fmt.format(side[key]) if isinstance(side[key], float | int) else str(side[key])
-            for side in (panel, own, bare)
-        )
+        cells = " | ".join(cell(side[key], fmt) for side in (panel, own, bare))
         print(f"| {label} | {cells} |")
     print(
         f"| window's longest event-loop stall, ms | {panel['longest_loop_stall_ms']:.0f} | - | - |"
