@@ -78,6 +78,11 @@ async def _join(window: Any, room_id: str) -> Any:
     return panel()
 
 
+def _assistant_heard(panel: Any) -> bool:
+    """The assistant's meter is moving."""
+    return any(w.meter.rms_dbfs > -40 for w in panel._strips.values())  # noqa: SLF001
+
+
 async def echo_scene(window: Any, ws: Any, room_id: str, out: Path, pulse: PulseRig) -> None:
     echo = next(a for a in await ws.list_assistants() if a.name == "Echo")
     record = await ws.add_vapi_assistant(room_id, assistant_id=echo.id)
@@ -91,7 +96,7 @@ async def echo_scene(window: Any, ws: Any, room_id: str, out: Path, pulse: Pulse
     # A turn is counted at the first sound of the reply: grab a moment into the last one,
     # so the assistant's meter is moving.
     await _until(lambda: len(panel.agent.turns) >= 3, 20)
-    await asyncio.sleep(0.25)
+    await _until(lambda: _assistant_heard(panel), 5)
     player.wait(timeout=5)
     await _settle()
     _save(panel, out / "agent-panel.png")
@@ -104,8 +109,7 @@ async def greeter_scene(window: Any, ws: Any, room_id: str, out: Path, _: PulseR
     greeter = next(a for a in await ws.list_assistants() if a.name == "Greeter")
     record = await ws.add_vapi_assistant(room_id, assistant_id=greeter.id)
     await _until(lambda: ws.calls.get(record.id).status == "in-progress", 15)
-    # Into the sentence: the assistant's meter is moving.
-    await _until(lambda: any(w.meter.rms_dbfs > -40 for w in panel._strips.values()), 15)  # noqa: SLF001
+    await _until(lambda: _assistant_heard(panel), 15)  # into the sentence
     await _settle()
     _save(panel, out / "greeter-heard.png")
 
