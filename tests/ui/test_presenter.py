@@ -5,10 +5,13 @@ type and each turn's latency; names only, never ids; dark or light as last chose
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pytest
 from layout_checks import clipped_texts, off_screen
 from panel_helpers import find_top, until
 from PySide6.QtGui import QPalette
@@ -16,8 +19,11 @@ from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from voicepanel.core.audio.audio_file import write_wav
 from voicepanel.core.fishjam_gateway import RoomSpec
+from voicepanel.core.vapi_events import parse_post
+from voicepanel.session.conversation import Conversation
 from voicepanel.speech import synthesize
 from voicepanel.ui.agent_panel import AgentPanel
+from voicepanel.ui.presenter_model import Activity, assistant_activity, recent_latencies
 from voicepanel.ui.presenter_window import NOTHING_SELECTED, PresenterWindow
 
 RATE = 16000
@@ -117,6 +123,8 @@ async def test_presenter_mode_asks_for_a_room_and_remembers_dark_or_light(panel:
     assert window.room_name.text() == "Unnamed room"
     assert "Start a call with an assistant in this room" in window.transcript.toPlainText()
     assert "Join this room as an agent" in window.agent_tile.note.text()
+    await asyncio.sleep(0.1)  # laid out
+    assert clipped_texts(window) == []  # the empty states' sentences too
     dark = window.palette().color(QPalette.ColorRole.Window)
     assert dark.lightness() < 60  # dark by default: kind to a projector
     window.theme_button.click()
@@ -129,3 +137,26 @@ async def test_presenter_mode_asks_for_a_room_and_remembers_dark_or_light(panel:
     window = await open_presenter(panel)
     assert window.palette().color(QPalette.ColorRole.Window) == light
     window.close()
+
+
+def test_the_assistant_is_listening_thinking_speaking_then_ended() -> None:
+    """The assistant's word follows VAPI's speech events: the audience sees it think."""
+    call = SimpleNamespace(ended=False, status="in-progress")
+    conversation = Conversation("call-1")
+
+    def after(kind: str, at: float, **fields: Any) -> Activity:
+        stamp = (1_800_000_000 + at) * 1000  # VAPI's timestamps: epoch milliseconds
+        body = {"message": {"type": kind, "timestamp": stamp, "call": {"id": "call-1"}}}
+        body["message"].update(fields)
+        conversation.apply(parse_post(json.dumps(body).encode(), at))
+        return assistant_activity(call, conversation)
+
+    assert assistant_activity(None, None) is Activity.ABSENT
+    assert assistant_activity(call, conversation) is Activity.LISTENING
+    assert after("speech-update", 1.0, role="user", status="started") is Activity.LISTENING
+    assert after("speech-update", 2.0, role="user", status="stopped") is Activity.THINKING
+    assert after("speech-update", 2.5, role="assistant", status="started") is Activity.SPEAKING
+    assert after("speech-update", 4.0, role="assistant", status="stopped") is Activity.LISTENING
+    assert after("status-update", 5.0, status="ended") is Activity.ENDED
+    (turn,) = recent_latencies(conversation)
+    assert (turn.index, turn.reply_delay_s, turn.voice_to_voice_s) == (1, pytest.approx(0.5), None)

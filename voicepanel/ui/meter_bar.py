@@ -24,6 +24,12 @@ class MeterBar(QWidget):
         self.peak_dbfs = -120.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(80)
+        self._colours: tuple[QColor, QColor, QColor] | None = None
+
+    def set_colours(self, trough: QColor, tick: QColor, edge: QColor) -> None:
+        """Colours of its own instead of the palette's (presenter mode's themes)."""
+        self._colours = (trough, tick, edge)
+        self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(160, 12)
@@ -38,7 +44,13 @@ class MeterBar(QWidget):
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        p.fillRect(rect, self.palette().base())
+        palette = self.palette()
+        trough, tick, edge = self._colours or (
+            palette.base().color(),
+            palette.text().color(),
+            palette.mid().color(),
+        )
+        p.fillRect(rect, trough)
         width = rect.width() * _fraction(self.rms_dbfs)
         colour = QColor("#3a9d5d")
         if self.peak_dbfs > -3:
@@ -47,9 +59,9 @@ class MeterBar(QWidget):
             colour = QColor("#d4a017")
         p.fillRect(QRectF(rect.left(), rect.top(), width, rect.height()), colour)
         peak_x = rect.left() + rect.width() * _fraction(self.peak_dbfs)
-        p.setPen(self.palette().text().color())
+        p.setPen(tick)
         p.drawLine(int(peak_x), int(rect.top()), int(peak_x), int(rect.bottom()))
-        p.setPen(self.palette().mid().color())
+        p.setPen(edge)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(rect)
         p.end()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -47,6 +47,7 @@ class SpeakerTile(QFrame):
         self.note = QLabel()
         self.note.setObjectName("tileNote")
         self.note.setWordWrap(True)
+        self.note.hide()
         column = QVBoxLayout(self)
         column.addWidget(self.name)
         column.addWidget(self.state)
@@ -62,11 +63,8 @@ class SpeakerTile(QFrame):
         self.layout().setContentsMargins(margin, round(margin * 0.8), margin, round(margin * 0.8))
         self.layout().setSpacing(round(base * 0.5))
         self.meter.setFixedHeight(round(base * 0.9))
-        palette = self.meter.palette()
-        palette.setColor(QPalette.ColorRole.Base, QColor(COLOURS[theme].background))
-        palette.setColor(QPalette.ColorRole.Text, QColor(COLOURS[theme].text))
-        palette.setColor(QPalette.ColorRole.Mid, QColor(COLOURS[theme].border))
-        self.meter.setPalette(palette)
+        colours = COLOURS[theme]
+        self.meter.set_colours(QColor(colours.trough), QColor(colours.text), QColor(colours.border))
         activity, self.activity = self.activity, None
         if activity is not None:
             self.show_activity(activity)
@@ -80,9 +78,7 @@ class SpeakerTile(QFrame):
         self.state.setText(f"<span style='color:{colour}'>●&nbsp;{activity.word}</span>")
         # The border lights up while this side speaks: seen from across a room.
         edge = colour if activity is Activity.SPEAKING else colours.border
-        self.setStyleSheet(
-            f"QFrame#presenterTile {{ border: {TILE_BORDER_PX}px solid {edge}; }}"
-        )
+        self.setStyleSheet(f"QFrame#presenterTile {{ border: {TILE_BORDER_PX}px solid {edge}; }}")
 
     def show_level(self, rms_dbfs: float, peak_dbfs: float) -> None:
         self.meter.set_level(rms_dbfs, peak_dbfs)
@@ -91,6 +87,7 @@ class SpeakerTile(QFrame):
         """A sentence under the meter (what to do to see more), or nothing."""
         if self.note.text() != text:
             self.note.setText(text)
+            self.note.setVisible(bool(text))
 
 
 class TranscriptPane(QTextEdit):
@@ -108,6 +105,7 @@ class TranscriptPane(QTextEdit):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._html = ""
+        self._shown: tuple[Sequence[Any], Sequence[Any], str, str] | None = None
         self._theme = PresenterTheme.DARK
 
     def apply_theme(self, theme: PresenterTheme) -> None:
@@ -119,11 +117,15 @@ class TranscriptPane(QTextEdit):
     ) -> None:
         """``lines`` final, ``partials`` still being heard; ``assistant`` names the
         assistant's lines; ``empty`` says what to do while there is nothing."""
+        self._shown = (lines, partials, assistant, empty)
         colours = COLOURS[self._theme]
         if not lines and not partials:
             body = f"<p style='color:{colours.muted}'>{html.escape(empty)}</p>"
         else:
-            names = {Speaker.USER: ("User", colours.user), Speaker.ASSISTANT: (assistant, colours.assistant)}
+            names = {
+                Speaker.USER: ("User", colours.user),
+                Speaker.ASSISTANT: (assistant, colours.assistant),
+            }
             rows = []
             for line in [*lines[-TRANSCRIPT_LINES:], *partials]:
                 who, colour = names.get(line.role, (str(line.role), colours.text))
@@ -139,8 +141,27 @@ class TranscriptPane(QTextEdit):
             return
         self._html = body
         self.setHtml(body)
-        bar = self.verticalScrollBar()
-        bar.setValue(bar.maximum())
+        self._drop_what_does_not_fit()
+
+    def _drop_what_does_not_fit(self) -> None:
+        """Drops the oldest lines until the rest fit: the newest line is always in view,
+        and the top line is whole, never cut in half."""
+        document = self.document()
+        document.setTextWidth(self.viewport().width())
+        room = self.viewport().height()
+        while document.blockCount() > 1 and document.size().height() > room:
+            cursor = QTextCursor(document.firstBlock())
+            cursor.movePosition(
+                QTextCursor.MoveOperation.NextBlock, QTextCursor.MoveMode.KeepAnchor
+            )
+            cursor.removeSelectedText()
+        self.verticalScrollBar().setValue(0)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._html = ""
+        if self._shown is not None:
+            self.show_lines(*self._shown)  # fit them again
 
 
 class LatencyStrip(QFrame):

@@ -33,6 +33,7 @@ class Colours:
     background: str
     panel: str  # the tiles' background
     border: str
+    trough: str  # an empty level meter
     text: str
     muted: str  # captions and the line still being heard
     tones: dict[Tone, str]
@@ -45,6 +46,7 @@ COLOURS = {
         background="#0f1115",
         panel="#1a1d23",
         border="#2c313a",
+        trough="#0b0d10",
         text="#f4f5f7",
         muted="#a3a9b3",
         tones={
@@ -61,6 +63,7 @@ COLOURS = {
         background="#ffffff",
         panel="#f3f4f6",
         border="#d5d9df",
+        trough="#e2e5ea",
         text="#111418",
         muted="#4b5360",
         tones={

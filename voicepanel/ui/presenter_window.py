@@ -26,7 +26,6 @@ from voicepanel.session.agent_status import AgentLevels, AgentStatus
 from voicepanel.ui.placement import fit_on_screen
 from voicepanel.ui.presenter_model import (
     LATENCY_TURNS,
-    Activity,
     agent_activity,
     assistant_activity,
     recent_latencies,
@@ -200,9 +199,7 @@ class PresenterWindow(QWidget):
         if self.room_id not in self.workspace.tree.rooms:
             self.caption.setText("This room is no longer on the server.")
         else:
-            self.caption.setText(
-                f"{self.workspace.profile.name} profile" if name else UNNAMED_NOTE
-            )
+            self.caption.setText(f"{self.workspace.profile.name} profile" if name else UNNAMED_NOTE)
         self.setWindowTitle(f"Presenter — {name or UNNAMED}")
 
     def _call_in_room(self) -> CallRecord | None:
