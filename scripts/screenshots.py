@@ -227,6 +227,7 @@ async def take_presenter(out: Path) -> None:
     presenter = _top(PresenterWindow)
     if presenter.theme.value != "dark":
         presenter.toggle_theme()
+    presenter.toggle_full_screen()  # F11, as on a projector
     conversation = ws.calls.conversation(record.id)
 
     def said(role: Speaker) -> int:

@@ -25,6 +25,7 @@ from voicepanel.session.conversation import Speaker
 from voicepanel.ui.meter_bar import MeterBar
 from voicepanel.ui.presenter_model import Activity, TurnLatency, seconds
 from voicepanel.ui.presenter_theme import COLOURS, PresenterTheme
+from voicepanel.ui.state_style import Tone
 
 TRANSCRIPT_LINES = 30  # the newest lines kept in the view; older ones scrolled away anyway
 TILE_BORDER_PX = 3
@@ -64,7 +65,12 @@ class SpeakerTile(QFrame):
         self.layout().setSpacing(round(base * 0.5))
         self.meter.setFixedHeight(round(base * 0.9))
         colours = COLOURS[theme]
-        self.meter.set_colours(QColor(colours.trough), QColor(colours.text), QColor(colours.border))
+        self.meter.set_colours(
+            QColor(colours.trough),
+            QColor(colours.text),
+            QColor(colours.border),
+            QColor(colours.tones[Tone.GOOD]),
+        )
         activity, self.activity = self.activity, None
         if activity is not None:
             self.show_activity(activity)
