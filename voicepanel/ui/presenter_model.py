@@ -1,6 +1,6 @@
 """What presenter mode says about a room, worked out from the session's plain objects:
 who is speaking (the assistant by its call's live events, the local agent by its levels),
-and the last turns' latency. No Qt here: the presenter's widgets only draw these values.
+and the last turns' latency. No widgets here: the presenter's widgets only draw these values.
 """
 
 from __future__ import annotations
