@@ -41,7 +41,7 @@ async def open_presenter(panel: Any) -> PresenterWindow:
 
 def everything_shown(window: PresenterWindow) -> str:
     """Every text a person can read in the window."""
-    texts = [window.windowTitle(), window.transcript.toPlainText()]
+    texts = [window.windowTitle(), window.transcript.plain_text()]
     texts += [w.text() for w in window.findChildren(QLabel) if w.isVisible()]
     texts += [b.text() for b in window.findChildren(QAbstractButton) if b.isVisible()]
     return "\n".join(texts)
@@ -74,7 +74,7 @@ async def test_presenter_mode_shows_the_conversation_with_names_only(
     assert window.assistant_tile.name.text() == "Echo"
     await until(lambda: "Listening" in window.agent_tile.state.text(), 15, "the agent live")
     await until(lambda: ws.calls.get(record.id).status == "in-progress", 15, "the call in progress")
-    assert "Start a call" not in window.transcript.toPlainText()
+    assert "Start a call" not in window.transcript.plain_text()
 
     await agent_window.agent.play_file(spoken_wav(tmp_path))
     await until(lambda: "Speaking" in window.agent_tile.state.text(), 10, "the agent speaking")
@@ -83,8 +83,8 @@ async def test_presenter_mode_shows_the_conversation_with_names_only(
         lambda: "Speaking" in window.assistant_tile.state.text(), 20, "the assistant answering"
     )
     transcript = window.transcript
-    await until(lambda: "Echo" in transcript.toPlainText().split("User", 1)[-1], 20, "its line")
-    lines = transcript.toPlainText().splitlines()
+    await until(lambda: "Echo" in transcript.plain_text().split("User", 1)[-1], 20, "its line")
+    lines = transcript.plain_text().splitlines()
     assert lines[0].startswith("User") and "spoke for" in lines[0]
     assert any(line.startswith("Echo") and "echo of" in line for line in lines)
     await until(lambda: window.latency.cells[0][1].isVisible(), 10, "the first turn's latency")
@@ -121,7 +121,7 @@ async def test_presenter_mode_asks_for_a_room_and_remembers_dark_or_light(panel:
     panel.select_key((room.id, None, None))
     window = await open_presenter(panel)
     assert window.room_name.text() == "Unnamed room"
-    assert "Start a call with an assistant in this room" in window.transcript.toPlainText()
+    assert "Start a call with an assistant in this room" in window.transcript.plain_text()
     assert "Join this room as an agent" in window.agent_tile.note.text()
     await asyncio.sleep(0.1)  # laid out
     assert clipped_texts(window) == []  # the empty states' sentences too

@@ -96,12 +96,11 @@ def recent_latencies(
     latency paired in when it measured one), or only the agent's when no live events
     came (a call on the cloud without a public address)."""
     if conversation is not None and conversation.turns:
-        rows = [
-            TurnLatency(t.index, t.reply_delay_s, t.local_latency_s) for t in conversation.turns
+        return [
+            TurnLatency(t.index, t.reply_delay_s, t.local_latency_s)
+            for t in conversation.turns[-count:]
         ]
-    else:
-        rows = [TurnLatency(t.index, None, t.latency_s) for t in agent_turns]
-    return rows[-count:]
+    return [TurnLatency(t.index, None, t.latency_s) for t in agent_turns[-count:]]
 
 
 def seconds(value: float | None) -> str:

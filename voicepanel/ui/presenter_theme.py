@@ -117,15 +117,13 @@ def stylesheet(theme: PresenterTheme, base: int) -> str:
     QLabel#presenterSandbox {{ background: {SANDBOX_BADGE}; color: white; font-weight: bold;
         font-size: {round(base * 0.8)}px; border-radius: {base // 3}px;
         padding: {base // 5}px {base // 2}px; }}
-    QFrame#presenterTile, QFrame#presenterLatency, QTextEdit#presenterTranscript {{
+    QFrame#presenterLatency {{
         background: {c.panel}; border: 1px solid {c.border}; border-radius: {base // 2}px; }}
     QLabel#tileName {{ font-size: {round(base * 1.15)}px; font-weight: 600; }}
     QLabel#tileState {{ font-size: {round(base * 1.6)}px; font-weight: 700; }}
     QLabel#latencyTitle {{ color: {c.muted}; font-size: {round(base * 0.8)}px; }}
     QLabel#latencyTurn {{ color: {c.muted}; font-size: {round(base * 0.8)}px; }}
     QLabel#latencyValue {{ font-size: {round(base * 1.2)}px; font-weight: 600; }}
-    QTextEdit#presenterTranscript {{ color: {c.text}; font-size: {round(base * 1.35)}px;
-        padding: {base // 2}px; }}
     QPushButton {{ color: {c.text}; background: {c.panel}; border: 1px solid {c.border};
         border-radius: {base // 3}px; font-size: {round(base * 0.8)}px;
         padding: {base // 4}px {base // 2}px; }}

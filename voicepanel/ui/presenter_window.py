@@ -130,6 +130,7 @@ class PresenterWindow(QWidget):
     def _build(self) -> None:
         self.room_name = QLabel()
         self.room_name.setObjectName("presenterRoom")
+        self.room_name.setWordWrap(True)  # a long name takes two lines, never cut
         self.caption = QLabel()
         self.caption.setObjectName("presenterCaption")
         self.sandbox_badge = QLabel("OFFLINE SANDBOX")
@@ -215,11 +216,11 @@ class PresenterWindow(QWidget):
         conversation = self.workspace.calls.conversation(record.id) if record else None
         tile = self.assistant_tile
         if record is None:
-            tile.name.setText("Assistant")
+            tile.show_name("Assistant")
             tile.show_note(NO_CALL_NOTE if self.workspace.has_vapi else NO_VAPI_KEY)
         else:
             given = self.workspace.names.peer(record.peer_id) if record.peer_id else None
-            tile.name.setText(given or record.call.assistant_name or "Assistant")
+            tile.show_name(given or record.call.assistant_name or "Assistant")
             tile.show_note("" if self._agent_panel is not None else NO_AGENT_LEVEL)
         tile.show_activity(assistant_activity(record, conversation))
         if conversation is not None and (conversation.lines or conversation.partials):
@@ -241,7 +242,9 @@ class PresenterWindow(QWidget):
     def _show_latency(self) -> None:
         record = self._record
         conversation = self.workspace.calls.conversation(record.id) if record else None
-        agent_turns = self._agent_panel.agent.turns if self._agent_panel is not None else []
+        agent_turns: list[Any] = []
+        if self._agent_panel is not None and (conversation is None or not conversation.turns):
+            agent_turns = self._agent_panel.agent.turns  # a copy: only when it is all there is
         self.latency.show_turns(recent_latencies(conversation, agent_turns))
 
     def _conversations_changed(self, call_ids: frozenset[str]) -> None:
@@ -357,7 +360,7 @@ class PresenterWindow(QWidget):
         self.tiles.setSpacing(base)
         for tile in (self.assistant_tile, self.agent_tile):
             tile.apply_theme(self.theme, base)
-        self.transcript.apply_theme(self.theme)
+        self.transcript.apply_theme(self.theme, base)
         self.latency.apply_theme(self.theme, base)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
