@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 from layout_checks import clipped_texts, off_screen
 from panel_helpers import find_top, until
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QAbstractButton, QLabel
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
 from voicepanel.core.audio.audio_file import write_wav
 from voicepanel.core.fishjam_gateway import RoomSpec
@@ -136,7 +138,11 @@ async def test_presenter_mode_asks_for_a_room_and_remembers_dark_or_light(panel:
 
     window = await open_presenter(panel)
     assert window.palette().color(QPalette.ColorRole.Window) == light
-    window.close()
+    await until(lambda: QApplication.activeWindow() is window, 5, "the window active")
+    QTest.keyClick(window, Qt.Key.Key_D)  # the keys work without the mouse
+    assert window.palette().color(QPalette.ColorRole.Window) == dark
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    await until(lambda: find_top(PresenterWindow) is None, 5, "Esc to leave")
 
 
 def test_the_assistant_is_listening_thinking_speaking_then_ended() -> None:
