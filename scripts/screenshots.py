@@ -14,6 +14,9 @@ With no ``--part`` it makes them all, each part in a fresh process:
   the built-in sandbox and a "Staging" profile (on a second sandbox). On a desktop (or Xvfb
   with a window manager) it grabs the screen, window frames and titles included; offscreen
   it lays the two windows' pictures on a screen-sized image;
+- presenter (here): presenter-dark.png and presenter-light.png, presenter mode on a
+  1920x1080 screen, during a real conversation with the sandbox's Scripted assistant, the
+  local agent speaking eSpeak sentences from a file as its microphone;
 - agent: scripts/agent_screenshot.py (the local agent through a private PulseAudio daemon);
 - scenario: scripts/scenario_screenshots.py (the Scenario dock and the HTML report);
 - live: scripts/live_screenshots.py (the real window under Xvfb, driven with xdotool).
@@ -245,7 +248,72 @@ def _save(widget: Any, path: Path) -> None:
     print(path)
 
 
-TWO_SCREEN = (1920, 1080)
+PRESENTER_LINES = (
+    "Hi, I would like to check on my order.",
+    "It is order number fifteen.",
+)
+
+
+async def take_presenter(out: Path) -> None:
+    """Presenter mode in dark and light, mid-conversation."""
+    import numpy as np
+
+    from voicepanel.core.audio.audio_file import write_wav
+    from voicepanel.core.fishjam_gateway import RoomSpec
+    from voicepanel.session.conversation import Speaker
+    from voicepanel.speech import synthesize
+    from voicepanel.ui.agent_panel import AgentPanel
+    from voicepanel.ui.presenter_window import PresenterWindow
+
+    window, host, ws = await _sandbox_window()
+    room = await ws.create_room(RoomSpec())
+    ws.names.name_room(room.id, "Product demo")
+    scripted = next(a for a in await ws.list_assistants() if a.name == "Scripted")
+    record = await ws.add_vapi_assistant(room.id, assistant_id=scripted.id)
+    window.select_key((room.id, None, None))
+    window.act_agent.trigger()
+    await _until(lambda: _top(AgentPanel) is not None, 10)
+    agent = _top(AgentPanel).agent
+    window.act_presenter.trigger()
+    await _until(lambda: _top(PresenterWindow) is not None, 10)
+    presenter = _top(PresenterWindow)
+    if presenter.theme.value != "dark":
+        presenter.toggle_theme()
+    presenter.toggle_full_screen()  # F11, as on a projector
+    conversation = ws.calls.conversation(record.id)
+
+    def said(role: Speaker) -> int:
+        return len(conversation.final_lines(role))
+
+    async def speak(line: str) -> None:
+        """The sentence in eSpeak's voice, played as the agent's microphone."""
+        speech = np.frombuffer(synthesize(line, 16000), "<i2") / 32768.0
+        path = Path(os.environ["HOME"]) / "line.wav"  # the throwaway home of _isolate
+        write_wav(path, speech.astype(np.float32), 16000)
+        await agent.play_file(path)
+
+    await _until(lambda: said(Speaker.ASSISTANT) >= 1, 30)  # its first message
+    for number, line in enumerate(PRESENTER_LINES, start=1):
+        await speak(line)
+        await _until(lambda n=number: said(Speaker.USER) >= n, 30)
+        await _until(lambda n=number: said(Speaker.ASSISTANT) >= n + 1, 30)
+    # The third turn, caught while the caller speaks: the line being heard shows.
+    await speak("Thank you, that is all for today.")
+    await _until(lambda: Speaker.USER in conversation.partials, 10)
+    await asyncio.sleep(0.6)
+    await _settle()
+    presenter.grab().save(str(out / "presenter-dark.png"))
+    presenter.toggle_theme()
+    await _settle()
+    presenter.grab().save(str(out / "presenter-light.png"))
+    presenter.toggle_theme()  # the next run starts dark again
+    presenter.close()
+    window._quitting = True  # noqa: SLF001 - no quit prompt in a script
+    await host.close()
+    window.close()
+
+
+TWO_SCREEN = (1920, 1080)  # two windows side by side; presenter mode on a projector
 
 
 async def _fill(ws: Any, rooms: list[str], peers: list[str], *, call: bool) -> Any:
@@ -354,7 +422,7 @@ def _run_here(out: Path, part: str) -> None:
     _isolate()
     from voicepanel.app import build_app
 
-    if part == "two-profiles":
+    if part in ("two-profiles", "presenter"):
         _offscreen_screen(*TWO_SCREEN)
     app = build_app()
     if part == "dark":
@@ -368,7 +436,12 @@ def _run_here(out: Path, part: str) -> None:
 
 
 # The parts this script makes itself, each in a process of its own.
-HERE_PARTS = {"main": take, "dark": take_dark, "two-profiles": take_two_profiles}
+HERE_PARTS = {
+    "main": take,
+    "dark": take_dark,
+    "two-profiles": take_two_profiles,
+    "presenter": take_presenter,
+}
 
 
 def main() -> int:

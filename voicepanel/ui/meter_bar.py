@@ -35,6 +35,17 @@ class MeterBar(QWidget):
         self.peak_dbfs = -120.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(80)
+        self._colours: tuple[QColor, QColor, QColor] | None = None
+        self._fill: QColor | None = None
+
+    def set_colours(
+        self, trough: QColor, tick: QColor, edge: QColor, fill: QColor | None = None
+    ) -> None:
+        """Colours of its own instead of the palette's, and one ``fill`` instead of the
+        loudness colours (presenter mode: an audience reads a level, not headroom)."""
+        self._colours = (trough, tick, edge)
+        self._fill = fill
+        self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(160, 12)
@@ -49,14 +60,20 @@ class MeterBar(QWidget):
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        p.fillRect(rect, self.palette().base())
+        palette = self.palette()
+        trough, tick, edge = self._colours or (
+            palette.base().color(),
+            palette.text().color(),
+            palette.mid().color(),
+        )
+        p.fillRect(rect, trough)
         width = rect.width() * _fraction(self.rms_dbfs)
-        colour = _loudness_colour(self.peak_dbfs)
+        colour = self._fill or _loudness_colour(self.peak_dbfs)
         p.fillRect(QRectF(rect.left(), rect.top(), width, rect.height()), colour)
         peak_x = rect.left() + rect.width() * _fraction(self.peak_dbfs)
-        p.setPen(self.palette().text().color())
+        p.setPen(tick)
         p.drawLine(int(peak_x), int(rect.top()), int(peak_x), int(rect.bottom()))
-        p.setPen(self.palette().mid().color())
+        p.setPen(edge)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(rect)
         p.end()
