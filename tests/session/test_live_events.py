@@ -136,7 +136,8 @@ async def test_a_status_event_updates_the_call_before_the_next_poll(workspace: W
     now = workspace.calls.get(record.id)
     assert now is not None and now.status == "ended"
     assert now.call.ended_reason == "customer-ended-call"
-    assert changes and changes[0] == "ended"
+    # A poll may land in between and report the call as it was; the event needs no poll.
+    assert "ended" in changes
 
 
 async def test_the_port_is_remembered_per_profile_and_a_taken_one_is_replaced(
