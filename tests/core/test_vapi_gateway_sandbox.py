@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
+from aiohttp import web
 from core_waits import poll_until
 
 from voicepanel.core.errors import VoicePanelError
@@ -95,3 +98,48 @@ async def test_unknown_call_says_it_no_longer_exists(vapi: VapiGateway) -> None:
     with pytest.raises(VoicePanelError) as info:
         await vapi.get_call("no-such-call")
     assert info.value.status == 404 and "no-such-call" in info.value.message
+
+
+@pytest.fixture
+async def web_page_server() -> AsyncIterator[str]:
+    """A web server that is not VAPI: every path answers an HTML page, /gateway with a 502
+    (a proxy in front of nothing)."""
+
+    async def page(request: web.Request) -> web.Response:
+        status = 502 if request.path.startswith("/gateway") else 200
+        return web.Response(status=status, text="<html>Welcome</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_an_address_that_is_not_vapi_says_so(web_page_server: str) -> None:
+    gateway = VapiGateway("some-vapi-key-123456", base_url=web_page_server)
+    try:
+        with pytest.raises(VoicePanelError) as info:
+            await gateway.get_call("c1")
+    finally:
+        await gateway.close()
+    assert info.value.message.startswith("Could not read call c1.")
+    assert "VAPI sent an answer VoicePanel could not read" in info.value.message
+    assert "points to VAPI" in info.value.hint
+
+
+async def test_a_proxy_error_page_is_a_server_error(web_page_server: str) -> None:
+    gateway = VapiGateway("some-vapi-key-123456", base_url=web_page_server + "/gateway")
+    try:
+        with pytest.raises(VoicePanelError) as info:
+            await gateway.create_call(assistant=INLINE)
+    finally:
+        await gateway.close()
+    assert info.value.status == 502
+    assert "VAPI had a server error (HTTP 502)" in info.value.message
