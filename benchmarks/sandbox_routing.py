@@ -307,6 +307,8 @@ def run_load(
     for room_id in room_ids:
         rest(url, "DELETE", f"/room/{room_id}")
     in_sandbox_ms = np.array(rest(url, "GET", "/bench/handoffs") if trace else [0.0]) * 1000
+    pauses = rest(url, "GET", "/bench/gc") if trace else []
+    gc_ms = np.array([seconds for _, seconds in pauses] or [0.0]) * 1000
 
     delays_ms = np.array([d for r in results for d in r.delays_s]) * 1000
     lateness_ms = np.array([d for r in results for d in r.send_lateness_s]) * 1000
@@ -324,6 +326,9 @@ def run_load(
         "sandbox_p99_ms": float(np.percentile(in_sandbox_ms, 99)),
         "assistant_s": sum(r.assistant_frames for r in results) * FRAME_S,
         "assistants": len(control_urls),
+        "gc_count": len(pauses),
+        "gc_max_ms": float(gc_ms.max()),
+        "gc_total_ms": float(gc_ms.sum()),
     }
 
 
@@ -391,6 +396,12 @@ def main() -> None:
                 f"| {r['load_cpu_pct']:.0f} % | {r['late_p99_ms']:.1f} ms |",
                 flush=True,
             )
+            if args.trace:
+                print(
+                    f"  garbage collections in the sandbox: {r['gc_count']},"
+                    f" longest {r['gc_max_ms']:.2f} ms, {r['gc_total_ms']:.1f} ms in all",
+                    flush=True,
+                )
     finally:
         server.terminate()
         server.wait(timeout=30)
