@@ -326,6 +326,8 @@ def run_load(
     # start the load processes; agents that start late would send a backlog at once).
     for _ in processes:
         go.ready.acquire()
+    if trace:
+        rest(url, "GET", "/bench/gc")  # forget the set-up's collections
     start = time.monotonic() + 0.5
     go.start.value = start
     if control_urls:
