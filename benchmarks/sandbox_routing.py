@@ -342,13 +342,13 @@ def run_load(
     cpu_after, wall_after = cpu_seconds(pid), time.monotonic()
     for process in processes:
         process.join()
-    # How long a full collection stops the loop, the rooms still open.
+    pauses = rest(url, "GET", "/bench/gc") if trace else []
+    # How long a full collection stops the loop, the rooms and calls still there.
     full_gc: Any = rest(url, "GET", "/bench/full-collection") if trace else 0.0
     full_gc_ms = 1000 * float(full_gc)
     for room_id in room_ids:
         rest(url, "DELETE", f"/room/{room_id}")
     in_sandbox_ms = np.array(rest(url, "GET", "/bench/handoffs") if trace else [0.0]) * 1000
-    pauses = rest(url, "GET", "/bench/gc") if trace else []
     # Bursts of 10 hand-offs or more (the assistants' lone frames are not bursts).
     bursts = [b for b in (rest(url, "GET", "/bench/bursts") if trace else []) if b[0] >= 10]
     burst_wall_ms = np.array([b[1] for b in bursts] or [0.0]) * 1000
