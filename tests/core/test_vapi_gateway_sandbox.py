@@ -101,11 +101,13 @@ async def test_unknown_call_says_it_no_longer_exists(vapi: VapiGateway) -> None:
 
 
 @pytest.fixture
-async def web_page_server() -> AsyncIterator[str]:
+async def web_page_server() -> AsyncIterator[tuple[str, list[str]]]:
     """A web server that is not VAPI: every path answers an HTML page, /gateway with a 502
-    (a proxy in front of nothing)."""
+    (a proxy in front of nothing); yields its URL and the paths it was asked for."""
+    asked: list[str] = []
 
     async def page(request: web.Request) -> web.Response:
+        asked.append(request.path)
         status = 502 if request.path.startswith("/gateway") else 200
         return web.Response(status=status, text="<html>Welcome</html>", content_type="text/html")
 
@@ -117,13 +119,15 @@ async def web_page_server() -> AsyncIterator[str]:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", asked
     finally:
         await runner.cleanup()
 
 
-async def test_an_address_that_is_not_vapi_says_so(web_page_server: str) -> None:
-    gateway = VapiGateway("some-vapi-key-123456", base_url=web_page_server)
+async def test_an_address_that_is_not_vapi_says_so(
+    web_page_server: tuple[str, list[str]],
+) -> None:
+    gateway = VapiGateway("some-vapi-key-123456", base_url=web_page_server[0])
     try:
         with pytest.raises(VoicePanelError) as info:
             await gateway.get_call("c1")
@@ -134,8 +138,11 @@ async def test_an_address_that_is_not_vapi_says_so(web_page_server: str) -> None
     assert "points to VAPI" in info.value.hint
 
 
-async def test_a_proxy_error_page_is_a_server_error(web_page_server: str) -> None:
-    gateway = VapiGateway("some-vapi-key-123456", base_url=web_page_server + "/gateway")
+async def test_a_proxy_error_is_retried_then_said_as_a_server_error(
+    web_page_server: tuple[str, list[str]],
+) -> None:
+    url, asked = web_page_server
+    gateway = VapiGateway("some-vapi-key-123456", base_url=url + "/gateway")
     try:
         with pytest.raises(VoicePanelError) as info:
             await gateway.create_call(assistant=INLINE)
@@ -143,3 +150,4 @@ async def test_a_proxy_error_page_is_a_server_error(web_page_server: str) -> Non
         await gateway.close()
     assert info.value.status == 502
     assert "VAPI had a server error (HTTP 502)" in info.value.message
+    assert asked == ["/gateway/call"] * 3  # the SDK's client tried twice more, as it does
