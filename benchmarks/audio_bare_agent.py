@@ -12,11 +12,13 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import threading
 import time
 
 import numpy as np
 import sounddevice as sd
+import thread_cpu
 from fishjam import AgentOptions, AgentOutputOptions, FishjamClient
 from fishjam.agent import OutgoingAudioTrackOptions
 
@@ -31,7 +33,11 @@ def cpu_seconds() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run(url: str, token: str, room: str, seconds: float) -> dict[str, object]:
+async def run(
+    url: str, token: str, room: str, seconds: float, marks: bool = False
+) -> dict[str, object]:
+    """``marks``: instead of ``seconds``, print READY after the warm-up, count from a
+    START line on stdin to a STOP line (benchmarks/audio_burst.py)."""
     client = FishjamClient(url, token)
     agent = await asyncio.to_thread(
         client.create_agent, room, AgentOptions(output=AgentOutputOptions(audio_sample_rate=RATE))
@@ -47,13 +53,23 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
     downlink_buffered: list[float] = []
     underruns = [0]
     xruns = [0]
+    last_output = [0.0]
+    longest_gap = [0.0]
     playing: set[str] = set()
+    callback_threads: dict[int, str] = {}
 
     def on_input(indata, frames, t, status) -> None:
+        if not callback_threads.get(threading.get_native_id()):
+            callback_threads[threading.get_native_id()] = "microphone callback"
         loop.call_soon_threadsafe(captured.put_nowait, (time.perf_counter(), indata[:, 0].copy()))
 
     def on_output(outdata, frames, t, status) -> None:
         now = time.perf_counter()
+        if not callback_threads.get(threading.get_native_id()):
+            callback_threads[threading.get_native_id()] = "speaker callback"
+        if last_output[0]:
+            longest_gap[0] = max(longest_gap[0], now - last_output[0])
+        last_output[0] = now
         if status.output_underflow:
             xruns[0] += 1
         mix = np.zeros(frames, dtype=np.float32)
@@ -106,8 +122,23 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
         ):
             start = time.perf_counter()
             cpu0 = None
-            while time.perf_counter() - start < seconds:
-                if cpu0 is None and time.perf_counter() - start > WARMUP_S:
+            started = asyncio.Event()
+            stopped = asyncio.Event()
+
+            async def follow_marks() -> None:
+                await asyncio.sleep(WARMUP_S)
+                print("READY", flush=True)
+                await asyncio.to_thread(sys.stdin.readline)
+                started.set()
+                await asyncio.to_thread(sys.stdin.readline)
+                stopped.set()
+
+            if marks:
+                follower = asyncio.create_task(follow_marks())
+            while not stopped.is_set() if marks else time.perf_counter() - start < seconds:
+                due = started.is_set() if marks else time.perf_counter() - start > WARMUP_S
+                if cpu0 is None and due:
+                    threads0 = thread_cpu.snapshot()
                     cpu0, wall0 = cpu_seconds(), time.perf_counter()
                     uplink.clear()
                     with lock:
@@ -115,6 +146,7 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
                         downlink_buffered.clear()
                     underruns[0] = 0
                     xruns[0] = 0
+                    longest_gap[0] = 0.0
                 try:
                     t_cb, block = await asyncio.wait_for(captured.get(), 0.1)
                 except TimeoutError:
@@ -123,16 +155,22 @@ async def run(url: str, token: str, room: str, seconds: float) -> dict[str, obje
                 await track.send_chunk(pcm)
                 uplink.append(time.perf_counter() - t_cb)
             assert cpu0 is not None
-            cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
+            wall = time.perf_counter() - wall0
+            cpu = (cpu_seconds() - cpu0) / wall
+            threads = thread_cpu.by_thread(threads0, thread_cpu.snapshot(), wall, callback_threads)
         receiver.cancel()
+        if marks:
+            follower.cancel()
     await asyncio.to_thread(client.delete_peer, room, agent.id)
     return {
         "cpu_pct": 100 * cpu,
+        "threads": threads,
         "uplink_s": uplink,
         "downlink_s": downlink,
         "downlink_buffered_s": downlink_buffered,
         "underruns": underruns[0],
         "speaker_xruns": xruns[0],
+        "speaker_late_ms": max(0.0, (longest_gap[0] - 0.02) * 1000),
     }
 
 
@@ -142,8 +180,9 @@ def main() -> None:
     p.add_argument("--token")
     p.add_argument("--room")
     p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--marks", action="store_true", help="count from START to STOP on stdin")
     a = p.parse_args()
-    print(json.dumps(asyncio.run(run(a.url, a.token, a.room, a.seconds))))
+    print(json.dumps(asyncio.run(run(a.url, a.token, a.room, a.seconds, a.marks))))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The local agent in the real situation: the panel (main window, offscreen) with an
 agent joined the way "Join as agent" does, in a room of four peers talking without a
 break, while 10,000 notifications arrive; then the same agent in a process of its own
-under the same burst on the same server. Counts, for each, during the burst: underruns
+under the same burst on the same server, the window still open (without its agent) so
+the server and the machine carry the same load. Counts, for each, during the burst: underruns
 (peer jitter buffers that ran dry and came back: gaps heard), PortAudio output xruns,
 the worst lateness of the speaker's callback (longest gap between two callbacks less one
 20 ms block), near-silent 40 ms windows in a recording of the speaker, and the window's
@@ -68,30 +69,75 @@ class GcPauses:
         return longest[0] * 1000, sum(1 for _, g in self.pauses if g == 2)
 
 
+class AudioLoopLag:
+    """How late a 5 ms timer fires on the audio loop: how long the audio thread waited
+    for a core or for the interpreter (the window's thread holding it)."""
+
+    PERIOD_S = 0.005
+
+    def __init__(self) -> None:
+        self.lateness_s: list[float] = []
+        self._running = False
+
+    def start(self) -> None:
+        from voicepanel.core.audio.audio_thread import audio_thread
+
+        self._running = True
+        audio_thread().submit(self._run())
+
+    async def _run(self) -> None:
+        while self._running:
+            before = time.perf_counter()
+            await asyncio.sleep(self.PERIOD_S)
+            self.lateness_s.append(time.perf_counter() - before - self.PERIOD_S)
+
+    def stop(self) -> dict[str, float]:
+        self._running = False
+        late = np.asarray(self.lateness_s or [0.0]) * 1000
+        return {
+            "audio_loop_late_p99_ms": float(np.percentile(late, 99)),
+            "audio_loop_late_max_ms": float(late.max()),
+        }
+
+
 class AgentWatch:
-    """Counters of one LocalAgent, from a start mark to a stop mark."""
+    """Counters of one LocalAgent, from a start mark to a stop mark. A timing probe,
+    attached at once (it needs a moment to start noting arrivals), times the gaps
+    between the chunks of each peer as they come off the socket."""
 
     def __init__(self, agent: Any) -> None:
+        from voicepanel.core.audio.probe import PipelineProbe
+
         self.agent = agent
+        self.probe = agent.probe = PipelineProbe()
+        self.loop_lag = AudioLoopLag()
         self._start: dict[str, Any] = {}
 
     def start(self) -> None:
-        playback = self.agent.devices.playback
+        # Kept: if the stall watchdog closes the speaker, its counters are still read.
+        self.playback = playback = self.agent.devices.playback
         playback.longest_gap_s = 0.0
         self._start = {
             "underruns": sum(s.underruns for s in self.agent.levels().peers),
             "overruns": sum(s.overruns for s in self.agent.levels().peers),
             "xruns": playback.xruns,
+            "gaps": len(self.probe.arrival_gaps_s),
         }
+        self.loop_lag.start()
 
     def stop(self) -> dict[str, Any]:
-        playback = self.agent.devices.playback
+        playback = self.playback
         peers = self.agent.levels().peers
+        gaps = np.asarray(self.probe.arrival_gaps_s[self._start["gaps"] :] or [0.0]) * 1000
         return {
+            "longest_arrival_gap_ms": float(gaps.max()),
+            "arrival_gaps_over_60ms": int(np.sum(gaps > 60.0)),
+            **self.loop_lag.stop(),
             "peers": len(peers),
             "underruns": sum(s.underruns for s in peers) - self._start["underruns"],
             "overruns": sum(s.overruns for s in peers) - self._start["overruns"],
             "xruns": playback.xruns - self._start["xruns"],
+            "devices_lost": self.agent.devices.playback is not playback,
             "worst_callback_late_ms": max(0.0, (playback.longest_gap_s - 0.02) * 1000),
         }
 
@@ -166,9 +212,17 @@ async def in_panel(url: str, room_id: str, count: int, threads: int, pulse: Any)
         near_silent_windows=near_silent_windows(heard[int(0.3 * 16000) :], 16000),
         longest_loop_stall_ms=max(meter.gaps) * 1000 if meter.gaps else 0.0,
     )
-    window._quitting = True  # noqa: SLF001 - no quit prompt in a benchmark
-    await host.close()
-    window.close()
+    # The window stays, without its agent, for the run in a process of its own: the
+    # server then sends it the same notifications, and the machine carries the same panel.
+    await agent.leave()
+    panel.close()
+
+    async def close_window() -> None:
+        window._quitting = True  # noqa: SLF001 - no quit prompt in a benchmark
+        await host.close()
+        window.close()
+
+    result["close_window"] = close_window
     return result
 
 
@@ -197,18 +251,30 @@ async def alone(url: str, token: str, room_id: str) -> None:
 
 
 async def in_own_process(
-    url: str, token: str, room_id: str, count: int, threads: int, pulse: Any, env: dict
+    url: str,
+    token: str,
+    room_id: str,
+    count: int,
+    threads: int,
+    pulse: Any,
+    env: dict,
+    bare: bool = False,
 ) -> dict:
+    """The LocalAgent in a process of its own, or (``bare``) the bare script of
+    benchmarks/audio_bare_agent.py, counted from START to STOP."""
+    role = (
+        [str(HERE / "audio_bare_agent.py"), "--url", url, "--token", token, "--room", room_id]
+        + ["--marks"]
+        if bare
+        else [__file__, "--alone", url, token, room_id]
+    )
     child = await asyncio.create_subprocess_exec(
         sys.executable,
-        __file__,
-        "--alone",
-        url,
-        token,
-        room_id,
+        *role,
         env=env,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
+        limit=1 << 26,  # the bare script's result line carries every timing it took
     )
     assert child.stdin is not None and child.stdout is not None
     line = await child.stdout.readline()
@@ -222,6 +288,17 @@ async def in_own_process(
     child.stdin.write(b"STOP\n")
     await child.stdin.drain()
     result = json.loads(await child.stdout.readline())
+    if bare:  # its own names for the same counts
+        result = {
+            "underruns": result["underruns"],
+            "xruns": result["speaker_xruns"],
+            "worst_callback_late_ms": result["speaker_late_ms"],
+            "overruns": "-",
+            "longest_arrival_gap_ms": float("nan"),
+            "arrival_gaps_over_60ms": "-",
+            "audio_loop_late_p99_ms": float("nan"),
+            "audio_loop_late_max_ms": float("nan"),
+        }
     heard = recording.stop()
     await child.wait()
     result.update(
@@ -233,26 +310,54 @@ async def in_own_process(
 # -- orchestration -------------------------------------------------------------------------
 
 
-def report(panel: dict, own: dict, count: int) -> None:
+def cell(value: Any, fmt: str) -> str:
+    """A table cell: "-" where the bare script has no such count."""
+    if isinstance(value, float) and value != value:  # NaN
+        return "-"
+    return fmt.format(value) if isinstance(value, float | int) else str(value)
+
+
+def report(panel: dict, own: dict, bare: dict, count: int) -> None:
     print(f"{count} notifications while {PEERS} peers talk; the agent's counts during the burst")
     print()
-    print("| | agent in the panel's process | agent in a process of its own |")
-    print("|---|---|---|")
+    print(
+        "| | agent in the panel's process | agent in a process of its own "
+        "| bare script in a process of its own |"
+    )
+    print("|---|---|---|---|")
     rows = (
         ("underruns, all peers (gaps heard)", "underruns", "{}"),
         ("PortAudio output xruns", "xruns", "{}"),
         ("worst speaker-callback lateness, ms", "worst_callback_late_ms", "{:.1f}"),
         ("near-silent 40 ms windows in the speaker's recording", "near_silent_windows", "{}"),
         ("jitter overruns (late audio dropped)", "overruns", "{}"),
+        (
+            "longest gap between two chunks of a peer off the socket, ms",
+            "longest_arrival_gap_ms",
+            "{:.0f}",
+        ),
+        ("chunk gaps over 60 ms (a 40 ms jitter buffer runs dry)", "arrival_gaps_over_60ms", "{}"),
+        ("audio loop's 5 ms timer late, p99 / max ms", "audio_loop_late", "{}"),
         ("pusher's time for the burst, s", "push_s", "{:.1f}"),
     )
+    for side in (panel, own, bare):
+        side["audio_loop_late"] = (
+            f"{cell(side['audio_loop_late_p99_ms'], '{:.1f}')} / "
+            f"{cell(side['audio_loop_late_max_ms'], '{:.0f}')}"
+        )
     for label, key, fmt in rows:
-        print(f"| {label} | {fmt.format(panel[key])} | {fmt.format(own[key])} |")
-    print(f"| window's longest event-loop stall, ms | {panel['longest_loop_stall_ms']:.0f} | - |")
+        cells = " | ".join(cell(side[key], fmt) for side in (panel, own, bare))
+        print(f"| {label} | {cells} |")
+    print(
+        f"| window's longest event-loop stall, ms | {panel['longest_loop_stall_ms']:.0f} | - | - |"
+    )
     print(
         f"| longest garbage-collector pause, ms (full collections) | "
-        f"{panel['longest_gc_ms']:.0f} ({panel['full_collections']}) | - |"
+        f"{panel['longest_gc_ms']:.0f} ({panel['full_collections']}) | - | - |"
     )
+    for name, side in (("panel's process", panel), ("own process", own)):
+        if side.get("devices_lost"):
+            print(f"(agent in the {name}: the stall watchdog closed its devices during the burst)")
     load = os.getloadavg()
     print()
     print(f"Load average at the end: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)")
@@ -301,7 +406,13 @@ def main() -> int:
                 own = loop.run_until_complete(
                     in_own_process(url, TOKEN, room.room_id, args.count, args.threads, pulse, env)
                 )
-        report(panel, own, args.count)
+                bare = loop.run_until_complete(
+                    in_own_process(
+                        url, TOKEN, room.room_id, args.count, args.threads, pulse, env, bare=True
+                    )
+                )
+                loop.run_until_complete(panel.pop("close_window")())
+        report(panel, own, bare, args.count)
     finally:
         stop_daemon(pulse)
     return 0

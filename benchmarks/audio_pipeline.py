@@ -33,6 +33,10 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import thread_cpu  # noqa: E402
+
 PEERS = 4
 ECHO_DELAY_S = 0.4
 ECHO_QUIET_S = 0.3  # the end-of-turn quiet the benchmark gives the sandbox's Echo
@@ -71,19 +75,28 @@ async def app(
     playback = agent.devices.playback
     assert playback is not None
     xruns0 = playback.xruns
+    playback.longest_gap_s = 0.0
     agent.probe = probe = PipelineProbe()
     targets: list[float] = []
+    threads0 = thread_cpu.snapshot()
     cpu0, wall0 = cpu_seconds(), time.perf_counter()
     end = time.perf_counter() + seconds - WARMUP_S
     while time.perf_counter() < end:
         await asyncio.sleep(0.1)
         targets += [s.target_ms for s in agent.levels().peers]
-    cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
+    wall = time.perf_counter() - wall0
+    cpu = (cpu_seconds() - cpu0) / wall
+    capture = agent.devices.capture
+    callbacks = {playback.thread_id: "speaker callback"}
+    if capture is not None:
+        callbacks[capture.thread_id] = "microphone callback"
+    threads = thread_cpu.by_thread(threads0, thread_cpu.snapshot(), wall, callbacks)
     strips = agent.levels().peers
     xruns = playback.xruns - xruns0
     await agent.leave()
     return {
         "cpu_pct": 100 * cpu,
+        "threads": threads,
         "uplink_s": probe.uplink_s,
         "downlink_s": probe.downlink_s,
         "downlink_buffered_s": probe.downlink_buffered_s,
@@ -92,6 +105,7 @@ async def app(
         # After the warm-up, like the underruns: joining fills the buffers with a burst.
         "overruns": sum(s.overruns - before.get(s.peer_id, (0, 0))[1] for s in strips),
         "speaker_xruns": xruns,
+        "speaker_late_ms": max(0.0, (playback.longest_gap_s - 0.02) * 1000),
         "jitter_target_ms": [min(targets), statistics.mean(targets), max(targets)]
         if targets
         else None,
@@ -225,6 +239,10 @@ def report(
             f"| {pct(b, 50):.1f} / {pct(b, 99):.1f} |"
         )
     print(f"| CPU, % of one core | {app_r['cpu_pct']:.1f} | {bare_r['cpu_pct']:.1f} |")
+    for side, r in (("LocalAgent", app_r), ("bare script", bare_r)):
+        threads = r.get("threads") or {}
+        shown = ", ".join(f"{name} {pct:.1f}" for name, pct in threads.items() if pct >= 0.05)
+        print(f"|   {side} by thread | {shown} | |")
     print(
         f"| underruns, all peers (gaps heard) | {app_r['underruns']} "
         f"| {bare_r.get('underruns', '-')} |"
@@ -232,6 +250,10 @@ def report(
     print(
         f"| speaker xruns (PortAudio output underflow) | {app_r['speaker_xruns']} "
         f"| {bare_r.get('speaker_xruns', '-')} |"
+    )
+    print(
+        f"| worst speaker-callback lateness, ms | {app_r.get('speaker_late_ms', float('nan')):.1f} "
+        f"| {bare_r.get('speaker_late_ms', float('nan')):.1f} |"
     )
     print(
         f"| jitter overruns (oldest audio dropped) | {app_r['overruns']} "

@@ -1,9 +1,15 @@
 """Regenerates docs/screenshots/*.png: the main views, offscreen, on the built-in sandbox.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/screenshots] [--dark]
+    python scripts/screenshots.py --two-profiles   # under a desktop, or offscreen
 
 ``--dark`` gives the app a dark palette, as a desktop in dark mode would, and saves
 main-window-dark.png only: a check that nothing in the panel assumes a light theme.
+
+``--two-profiles`` saves two-profiles.png only: two windows side by side on a 1920x1080
+screen, the built-in sandbox and a "Staging" profile (on a second sandbox). On a desktop
+(or Xvfb with a window manager) it grabs the screen, window frames and titles included;
+offscreen it lays the two windows' pictures on a screen-sized image.
 
 Runs against throwaway settings folders, so it never touches the user's profiles. Token
 fields are masked before anything is grabbed.
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -72,10 +79,11 @@ def _dark_palette() -> Any:
 
 async def _sandbox_window() -> tuple[Any, Any, Any]:
     """The main window, shown at SIZE, on the built-in sandbox: (window, host, workspace)."""
-    from voicepanel.app import build_window
+    from voicepanel.app import build_windows
     from voicepanel.session.profiles import SANDBOX_PROFILE
 
-    window, host = build_window()
+    window = build_windows().first
+    host = window.host
     window.settings.first_run_done = True
     window.resize(*SIZE)
     window.show()
@@ -177,12 +185,133 @@ async def take(out: Path, dark: bool = False) -> None:
     window.close()
 
 
+TWO_SCREEN = (1920, 1080)
+
+
+def _offscreen_screen(width: int, height: int) -> None:
+    """Offscreen, Qt's one virtual screen is small: make it ``width`` x ``height``."""
+    if not os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen"):
+        return
+    config = Path(tempfile.mkdtemp(prefix="voicepanel-screen-")) / "screen.json"
+    screen = {"name": "Screen", "x": 0, "y": 0, "width": width, "height": height}
+    screen |= {"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+    config.write_text(json.dumps({"screens": [screen]}), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+
+
+async def _fill(ws: Any, rooms: list[str], peers: list[str], *, call: bool) -> Any:
+    """Named rooms with named peers (and an Echo call in the first): returns the first."""
+    from voicepanel.core.fishjam_gateway import RoomSpec
+
+    first = None
+    for name in rooms:
+        room = await ws.create_room(RoomSpec(max_peers=8))
+        ws.names.name_room(room.id, name)
+        first = first or room
+    assert first is not None
+    for name in peers:
+        await ws.create_peer(first.id, {"name": name}, "auto")
+    if call:
+        echo = next(a for a in await ws.list_assistants() if a.name == "Echo")
+        record = await ws.add_vapi_assistant(first.id, assistant_id=echo.id)
+        await _until(lambda: ws.calls.get(record.id).status == "in-progress", 15)
+    return first
+
+
+async def take_two_profiles(out: Path) -> None:
+    """Staging beside the sandbox, as File > New window opens it."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QGuiApplication, QImage, QPainter
+
+    from voicepanel.app import build_windows
+    from voicepanel.sandbox.server import Sandbox, SandboxConfig
+    from voicepanel.session.profiles import (
+        SANDBOX_PROFILE,
+        Profile,
+        ProfileKind,
+        SecretName,
+    )
+
+    staging_server = Sandbox(SandboxConfig(port=0))
+    await staging_server.start()
+    windows = build_windows()
+    first = windows.first
+    first.settings.first_run_done = True
+    url = staging_server.fishjam_url
+    staging = Profile("Staging", ProfileKind.CLOUD, url, vapi_base_url=f"{url}/vapi")
+    first.profiles.save(staging)
+    first.secrets.set("Staging", SecretName.MANAGEMENT_TOKEN, staging_server.config.token)
+    first.secrets.set("Staging", SecretName.VAPI_KEY, staging_server.config.vapi_key)
+    first.show()
+    assert await first.open_profile(SANDBOX_PROFILE)
+    second = await windows.open_window(staging, beside=first)
+    assert second is not None and second.host.workspace is not None
+
+    screen = QGuiApplication.primaryScreen()
+    area = screen.availableGeometry()
+    half = area.width() // 2
+    for window, left in ((first, area.left()), (second, area.left() + half)):
+        frame, client = window.frameGeometry(), window.geometry()
+        top_left = client.topLeft() - frame.topLeft()
+        extra = frame.size() - client.size()
+        window.setGeometry(
+            QRect(
+                left + top_left.x(),
+                area.top() + top_left.y(),
+                half - extra.width(),
+                area.height() - extra.height(),
+            )
+        )
+    sandbox_room = await _fill(
+        first.host.workspace,
+        ["Demo stage", "Backstage"],
+        ["Alice (presenter)", "Bob (phone)"],
+        call=True,
+    )
+    staging_room = await _fill(
+        second.host.workspace, ["QA run 12", "Load test", "Smoke"], ["Tester 1"], call=False
+    )
+    await _until(lambda: first.notifications.model.rowCount() >= 5)
+    await _until(lambda: second.notifications.model.rowCount() >= 4)
+    for window in (first, second):
+        # Half a screen is narrow for the calls dock beside the rooms: the call shows in
+        # the tree (Echo), and the rooms keep the room they need.
+        window.calls.hide()
+        window.splitter.setSizes([540, 420])
+    first.select_key((sandbox_room.id, None, None))
+    second.select_key((staging_room.id, None, None))
+    for window in (first, second):
+        window.tree.expandAll()
+    await asyncio.sleep(1.0)
+    await _settle()
+    path = str(out / "two-profiles.png")
+    if QGuiApplication.platformName() == "offscreen":
+        image = QImage(area.size(), QImage.Format.Format_RGB32)
+        image.fill(0x3B4252)
+        painter = QPainter(image)
+        for window in (first, second):
+            painter.drawPixmap(window.geometry().topLeft(), window.grab())
+        painter.end()
+        image.save(path)
+    else:
+        screen.grabWindow(0).save(path)
+    for window in list(windows.windows):
+        window.close_quietly()
+    await windows.close_all()
+    await staging_server.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--dark", action="store_true", help="dark palette check only")
+    parser.add_argument(
+        "--two-profiles", action="store_true", help="two profile windows side by side only"
+    )
     args = parser.parse_args()
     _isolate()
+    if args.two_profiles:
+        _offscreen_screen(*TWO_SCREEN)
     args.out.mkdir(parents=True, exist_ok=True)
     from voicepanel.app import build_app
 
@@ -194,7 +323,10 @@ def main() -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(take(args.out, args.dark))
+        if args.two_profiles:
+            loop.run_until_complete(take_two_profiles(args.out))
+        else:
+            loop.run_until_complete(take(args.out, args.dark))
     for png in sorted(args.out.glob("*.png")):
         print(png)
     return 0

@@ -1,5 +1,5 @@
 """The composition root: arguments, logging, the excepthook, the Qt app on a qasync loop,
-settings, the workspace and the main window; and the orderly shutdown.
+settings, the main windows and their workspaces; and the orderly shutdown.
 
 Nothing else in the code base builds these objects; a newcomer reads this file to see how
 VoicePanel starts and stops.
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from voicepanel.session.profiles import Profile
     from voicepanel.ui.main_window import MainWindow
-    from voicepanel.ui.workspace_host import WorkspaceHost
+    from voicepanel.ui.profile_windows import ProfileWindows
 
 log = logging.getLogger("voicepanel")
 
@@ -154,27 +154,35 @@ def build_app() -> QApplication:
     return app
 
 
-def build_window() -> tuple[MainWindow, WorkspaceHost]:
+def build_windows() -> ProfileWindows:
+    """The first main window, and what builds the next ones (File > New window): each with
+    its own WorkspaceHost; the settings, profiles and secrets are shared."""
     from voicepanel.session.profiles import ProfileStore, SecretStore
     from voicepanel.session.workspace import Workspace
     from voicepanel.ui.main_window import MainWindow
+    from voicepanel.ui.profile_windows import ProfileWindows
     from voicepanel.ui.settings import (
         UiSettings,
         legacy_settings,
         migrate_legacy_settings,
         open_settings,
     )
-    from voicepanel.ui.workspace_host import WorkspaceHost
+    from voicepanel.ui.workspace_host import OpenProfiles, WorkspaceHost
 
-    settings = open_settings()
-    migrate_legacy_settings(settings, legacy_settings())
+    settings = UiSettings(open_settings())
+    migrate_legacy_settings(settings.qsettings, legacy_settings())
     secrets = SecretStore()
     profiles = ProfileStore()
-    host = WorkspaceHost(
-        lambda profile: Workspace(profile, secrets, data_dir(), profile_store=profiles)
-    )
-    window = MainWindow(host, profiles, secrets, UiSettings(settings), log_dir())
-    return window, host
+    open_profiles = OpenProfiles()
+
+    def make_window(number: int) -> MainWindow:
+        host = WorkspaceHost(
+            lambda profile: Workspace(profile, secrets, data_dir(), profile_store=profiles),
+            open_profiles=open_profiles,
+        )
+        return MainWindow(host, profiles, secrets, settings.for_window(number), log_dir())
+
+    return ProfileWindows(make_window)
 
 
 def choose_profile(args: argparse.Namespace, window: MainWindow) -> tuple[Profile, str]:
@@ -193,18 +201,18 @@ def choose_profile(args: argparse.Namespace, window: MainWindow) -> tuple[Profil
 
 async def run(
     app: QApplication,
-    window: MainWindow,
-    host: WorkspaceHost,
+    windows: ProfileWindows,
     profile: Profile,
     notice: str = "",
     *,
     smoke: bool = False,
 ) -> int:
-    """Runs until the person quits (or the session ends), then closes the workspace."""
+    """Runs until the person quits (or the session ends), then closes every workspace."""
+    window, host = windows.first, windows.first.host
     quit_event = asyncio.Event()
     app.aboutToQuit.connect(quit_event.set)
-    window.quit_requested.connect(quit_event.set)
-    install_quit_signals(app, window.quit_unattended)
+    windows.quit_requested.connect(quit_event.set)
+    install_quit_signals(app, windows.quit_unattended)
     nobody_to_ask = smoke or bool(os.environ.get(EXIT_WHEN_SHOWN_ENV))
 
     async def open_first() -> bool:
@@ -232,26 +240,30 @@ async def run(
             print(f"VOICEPANEL_LIVE {time.time():.6f}", flush=True)
         quit_event.set()
     await quit_event.wait()
-    await shutdown(window, host, opening)
+    await shutdown(windows, opening)
     return exit_code
 
 
-async def shutdown(
-    window: MainWindow, host: WorkspaceHost, opening: asyncio.Future[bool] | None
-) -> None:
-    """Stops a profile still connecting, then closes the workspace: the local agent,
-    the VAPI calls (unless the person chose to leave them), the notifier, the sandbox."""
+async def shutdown(windows: ProfileWindows, opening: asyncio.Future[bool] | None) -> None:
+    """Stops a profile still connecting, then closes every window's workspace at once: the
+    local agent, the VAPI calls (unless the person chose to leave them), the notifier, the
+    sandbox. One budget for all of them: a second window does not double the wait."""
     if opening is not None:
         opening.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await opening
-    window.save_layout()
-    log.info("Closing the workspace (end calls: %s)", window.end_calls_on_quit)
-    workspace = host.workspace
+    windows.save_layouts()
+    for window in windows.windows:
+        log.info(
+            "Closing %s (end calls: %s)",
+            window.host.profile.name if window.host.profile else "a window",
+            window.end_calls_on_quit,
+        )
+    workspaces = windows.workspaces()
     try:
-        await asyncio.wait_for(host.close(end_calls=window.end_calls_on_quit), QUIT_BUDGET_S)
+        await asyncio.wait_for(windows.close_all(), QUIT_BUDGET_S)
     except TimeoutError:
-        still = workspace.ledger.open_entries if workspace is not None else []
+        still = [entry for w in workspaces for entry in w.ledger.open_entries]
         log.warning(
             "Quitting after %.0f s without finishing the cleanup; may still be running: %s",
             QUIT_BUDGET_S,
@@ -318,14 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     app = build_app()
     import qasync  # after PySide6, so qasync binds to it
 
-    from voicepanel.ui.error_banner import ErrorBanner
-
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window, host = build_window()
-    banner: ErrorBanner = window.banner
-    install_excepthook(banner.show_error)
-    loop.set_exception_handler(_loop_exception_handler(banner.show_error))
+    windows = build_windows()
+    window = windows.first
+    install_excepthook(windows.show_error)
+    loop.set_exception_handler(_loop_exception_handler(windows.show_error))
     profile, notice = choose_profile(args, window)
     window.show()
     window.show_welcome_once()
@@ -338,13 +348,13 @@ def main(argv: list[str] | None = None) -> int:
         with loop:
             try:
                 return loop.run_until_complete(
-                    run(app, window, host, profile, notice, smoke=args.smoke_test)
+                    run(app, windows, profile, notice, smoke=args.smoke_test)
                 )
             except RuntimeError as error:
                 # Qt quit on its own (the desktop session ended): the loop stopped under
                 # run(); start it once more just to close the workspace cleanly.
                 log.warning("Qt quit before the workspace closed: %s", error)
-                loop.run_until_complete(shutdown(window, host, None))
+                loop.run_until_complete(shutdown(windows, None))
                 return 0
     finally:
         log.info("VoicePanel stopped")

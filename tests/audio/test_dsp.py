@@ -362,3 +362,42 @@ def test_a_shrink_that_brought_a_gap_back_waits_twice_as_long_next_time() -> Non
         assert jb.pull() is not None
         steady += 1
     assert steady == 40
+
+
+def test_audio_piled_up_while_the_speaker_was_late_is_played_by_its_catch_up_calls() -> None:
+    """The speaker's callback stalls 240 ms (a busy machine); the peer's audio keeps
+    arriving meanwhile; then PortAudio calls back block after block to refill its buffer.
+    Those calls play the audio that piled up: no gap, nothing dropped."""
+    cfg = JitterConfig(frame_size=320)
+    jb = JitterBuffer(cfg, 16000)
+    frame_s = 0.02
+    now = 100.0
+    for _ in range(cfg.min_target_frames):
+        jb.push(np.full(320, 0.1, np.float32))
+    for _ in range(50):  # steady: one frame out, one in, every 20 ms
+        now += frame_s
+        assert jb.pull_into(np.zeros(320, np.float32), now) == 320
+        jb.push(np.full(320, 0.1, np.float32))
+    stall = 12
+    for _ in range(stall):  # the callback does not run; the socket still delivers
+        jb.push(np.full(320, 0.1, np.float32))
+    now += stall * frame_s
+    for _ in range(stall):  # the catch-up calls, back to back
+        assert jb.pull_into(np.zeros(320, np.float32), now) == 320
+    for _ in range(50):
+        now += frame_s
+        assert jb.pull_into(np.zeros(320, np.float32), now) == 320
+        jb.push(np.full(320, 0.1, np.float32))
+    assert (jb.underruns, jb.overruns) == (0, 0)
+
+
+def test_audio_that_arrives_in_a_burst_while_the_speaker_is_on_time_is_still_dropped() -> None:
+    cfg = JitterConfig(frame_size=320)
+    jb = JitterBuffer(cfg, 16000)
+    now = 100.0
+    for _ in range(cfg.min_target_frames + cfg.overrun_margin_frames + 1):
+        jb.push(np.full(320, 0.1, np.float32))
+    for _ in range(3):
+        now += 0.02
+        jb.pull_into(np.zeros(320, np.float32), now)
+    assert jb.overruns == 1

@@ -141,3 +141,48 @@ def test_a_native_failure_mid_call_falls_back_to_passthrough():
     assert canceller.process_near(frame) is frame
     assert canceller.state is EchoState.UNAVAILABLE
     assert "microphone processing failed" in canceller.unavailable.message
+
+
+def _raw_apm_run(far: np.ndarray, near: np.ndarray, rate: int, frame: int, delay_each: bool):
+    """livekit's APM driven directly, 20 ms at a time as the agent does (the far end's,
+    then the microphone's), in calls of ``frame`` samples."""
+    from livekit import rtc
+
+    apm = rtc.AudioProcessingModule(
+        echo_cancellation=True, noise_suppression=True, high_pass_filter=True
+    )
+    apm.set_stream_delay_ms(60)
+    far_buf, near_buf = bytearray(frame * 2), bytearray(frame * 2)
+    far_frame = rtc.AudioFrame(far_buf, rate, 1, frame)
+    near_frame = rtc.AudioFrame(near_buf, rate, 1, frame)
+    far_view = np.frombuffer(far_buf, np.int16)
+    near_view = np.frombuffer(near_buf, np.int16)
+    out = np.zeros_like(near)
+    block = rate // 50
+    for start in range(0, len(near) - block + 1, block):
+        parts = range(start, start + block, frame)
+        for at in parts:
+            far_view[:] = far[at : at + frame]
+            apm.process_reverse_stream(far_frame)
+        for at in parts:
+            near_view[:] = near[at : at + frame]
+            if delay_each:
+                apm.set_stream_delay_ms(60)
+            apm.process_stream(near_frame)
+            out[at : at + frame] = near_view
+    return out
+
+
+@pytest.mark.parametrize("rate", [16000, 48000])
+def test_one_call_per_room_frame_and_one_delay_give_what_10_ms_calls_give(rate):
+    """What the canceller's single native call per frame relies on: livekit cuts a 20 ms
+    frame into WebRTC's 10 ms ones, and WebRTC keeps the stream delay between frames."""
+    far = (speech_like(rate, 3.0, seed=3) * 32767).astype(np.int16)
+    near = (echo_of(far / 32768.0, rate, delay_ms=60, gain_db=-6.0) * 32767).astype(np.int16)
+    ten_ms = rate // 100
+
+    reference = _raw_apm_run(far, near, rate, ten_ms, delay_each=True)
+    twenty_ms = _raw_apm_run(far, near, rate, 2 * ten_ms, delay_each=False)
+
+    assert np.array_equal(reference, twenty_ms)
+    assert not np.array_equal(reference, near)  # it did process

@@ -56,6 +56,38 @@ async def test_the_virtual_microphone_reaches_another_agent_in_the_room(
     assert local.state is AgentState.LEFT
 
 
+async def test_a_32_bit_float_44_1_khz_stereo_wav_plays_as_the_microphone(
+    pulse, gateway, tmp_path
+) -> None:
+    # What editors and text-to-speech tools export; the standard library's reader refused it.
+    import soundfile
+
+    wav = tmp_path / "float-stereo.wav"
+    left = tone(440, 1.0, 44100, 0.5)
+    soundfile.write(str(wav), np.stack([left, left], axis=1), 44100, subtype="FLOAT")
+    assert soundfile.info(str(wav)).subtype == "FLOAT"
+    room = await gateway.create_room(RoomSpec())
+    listener = await gateway.create_agent(room.id)
+    local = LocalAgent(gateway, room.id)
+    async with listening_agent(listener) as heard:
+        await local.join()
+        pid = local.peer_id or ""
+        try:
+            await local.load_devices()
+            assert await local.set_output_device(None)
+            await local.play_file(wav)
+            await wait_for(lambda: len(heard.audio(pid)) >= 16000, 10, "the file to arrive")
+            await asyncio.sleep(0.5)  # anything after it (there should be nothing loud)
+        finally:
+            await local.leave()
+    audio = heard.audio(pid)
+    loud = np.abs(audio) > 0.1
+    voiced = audio[np.flatnonzero(loud)[0] : np.flatnonzero(loud)[-1] + 1]
+    assert abs(len(voiced) - 16000) < 0.05 * 16000  # one second, as long as the file
+    assert abs(peak_frequency(voiced, 16000) - 440) < 3
+    assert rms(voiced) == pytest.approx(0.5 / np.sqrt(2), rel=0.1)  # its level, -9 dBFS
+
+
 async def test_another_agent_is_heard_on_the_virtual_speaker_and_recorded(
     pulse, gateway, tmp_path
 ) -> None:

@@ -28,6 +28,7 @@ HERE = Path(__file__).parent
 TOKEN = "fault-suite-management-token-7c1d"
 VAPI_KEY = "fault-suite-vapi-key-93be"
 PROFILE = "Lab"
+SECOND_PROFILE = "Lab B"  # the same server, for a second window
 SECRETS = (TOKEN, VAPI_KEY)
 
 
@@ -138,19 +139,16 @@ class SandboxProcess:
 
 
 def write_profile(sandbox: SandboxProcess, keyring_file: Path) -> None:
-    """The Lab profile in the (test's) config folder and its secrets in the file keyring."""
-    ProfileStore().save(
-        Profile(PROFILE, ProfileKind.CLOUD, sandbox.url, vapi_base_url=f"{sandbox.url}/vapi")
-    )
-    keyring_file.write_text(
-        json.dumps(
-            {
-                f"VoicePanel/{PROFILE}:{SecretName.MANAGEMENT_TOKEN}": TOKEN,
-                f"VoicePanel/{PROFILE}:{SecretName.VAPI_KEY}": VAPI_KEY,
-            }
-        ),
-        encoding="utf-8",
-    )
+    """The Lab profiles in the (test's) config folder and their secrets in the file keyring."""
+    store = ProfileStore()
+    secrets: dict[str, str] = {}
+    for name in (PROFILE, SECOND_PROFILE):
+        store.save(
+            Profile(name, ProfileKind.CLOUD, sandbox.url, vapi_base_url=f"{sandbox.url}/vapi")
+        )
+        secrets[f"VoicePanel/{name}:{SecretName.MANAGEMENT_TOKEN}"] = TOKEN
+        secrets[f"VoicePanel/{name}:{SecretName.VAPI_KEY}"] = VAPI_KEY
+    keyring_file.write_text(json.dumps(secrets), encoding="utf-8")
 
 
 class AppProcess:

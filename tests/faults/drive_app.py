@@ -2,6 +2,7 @@
 person at the window, so a test can kill the process from outside.
 
     python drive_app.py start  PROFILE CALLS AGENTS   # start calls and agents, then idle
+    python drive_app.py start  PROFILE CALLS AGENTS SECOND  # the same in a second window too
     python drive_app.py idle   PROFILE                # open the profile, then idle
     python drive_app.py recover PROFILE               # answer the leftovers box: End all
 
@@ -27,7 +28,7 @@ def say(*parts: object) -> None:
     print(*parts, flush=True)
 
 
-async def start_things(window: Any, calls: int, agents: int) -> None:
+async def start_things(window: Any, calls: int, agents: int) -> dict[str, Any]:
     ws = window.host.workspace
     echo = next(a for a in await ws.list_assistants() if a.name == "Echo")
     rooms = [(await ws.create_room()).id for _ in range(2)]
@@ -65,10 +66,28 @@ async def start_things(window: Any, calls: int, agents: int) -> None:
                 break
             await asyncio.sleep(0.1)
     ledger = str(ws.ledger.path)
+    return {"calls": [r.id for r in records], "agents": joined, "rooms": rooms, "ledger": ledger}
+
+
+async def start_in_windows(windows: Any, calls: int, agents: int) -> None:
+    """Starts things in the first window and, given a second profile, in a second window
+    opened on it (File > New window); says what it started in all of them."""
+    started = [await start_things(windows.first, calls, agents)]
+    if len(sys.argv) > 5:
+        from voicepanel.session.profiles import ProfileStore
+
+        second = ProfileStore().get(sys.argv[5])
+        window = await windows.open_window(second, beside=windows.first)
+        started.append(await start_things(window, calls, agents))
     say(
         "STARTED",
         json.dumps(
-            {"calls": [r.id for r in records], "agents": joined, "rooms": rooms, "ledger": ledger}
+            {
+                "calls": [c for s in started for c in s["calls"]],
+                "agents": [a for s in started for a in s["agents"]],
+                "ledgers": [s["ledger"] for s in started],
+                "windows": [w.windowTitle() for w in windows.windows],
+            }
         ),
     )
 
@@ -102,13 +121,14 @@ async def recover(window: Any) -> None:
     window.quit_unattended("the test is done")
 
 
-def drive(window: Any) -> None:
+def drive(windows: Any) -> None:
+    window = windows.first
     window._driver_tasks = []
 
     def opened(*_: Any) -> None:
         say("OPEN", json.dumps({"journal": str(window.host.workspace.journal.path)}))
         if MODE == "start":
-            task = start_things(window, int(sys.argv[3]), int(sys.argv[4]))
+            task = start_in_windows(windows, int(sys.argv[3]), int(sys.argv[4]))
         elif MODE == "recover":
             task = recover(window)
         else:
@@ -120,14 +140,14 @@ def drive(window: Any) -> None:
 
 
 def main() -> int:
-    build_window = app_module.build_window
+    build_windows = app_module.build_windows
 
     def build_and_drive() -> Any:
-        window, host = build_window()
-        drive(window)
-        return window, host
+        windows = build_windows()
+        drive(windows)
+        return windows
 
-    app_module.build_window = build_and_drive
+    app_module.build_windows = build_and_drive
     return app_module.main(["--profile", PROFILE])
 
 

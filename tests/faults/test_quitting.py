@@ -10,7 +10,13 @@ import signal
 import time
 from pathlib import Path
 
-from app_process import PROFILE, AppProcess, SandboxProcess, assert_no_secret_in_files_under
+from app_process import (
+    PROFILE,
+    SECOND_PROFILE,
+    AppProcess,
+    SandboxProcess,
+    assert_no_secret_in_files_under,
+)
 from tally import TALLY
 
 CALLS, AGENTS = 3, 2
@@ -24,10 +30,11 @@ def start_app_with_calls_and_agents(keyring_file: Path) -> tuple[AppProcess, dic
     return app, started
 
 
-def test_sigterm_ends_every_call_and_agent_and_exits_within_ten_seconds(
-    sandbox_process: SandboxProcess, keyring_file: Path
+def sigterm_ends_everything(
+    app: AppProcess, started: dict, sandbox_process: SandboxProcess, what: str
 ) -> None:
-    app, started = start_app_with_calls_and_agents(keyring_file)
+    """SIGTERM: the app exits within ten seconds, having ended every call and agent it
+    started (in every window), and each window's ledger went with them."""
     try:
         assert set(started["calls"]) <= set(sandbox_process.live_calls())
         assert set(started["agents"]) <= set(sandbox_process.agent_peers())
@@ -37,13 +44,37 @@ def test_sigterm_ends_every_call_and_agent_and_exits_within_ten_seconds(
         took = time.monotonic() - sent
     finally:
         app.kill()
-    print(f"SIGTERM with {CALLS} calls and {AGENTS} agents: exited in {took:.1f} s")
+    print(f"SIGTERM with {what}: exited in {took:.1f} s")
     assert sandbox_process.live_calls() == []
     assert sandbox_process.agent_peers() == []
-    assert not Path(started["ledger"]).exists()  # everything in it ended, so it went
+    for ledger in started["ledgers"]:  # everything in it ended, so it went
+        assert not Path(ledger).exists()
     assert not [line for line in app.err if "Traceback" in line], "".join(app.err)
-    assert_no_secret_in_files_under(Path(os.environ["HOME"]))
     TALLY["app SIGTERMs"] += 1
+
+
+def test_sigterm_ends_every_call_and_agent_and_exits_within_ten_seconds(
+    sandbox_process: SandboxProcess, keyring_file: Path
+) -> None:
+    app, started = start_app_with_calls_and_agents(keyring_file)
+    sigterm_ends_everything(app, started, sandbox_process, f"{CALLS} calls and {AGENTS} agents")
+    assert_no_secret_in_files_under(Path(os.environ["HOME"]))
+
+
+def test_sigterm_with_two_profile_windows_ends_what_each_window_started(
+    sandbox_process: SandboxProcess, keyring_file: Path
+) -> None:
+    app = AppProcess(keyring_file, "start", PROFILE, "2", "1", SECOND_PROFILE)
+    try:
+        app.expect_json("OPEN")
+        started = app.expect_json("STARTED", 120)
+    except BaseException:
+        app.kill()
+        raise
+    assert started["windows"] == [f"VoicePanel — {PROFILE}", f"VoicePanel — {SECOND_PROFILE}"]
+    assert len(started["calls"]) == 4 and len(started["agents"]) == 2
+    assert len(set(started["ledgers"])) == 2  # one per window
+    sigterm_ends_everything(app, started, sandbox_process, "two windows, 4 calls and 2 agents")
 
 
 def test_after_sigkill_the_next_start_lists_all_five_and_ends_them_on_end_all(

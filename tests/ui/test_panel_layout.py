@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from layout_checks import clipped_texts, off_screen
 from panel_helpers import find_top, until
+from PySide6.QtCore import QMargins, QPoint, QRect, QSize
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from voicepanel.core.fishjam_gateway import RoomSpec
 from voicepanel.ui.main_window import DEFAULT_SIZE
-from voicepanel.ui.placement import fit_on_screen
+from voicepanel.ui.placement import ASSUMED_FRAME, fit_on_screen, fitted_rect, reframed_rect
 
 
 async def _room_with_peers_and_a_call(panel: Any) -> tuple[Any, Any]:
@@ -62,6 +63,17 @@ def test_a_window_placed_low_on_a_short_screen_is_moved_up_and_shrunk(qtbot: Any
     fit_on_screen(window)
     qtbot.waitUntil(lambda: off_screen(window) == "", timeout=2000)
     assert window.width() < 1280 and window.height() < 720
+
+
+def test_a_window_framed_thinner_than_assumed_keeps_its_frame_at_the_screen_top() -> None:
+    # Seen under Xvfb with openbox: the main window was fitted for a 32 px title bar, the
+    # window manager drew a 20 px one and kept the client in place: the frame sat 12 px low.
+    available, minimum, want = QRect(0, 0, 1280, 720), QSize(400, 300), QSize(1280, 800)
+    openbox = QMargins(1, 20, 1, 4)
+    fitted = fitted_rect(QRect(QPoint(0, 0), want), ASSUMED_FRAME, available, minimum)
+    assert fitted.marginsAdded(openbox).top() == 12  # what the person saw
+    placed = reframed_rect(fitted, ASSUMED_FRAME, openbox, want, available, minimum)
+    assert placed.marginsAdded(openbox) == available  # the frame fills the screen, not lower
 
 
 @pytest.mark.parametrize("size", ["default size", "fitted to a 1280x720 screen"])
@@ -130,3 +142,64 @@ async def test_every_dialog_and_window_opens_whole_with_nothing_cut(panel: Any) 
     _close(await check("welcome", panel.show_welcome, FirstRunDialog))
     _close(await check("about", panel.act_about.trigger, QMessageBox, "aboutBox"))
     assert opened == {name: ("", []) for name in opened}
+
+
+async def _agent_window(panel: Any) -> Any:
+    from voicepanel.ui.agent_panel import AgentPanel
+
+    room = await panel.host.workspace.create_room(RoomSpec())
+    panel._tree_changed(None)
+    panel.select_key((room.id, None, None))
+    return await _open(panel.act_agent.trigger, AgentPanel)
+
+
+def _squeezed(window: QWidget) -> list[str]:
+    """Visible widgets given less width than they ask for (sliders, tables, combo boxes)."""
+    return [
+        f"{type(w).__name__} {w.objectName()}: {w.width()} of {w.sizeHint().width()} px"
+        for w in window.findChildren(QWidget)
+        if w.isVisible() and w.sizeHint().isValid() and w.width() < w.sizeHint().width()
+    ]
+
+
+async def test_the_agent_window_opens_wide_enough_that_nothing_is_squeezed(panel: Any) -> None:
+    agent = await _agent_window(panel)
+    try:
+        assert agent.width() >= 700
+        assert _squeezed(agent) == []
+        assert off_screen(agent) == ""  # and whole on the 1280x720 screen
+    finally:
+        agent.close()
+
+
+async def test_a_banner_in_the_agent_window_keeps_three_latency_rows_in_view(panel: Any) -> None:
+    from voicepanel.core.audio.latency import Turn
+
+    agent = await _agent_window(panel)
+    try:
+        agent._show_turns([Turn(i, 10.0 * i, 10.0 * i + 0.8) for i in range(1, 4)])
+        table = agent.latency_table
+        for message, hint in (
+            (
+                "Saved 3 recordings in /home/someone/Music/VoicePanel/recordings.",
+                "One WAV file per voice, named after the peer.",
+            ),
+            (  # three lines at this width
+                "No audio device was found.",
+                "Connect a microphone or headset, or start the sound server (PulseAudio or "
+                "PipeWire), then choose Refresh devices. The agent can still listen to the "
+                "room without audio.",
+            ),
+        ):
+            agent.banner.show_message(message, hint)
+            await asyncio.sleep(0.1)
+            first, last = (table.visualRect(table.model().index(row, 0)) for row in (0, 2))
+            assert first.top() >= 0 and last.bottom() < table.viewport().height(), message
+            bottom = table.mapTo(agent, table.rect().bottomLeft()).y()
+            assert bottom < agent.height(), f"the table runs below the window: {message}"
+            assert off_screen(agent) == ""
+            # Grown to the height the content prefers with the banner, not held at its minimum.
+            layout = agent.layout()
+            assert agent.height() >= layout.totalHeightForWidth(agent.width()), message
+    finally:
+        agent.close()

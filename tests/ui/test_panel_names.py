@@ -130,3 +130,38 @@ async def test_the_token_dialog_shows_a_qr_code_and_asks_before_a_new_token(
     await until(lambda: tokens.token != first, what="the new token")
     assert _is_qr_of(tokens.qr_label, tokens.token)
     tokens.reject()
+
+
+async def test_filtering_notifications_by_a_room_or_peer_name_finds_theirs(panel: Any) -> None:
+    ws = panel.host.workspace
+    stage = await ws.create_room(RoomSpec())
+    other = await ws.create_room(RoomSpec())
+    alice, _ = await ws.create_peer(stage.id, None)
+    await ws.create_peer(other.id, None)
+    dock = panel.notifications
+    await until(
+        lambda: sum(n.kind == "PeerAdded" for n in dock.proxy.shown()) == 2, what="both peers"
+    )
+    ws.names.name_room(stage.id, "Demo stage")
+    ws.names.name_peer(alice.id, "Alice's phone")
+
+    def shown_rooms() -> set[str]:
+        return {n.room_id for n in dock.proxy.shown()}
+
+    dock.room_edit.setText("demo")  # part of the name, any case
+    dock.apply_text_filters()
+    assert shown_rooms() == {stage.id}
+    dock.room_edit.setText(stage.id[:8])  # the id still works
+    dock.apply_text_filters()
+    assert shown_rooms() == {stage.id}
+    dock.room_edit.clear()
+    dock.peer_edit.setText("Alice")
+    dock.apply_text_filters()
+    assert {n.peer_id for n in dock.proxy.shown()} == {alice.id}
+    dock.peer_edit.clear()
+    dock.search_edit.setText("stage")  # the free-text search reads names too
+    dock.apply_text_filters()
+    assert shown_rooms() == {stage.id}
+
+    ws.names.name_room(other.id, "Backstage")  # a new name matches at once
+    await until(lambda: shown_rooms() == {stage.id, other.id}, what="the renamed room's rows")

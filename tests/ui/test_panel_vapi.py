@@ -99,3 +99,31 @@ async def test_the_starter_template_starts_a_call_through_the_dialog(panel: Any)
     card = await until(lambda: next(iter(panel.calls.cards.values()), None), 30, "a call card")
     assert card.record.room_id == room.id
     assert card.record.call.assistant_name in ("Demo assistant", None)
+
+
+async def test_a_call_ended_before_anyone_spoke_says_so_instead_of_an_empty_box(
+    panel: Any,
+) -> None:
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    ws = panel.host.workspace
+    room = await ws.create_room(RoomSpec())
+    echo = next(a for a in await ws.list_assistants() if a.name == "Echo")
+    record = await ws.add_vapi_assistant(room.id, assistant_id=echo.id)
+    panel._calls_changed()
+    card = await until(lambda: panel.calls.cards.get(record.id), 30, "the call card")
+    await until(lambda: card.record.status == "in-progress", 30, "the call in progress")
+    card.end_button.click()
+    await until(lambda: card.record.ended and card.report.isVisibleTo(card), 30, "the report")
+    assert not card.record.call.transcript and not ws.live.conversation(record.id).lines
+
+    empty_boxes = [
+        box.objectName()
+        for box in card.findChildren(QPlainTextEdit)
+        if box.isVisibleTo(card)
+        and not box.toPlainText().strip()
+        and "Nobody spoke" not in box.placeholderText()
+    ]
+    assert empty_boxes == []
+    assert "Nobody spoke" in card.transcript_view.text.placeholderText()
+    assert not card.transcript.isVisibleTo(card)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -61,6 +61,7 @@ from voicepanel.ui.async_qt import run_dialog
 from voicepanel.ui.busy import BusyIndicator
 from voicepanel.ui.error_banner import ErrorBanner, log_failure
 from voicepanel.ui.meter_bar import MeterBar
+from voicepanel.ui.placement import fit_on_screen
 from voicepanel.ui.settings import open_settings
 from voicepanel.ui.state_style import Tone
 
@@ -73,6 +74,9 @@ FOLDER_KEY = "agent/recordFolder"
 WAV_KEY = "agent/wavFolder"
 
 _open_panels: dict[tuple[int, str], AgentPanel] = {}
+
+OPEN_WIDTH = 760  # at the layout's own 580 px, the sliders and the latency table squeeze
+MIN_LATENCY_ROWS = 3
 
 
 def open_agent_panel(
@@ -115,6 +119,7 @@ class AgentPanel(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.banner = ErrorBanner(self)
+        self.banner.shown.connect(lambda: QTimer.singleShot(0, self, self._make_room_for_banner))
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(self._build_header())
@@ -125,6 +130,9 @@ class AgentPanel(QWidget):
         layout.addWidget(self.echo_box)
         layout.addWidget(self._build_peers())
         layout.addWidget(self._build_latency())
+
+        # Wide enough that nothing is squeezed, narrow enough for a 1280x720 screen.
+        self.resize(max(OPEN_WIDTH, self.sizeHint().width()), self.sizeHint().height())
 
         self.bridge = AgentBridge(agent, self)
         self.bridge.levels.connect(self._show_levels)
@@ -238,13 +246,32 @@ class AgentPanel(QWidget):
         self.latency_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.latency_table.verticalHeader().setVisible(False)
         self.latency_table.setMaximumHeight(140)
+        # Three turns always in view, whatever banner shows above (a banner grows the
+        # window rather than squeeze the table to a row and a half).
+        rows = self.latency_table.verticalHeader().defaultSectionSize()
+        header = self.latency_table.horizontalHeader().sizeHint().height()
+        frame = 2 * self.latency_table.frameWidth()
+        self.latency_table.setMinimumHeight(MIN_LATENCY_ROWS * rows + header + frame)
         self.latency_chart = LatencyChart()
         col.addWidget(self.latency_summary)
         row = QHBoxLayout()
-        row.addWidget(self.latency_table, 1)
-        row.addWidget(self.latency_chart, 2)
+        row.addWidget(self.latency_table)  # its own width; the chart takes the rest
+        row.addWidget(self.latency_chart, 1)
         col.addLayout(row)
         return box
+
+    def _make_room_for_banner(self) -> None:
+        """A banner takes height: the window grows to the height its content prefers (as
+        far as the screen allows) rather than squeeze the meters and the latency table."""
+        layout = self.layout()
+        wanted = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
+            fit_on_screen(self)
 
     # -- joining and leaving -------------------------------------------------------------
 

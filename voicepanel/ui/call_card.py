@@ -260,6 +260,7 @@ class VapiCallCard(QFrame):
         self.controls.setVisible(call.status != "ended")
         self.steer.show_muted(bool(getattr(record, "assistant_muted", False)))
         self._show_report(call)
+        self.transcript_view.show_ended(call.status == "ended")
         self.show_conversation()
         self.tick()
 
@@ -298,10 +299,14 @@ class VapiCallCard(QFrame):
             if m.get("role") in ("user", "assistant", "bot")
         )
         if self.transcript.toPlainText() != transcript:
-            self.transcript.setPlainText(transcript or "No transcript.")
-        # The live transcript above already holds the conversation, with its times.
+            self.transcript.setPlainText(transcript)
+        # The live transcript above already holds the conversation, with its times; with
+        # no words at all, its empty state says so and an empty box here would only puzzle.
         conversation = self.conversation()
-        self.transcript.setVisible(not (conversation is not None and conversation.lines))
+        shown_above = conversation is not None and bool(conversation.lines)
+        self.transcript.setVisible(bool(transcript.strip()) and not shown_above)
+        if not transcript.strip() and conversation is None:  # no live transcript to say it
+            self.summary.setText(f"{self.summary.text()} No transcript: nobody spoke.")
 
     def tick(self) -> None:
         """Refreshes the live duration and the timeline (the calls panel calls this while

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from voicepanel.core.errors import VoicePanelError
@@ -37,6 +37,8 @@ class ErrorBanner(QFrame):
 
     Stays until dismissed or replaced; an optional timeout hides informational notes.
     """
+
+    shown = Signal()  # a message went up (a window may make room for it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,3 +85,4 @@ class ErrorBanner(QFrame):
         if timeout_ms:
             self._timer.start(timeout_ms)
         self.show()
+        self.shown.emit()

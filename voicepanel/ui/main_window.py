@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
@@ -58,6 +59,11 @@ class MainWindow(QMainWindow):
     """Composes the views; the RoomActions controller does what the actions ask."""
 
     quit_requested = Signal()  # the person confirmed quitting; app.py closes the workspace
+    # With other windows open (ProfileWindows listens): a new one, closing only this one
+    # (ending its calls or not), or quitting them all.
+    new_window_requested = Signal()
+    close_alone_requested = Signal(bool)
+    quit_all_requested = Signal()
     leftovers_settled = Signal(object)  # RecoveryChoice, once the person answered (tests wait)
 
     def __init__(
@@ -80,6 +86,7 @@ class MainWindow(QMainWindow):
         self.log_folder = log_folder
         self.end_calls_on_quit = settings.end_calls_on_quit
         self._quitting = False
+        self.other_windows: Callable[[], int] = lambda: 0  # how many other windows are open
         self.feedback = Feedback(self)
         self.busy = BusyIndicator(self)
         self.tree_model = RoomTreeModel(parent=self, peer_name=self._peer_name)
@@ -165,7 +172,13 @@ class MainWindow(QMainWindow):
         )
         self.act_search = a("Search notifications", self.focus_search, "Ctrl+F")
         self.act_profiles = a("Profiles…", self.open_profiles, "Ctrl+,", "Add or edit profiles")
-        self.act_quit = a("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_new_window = a(
+            "New window…",
+            self.new_window_requested.emit,
+            "Ctrl+Shift+N",
+            "Open another profile in a window of its own",
+        )
+        self.act_quit = a("Quit", self.quit_app, QKeySequence.StandardKey.Quit)
         if self.act_quit.shortcut().isEmpty():
             self.act_quit.setShortcut(QKeySequence("Ctrl+Q"))
         self.act_about = a("About VoicePanel", lambda: open_about(self))
@@ -271,6 +284,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
+        file.addAction(self.act_new_window)
         file.addAction(self.act_profiles)
         file.addAction(self.act_export)
         file.addSeparator()
@@ -406,7 +420,9 @@ class MainWindow(QMainWindow):
 
     async def switch_to(self, profile: Profile) -> bool:
         """Leaves the current workspace (asking about live calls) and connects ``profile``;
-        False when the person cancelled or it could not connect."""
+        False when the person cancelled, it could not connect or another window has it."""
+        if self.host.open_elsewhere(profile) is not None:
+            return False
         end_calls = await self._ask_end_calls(Leaving.SWITCH)
         if end_calls is None:
             return False
@@ -451,6 +467,7 @@ class MainWindow(QMainWindow):
         self._show_details()
         self.calls.sync()
         self.notifications.table.viewport().update()
+        self.notifications.proxy.names_changed()
 
     def _name_of(self, some_id: str) -> str | None:
         """The name people know a room or peer by, for any view that shows ids."""
@@ -614,7 +631,7 @@ class MainWindow(QMainWindow):
             self.secrets,
             self.host.profile,
             self,
-            running_live=self._running_live_events,
+            running_live=self.running_live_events,
         )
         await run_dialog(dialog)
         chosen = dialog.connect_to
@@ -623,9 +640,11 @@ class MainWindow(QMainWindow):
         if chosen is not None:
             await self.switch_to(chosen)
 
-    def _running_live_events(self, profile_name: str) -> Any:
-        """The open workspace's live events, when it is ``profile_name``'s (for Test)."""
-        workspace = self.host.workspace
+    def running_live_events(self, profile_name: str) -> Any:
+        """The live events of ``profile_name``'s workspace, open in this window or another
+        (for Test: its receiver already holds the port)."""
+        host = self.host.open_profiles.holder(profile_name)
+        workspace = host.workspace if host is not None else None
         if workspace is None or workspace.profile.name != profile_name:
             return None
         return workspace.live
@@ -669,13 +688,38 @@ class MainWindow(QMainWindow):
 
     @asyncSlot()
     async def _confirm_quit(self) -> None:
-        end_calls = await self._ask_end_calls(Leaving.QUIT)
+        """Closing the last window quits; closing one of several closes only its profile."""
+        alone = self.other_windows() > 0
+        end_calls = await self._ask_end_calls(Leaving.CLOSE if alone else Leaving.QUIT)
         if end_calls is None:
+            return
+        if alone and self.other_windows() > 0:
+            self.close_alone_requested.emit(end_calls)
             return
         self.end_calls_on_quit = end_calls
         self._quitting = True
         self.close()
         self.quit_requested.emit()
+
+    def quit_app(self) -> None:
+        """Quit (Ctrl+Q): every window, not only this one."""
+        if self.other_windows() > 0:
+            self.quit_all_requested.emit()
+        else:
+            self.close()
+
+    async def confirm_quit_all(self) -> bool:
+        """Asks about this window's live calls before the app quits; False: cancelled."""
+        end_calls = await self._ask_end_calls(Leaving.QUIT)
+        if end_calls is None:
+            return False
+        self.end_calls_on_quit = end_calls
+        return True
+
+    def close_quietly(self) -> None:
+        """Closes the window without asking: its workspace is closing, nothing is left to ask."""
+        self._quitting = True
+        self.close()
 
     # -- layout persistence ---------------------------------------------------------------
 

@@ -134,7 +134,8 @@ class NotificationTableModel(QAbstractTableModel):
 
 
 class NotificationFilter(QSortFilterProxyModel):
-    """Shows the rows that match a kind, a room, a peer and a free-text search."""
+    """Shows the rows that match a kind, a room, a peer and a free-text search. A room or
+    peer matches by its id or by the name people gave it (any case)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -142,6 +143,25 @@ class NotificationFilter(QSortFilterProxyModel):
         self._room = ""
         self._peer = ""
         self._text = ""
+        self._names: dict[str, str] = {}  # id -> lower-case name, for one filtering pass
+
+    def names_changed(self) -> None:
+        """A room or peer was named or renamed: rows may match, or stop matching."""
+        self._names.clear()
+        if self.active:
+            self.beginFilterChange()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def _named(self, some_id: str | None, needle: str) -> bool:
+        """True when ``some_id``'s name holds ``needle`` (lower case)."""
+        if not some_id:
+            return False
+        name = self._names.get(some_id)
+        if name is None:
+            source = self.sourceModel()
+            assert isinstance(source, NotificationTableModel)
+            name = self._names[some_id] = (source.name_of(some_id) or "").lower()
+        return needle in name
 
     def set_filters(
         self,
@@ -152,6 +172,7 @@ class NotificationFilter(QSortFilterProxyModel):
         text: str | None = None,
     ) -> None:
         self.beginFilterChange()
+        self._names.clear()
         if kind is not None:
             self._kind = kind
         if room is not None:
@@ -174,11 +195,18 @@ class NotificationFilter(QSortFilterProxyModel):
         n, search = source.row(source_row)
         if self._kind and n.kind != self._kind:
             return False
-        if self._room and self._room not in (n.room_id or ""):
+        room, peer = self._room, self._peer
+        if room and room not in (n.room_id or "") and not self._named(n.room_id, room.lower()):
             return False
-        if self._peer and self._peer not in (n.peer_id or ""):
+        if peer and peer not in (n.peer_id or "") and not self._named(n.peer_id, peer.lower()):
             return False
-        return not self._text or self._text in search
+        text = self._text
+        return (
+            not text
+            or text in search
+            or self._named(n.room_id, text)
+            or self._named(n.peer_id, text)
+        )
 
     def shown(self) -> list[Any]:
         """The notifications the view shows, in order."""

@@ -80,8 +80,8 @@ class NotificationsDock(QDockWidget):
         self.kind_box.addItem(ALL_KINDS)
         self.kind_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind_box.currentTextChanged.connect(self._kind_changed)
-        self.room_edit = _filter_edit("Room id", "roomFilter", 150)
-        self.peer_edit = _filter_edit("Peer id", "peerFilter", 150)
+        self.room_edit = _filter_edit("Room name or id", "roomFilter", 150)
+        self.peer_edit = _filter_edit("Peer name or id", "peerFilter", 150)
         self.search_edit = _filter_edit("Search (Ctrl+F)", "searchFilter", 200)
         # Typing re-filters once it pauses: each pass reads every row (up to 50,000).
         self._typing = QTimer(self, singleShot=True, interval=150)

@@ -16,6 +16,7 @@ class Leaving(Enum):
 
     QUIT = ("Quit VoicePanel", "End them before VoicePanel quits?")
     SWITCH = ("Switch profile", "End them before switching to the other profile?")
+    CLOSE = ("Close window", "End them before this window closes? Other windows stay open.")
 
     def __init__(self, title: str, question: str) -> None:
         self.title = title

@@ -60,10 +60,20 @@ def migrate_legacy_settings(target: QSettings, legacy: QSettings) -> int:
 
 
 class UiSettings:
-    """Typed access to the few keys the window keeps."""
+    """Typed access to the few keys the window keeps.
 
-    def __init__(self, settings: QSettings | None = None) -> None:
+    Preferences are the app's; a window's geometry and docks are its own: the first window
+    keeps them under ``window/``, a second one under ``window2/`` and so on, so two windows
+    side by side do not overwrite each other's place."""
+
+    def __init__(self, settings: QSettings | None = None, *, window: int = 1) -> None:
         self._s = settings if settings is not None else open_settings()
+        self.window = window
+        self._window_group = "window" if window == 1 else f"window{window}"
+
+    def for_window(self, window: int) -> UiSettings:
+        """The same preferences, with the geometry of the ``window``-th window (from 1)."""
+        return UiSettings(self._s, window=window)
 
     @property
     def qsettings(self) -> QSettings:
@@ -90,11 +100,11 @@ class UiSettings:
         self._s.setValue("ui/firstRunDone", value)
 
     def window_state(self, name: str) -> QByteArray | None:
-        value = self._s.value(f"window/{name}")
+        value = self._s.value(f"{self._window_group}/{name}")
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
 
     def set_window_state(self, name: str, value: QByteArray) -> None:
-        self._s.setValue(f"window/{name}", value)
+        self._s.setValue(f"{self._window_group}/{name}", value)
 
     def sync(self) -> None:
         self._s.sync()

@@ -35,6 +35,10 @@ def line_text(line: Any) -> str:
     return f"{clock(line.at)}  {ROLE_NAMES.get(line.role.value, line.role.value)}: {line.text}"
 
 
+WAITING_FOR_WORDS = "The transcript appears here as the call goes."
+NOBODY_SPOKE = "Nobody spoke in this call: it ended before a word was heard."
+
+
 class TranscriptView(QWidget):
     """Shows a Conversation's transcript; ``show(conversation)`` after each change."""
 
@@ -65,7 +69,7 @@ class TranscriptView(QWidget):
         self.text.setObjectName("liveTranscript")
         self.text.setReadOnly(True)
         self.text.setMinimumHeight(80)
-        self.text.setPlaceholderText("The transcript appears here as the call goes.")
+        self.text.setPlaceholderText(WAITING_FOR_WORDS)
         layout.addWidget(self.text, 1)
         # One line, always there: a line being heard comes and goes many times a second,
         # and a label that appears or wraps would lay the whole card out again each time.
@@ -105,6 +109,10 @@ class TranscriptView(QWidget):
             self.hearing.setText(
                 f"<i style='color:{colour}'>{html.escape(hearing)}</i>" if hearing else ""
             )
+
+    def show_ended(self, ended: bool) -> None:
+        """An ended call's empty transcript says so, instead of waiting for words."""
+        self.text.setPlaceholderText(NOBODY_SPOKE if ended else WAITING_FOR_WORDS)
 
     def plain_text(self) -> str:
         return "\n".join(line_text(line) for line in self._lines[: self._shown])

@@ -24,6 +24,7 @@ from voicepanel.core.agent_link import AgentLink
 from voicepanel.core.audio.device_io import Captured, DeviceAudio
 from voicepanel.core.audio.devices import AudioDevice, DeviceKind
 from voicepanel.core.audio.echo import EchoControl, EchoStatus, stream_delay_ms
+from voicepanel.core.audio.gc_pauses import defer_full_collections, resume_full_collections
 from voicepanel.core.audio.latency import Turn, TurnLatencyMeter
 from voicepanel.core.audio.meters import Level
 from voicepanel.core.audio.pcm import frame_samples, to_pcm16
@@ -90,6 +91,8 @@ class AudioEngine:
         self._played: Samples = np.zeros(self.frame_size, dtype=np.float32)
         self._clock_out: Samples = np.zeros(self.frame_size, dtype=np.float32)
         self._task: asyncio.Task[None] | None = None
+        self._holds_gc = False
+        """Full garbage collections are held off while this engine runs (gc_pauses)."""
         self._waker: Waker | None = None
         self._wake = asyncio.Event()
 
@@ -99,10 +102,16 @@ class AudioEngine:
         if self._task is None or self._task.done():
             self._start_waker()
             self._task = asyncio.create_task(self._run(), name="local-agent-audio")
+        if not self._holds_gc:
+            self._holds_gc = True
+            defer_full_collections()
 
     async def stop(self) -> None:
         """Stops the loop's work, the devices and any recording (the socket is the caller's)."""
         task, self._task = self._task, None
+        if self._holds_gc:
+            self._holds_gc = False
+            resume_full_collections()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -61,6 +61,13 @@ class JitterConfig:
     keeps it instead of paying a gap every ten seconds."""
     regret_frames: int = 500
     max_calm_frames: int = 30_000
+    late_pull_frames: float = 2.5
+    """A pull this many frame periods after the previous one means the speaker's callback
+    was late (a busy machine, the sound server catching up): PortAudio then calls back
+    block after block to refill its buffer, and the audio that piled up meanwhile is
+    what those calls play. It is not dropped as an overrun until they are done: dropping
+    it left the catch-up calls nothing but silence, a gap heard for a pile-up that was
+    about to drain by itself."""
     capacity_frames: int = 100
 
 
@@ -94,6 +101,9 @@ class JitterBuffer:
         self._excess_run = 0
         self._least_depth = 0
         self._clear_asked = False
+        self._last_pull = 0.0
+        self._catch_up = 0
+        """Pulls still expected back to back after a late callback."""
         # Timing probe (benchmarks): the producer notes each chunk, the consumer stamps
         # its position after each pull.
         self.arrivals: deque[tuple[int, float, int]] | None = None
@@ -128,11 +138,20 @@ class JitterBuffer:
 
     # -- consumer ------------------------------------------------------------------------
 
-    def pull_into(self, out: Samples) -> int:
+    def pull_into(self, out: Samples, now: float | None = None) -> int:
         """Fills ``out`` (one frame) with the next audio and returns how many samples are
-        real; 0 (and ``out`` untouched) when this peer has nothing to play right now."""
+        real; 0 (and ``out`` untouched) when this peer has nothing to play right now.
+        ``now`` is when the speaker's callback runs (perf_counter): it tells a late
+        callback, whose catch-up calls follow, from audio arriving in a burst."""
         ring = self._ring
         fs = self.config.frame_size
+        if now is not None:
+            last, self._last_pull = self._last_pull, now
+            frame_s = fs / self.rate
+            if last and now - last > self.config.late_pull_frames * frame_s:
+                self._catch_up = int((now - last) / frame_s)
+            elif self._catch_up:
+                self._catch_up -= 1
         if self._clear_asked:
             self._clear_asked = False
             ring.skip(ring.available)
@@ -165,7 +184,8 @@ class JitterBuffer:
         elif state is JitterState.IDLE:
             return 0
         target = self._target * fs
-        if depth > (self._target + self.config.overrun_margin_frames) * fs:
+        far_behind = depth > (self._target + self.config.overrun_margin_frames) * fs
+        if far_behind and not self._catch_up:
             # Far behind (a burst after a stall): drop the oldest back to the target, late
             # audio is worse than a short skip in a conversation.
             ring.skip(depth - target)

@@ -20,6 +20,11 @@ class PipelineProbe:
         """For the same chunks: the audio queued ahead of it on purpose in its jitter buffer
         when it arrived, so ``downlink_s - downlink_buffered_s`` is what the app adds
         beyond its buffering."""
+        self.arrival_gaps_s: list[float] = []
+        """Time between two chunks of one peer coming off the socket: 20 ms when the
+        network and the talker keep pace; a jitter buffer of depth D runs dry when a gap
+        is longer than about D + 20 ms."""
+        self._last_arrival: dict[int, float] = {}
 
     def sent(self, stamps: StampLog, device_position: int, sent_at: float | None = None) -> None:
         captured_at = stamps.time_of(device_position)
@@ -37,8 +42,12 @@ class PipelineProbe:
         last = jitter.played.last()
         if last is None:
             return
+        previous = self._last_arrival.get(id(jitter))
         while arrivals and arrivals[0][0] < last[0]:
             start, arrived_at, ahead = arrivals.popleft()
+            if previous is not None:
+                self.arrival_gaps_s.append(arrived_at - previous)
+            previous = self._last_arrival[id(jitter)] = arrived_at
             played_at = jitter.played.time_of(start + 1)
             if played_at is not None:
                 self.downlink_s.append(played_at - arrived_at)

@@ -79,8 +79,8 @@ class RoomMix:
             peer.odd_byte = data[-1:] if len(data) % 2 else b""
             data = data[: len(data) - len(peer.odd_byte)]
         if data:
-            samples = np.frombuffer(data, dtype="<i2").astype(np.float32)
-            samples *= PCM16_SCALE
+            # One pass, one array: int16 times a float32 scalar is float32.
+            samples = np.multiply(np.frombuffer(data, dtype="<i2"), PCM16_SCALE)
             peer.jitter.push(samples, arrived_at)
             control = peer.control
             if not control.muted:
@@ -140,7 +140,7 @@ class RoomMix:
         mix.fill(0.0)
         recording = self.recording
         for peer in self._playing:
-            got = peer.jitter.pull_into(scratch)
+            got = peer.jitter.pull_into(scratch, now)
             stem = peer.stem
             if not got:
                 if recording and stem is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -59,8 +60,10 @@ class Waker:
     def drain(self) -> None:
         """On the loop, before reading the rings: take the byte, then re-arm. A callback that
         runs between the two has its audio in the rings already, read right after."""
+        # One byte at most is in flight (``notify`` sends only when armed): one read,
+        # without the loop until BlockingIOError that an exception per wake-up costs.
         with contextlib.suppress(OSError):
-            while self._reader.recv(64):
+            if self._reader.recv(64):
                 self.wakeups += 1
         self._armed = True
 
@@ -90,6 +93,8 @@ class _DeviceStream:
         self.latency_s = 0.0
         self.priority = ""
         """What the callback's thread was granted, asked on its first call."""
+        self.thread_id = 0
+        """The callback's thread (native id), noted on its first call."""
         self.waker: Waker | None = None
         """Notified after every block (set before ``start``)."""
         self._stream: Any = None
@@ -202,6 +207,7 @@ class CaptureStream(_DeviceStream):
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         if not self.priority:
             self.priority = raise_thread_priority()
+            self.thread_id = threading.get_native_id()
         if status.input_overflow:
             self.xruns += 1
         self.ring.write(indata[:, 0])
@@ -242,6 +248,7 @@ class PlaybackStream(_DeviceStream):
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         if not self.priority:
             self.priority = raise_thread_priority()
+            self.thread_id = threading.get_native_id()
         if status.output_underflow:
             self.xruns += 1
         now = time.perf_counter()

@@ -55,7 +55,8 @@ SANDBOX_TEXT = (
 
 
 class ProfilesDialog(QDialog):
-    """Edits profiles; ``connect_to`` is the profile to switch to when it closes, if any."""
+    """Edits profiles; ``connect_to`` is the profile to switch to when it closes, if any
+    (``for_new_window``: to open in a new window, and the buttons say so)."""
 
     def __init__(
         self,
@@ -65,12 +66,14 @@ class ProfilesDialog(QDialog):
         parent: QWidget | None = None,
         *,
         running_live: Callable[[str], Any] = lambda _name: None,
+        for_new_window: bool = False,
     ) -> None:
         super().__init__(parent)
+        self._verb = "open in a new window" if for_new_window else "connect"
         self._running_live = running_live  # profile name -> its open LiveEvents, if any
         self._events_port: int | None = None
         self.setObjectName("profilesDialog")
-        self.setWindowTitle("Profiles")
+        self.setWindowTitle("Open a profile in a new window" if for_new_window else "Profiles")
         self.store = store
         self.secrets = secrets
         self.connect_to: Profile | None = None
@@ -173,7 +176,7 @@ class ProfilesDialog(QDialog):
         self.save_button = QPushButton("Save")
         self.save_button.setObjectName("saveProfile")
         self.save_button.clicked.connect(self.save)
-        self.connect_button = QPushButton("Save and connect")
+        self.connect_button = QPushButton(f"Save and {self._verb}")
         self.connect_button.setObjectName("connectProfile")
         self.connect_button.setDefault(True)
         self.connect_button.clicked.connect(self.save_and_connect)
@@ -226,11 +229,11 @@ class ProfilesDialog(QDialog):
             self.kind_label.setText(f"<b>Offline sandbox</b><br>{SANDBOX_TEXT}")
             self.keyring_note.clear()
             self.secret_file_button.hide()
-            self.connect_button.setText("Connect")
+            self.connect_button.setText(self._verb.capitalize())
             self.connect_button.setEnabled(True)
             return
         self.kind_label.setText("<b>Fishjam Cloud</b> (or a self-hosted Fishjam at a URL)")
-        self.connect_button.setText("Save and connect")
+        self.connect_button.setText(f"Save and {self._verb}")
         self.name.setText(profile.name if profile else "")
         self.fishjam_id.setText(profile.fishjam_id if profile else "")
         self.vapi_url.setText((profile.vapi_base_url or "") if profile else "")

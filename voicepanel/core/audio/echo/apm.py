@@ -2,10 +2,15 @@
 
 ``EchoCanceller`` owns one APM for one local-agent session. The far end (what is about to
 be played) goes in with ``process_far``, the microphone comes out cleaned by
-``process_near``; both take whole 10 ms frames (any multiple of 10 ms, e.g. a 20 ms room
-frame, is split here). It runs on the asyncio side, never in a PortAudio callback: one
-frame costs a native call of a fraction of a millisecond. When livekit cannot be loaded,
-or the native side fails, it passes audio through and says why in ``unavailable``.
+``process_near``; both take whole 10 ms frames or any multiple (a 20 ms room frame).
+It runs on the asyncio side, never in a PortAudio callback.
+
+Each call into livekit is a protobuf request through its FFI, about 60 us before any
+audio is processed, so a frame is one call whatever its length (livekit's native side
+cuts it into WebRTC's 10 ms frames, with the same result as 10 ms calls: a test checks),
+the stream delay is sent only when it changes (WebRTC keeps it), and the int16
+conversion works in preallocated buffers. When livekit cannot be loaded, or the native
+side fails, it passes audio through and says why in ``unavailable``.
 """
 
 from __future__ import annotations
@@ -75,12 +80,39 @@ def _load_rtc() -> Any:
 
 
 class _FrameIO:
-    """A reusable int16 buffer wrapped as an rtc.AudioFrame, with a numpy view on it."""
+    """A reusable int16 buffer wrapped as an rtc.AudioFrame, with a numpy view on it, and
+    the float scratch (and dither) to fill it without allocating."""
 
     def __init__(self, rtc: Any, sample_rate: int, channels: int, samples: int) -> None:
+        self.samples = samples
         self.buffer = bytearray(samples * channels * 2)
         self.view = np.frombuffer(self.buffer, dtype=np.int16).reshape(samples, channels)
         self.frame = rtc.AudioFrame(self.buffer, sample_rate, channels, samples)
+        self.scratch = np.zeros((samples, channels), dtype=np.float32)
+        self.noise = np.zeros((samples, channels), dtype=np.float32)
+
+    def fill(self, frame: npt.NDArray[np.generic], dither: np.random.Generator | None) -> None:
+        """``frame`` (float, full scale 1.0, or int16) into the int16 buffer. Floats are
+        rounded, with triangular dither of +-1 LSB when a generator is given (for the
+        microphone). Besides being the right way to requantise, the dither keeps a
+        digitally silent input (a virtual device, a muted interface) from being exactly
+        zero: WebRTC's noise suppressor skips zero frames while it learns the noise, and
+        then took 12 dB off the first second or so of speech (measured)."""
+        if frame.dtype == np.int16:
+            self.view[:] = frame.reshape(self.view.shape)
+            return
+        if frame.dtype.kind != "f":
+            raise ValueError(f"frames must be int16 or float, got {frame.dtype}")
+        x = self.scratch
+        np.multiply(frame.reshape(x.shape), np.float32(32767.0), out=x)
+        if dither is not None:
+            dither.random(dtype=np.float32, out=self.noise)
+            x += self.noise
+            dither.random(dtype=np.float32, out=self.noise)
+            x -= self.noise
+        np.rint(x, out=x)
+        np.clip(x, -32768.0, 32767.0, out=x)
+        self.view[:] = x
 
 
 class EchoCanceller:
@@ -119,6 +151,8 @@ class EchoCanceller:
         self._apm: Any = None
         self._far: _FrameIO | None = None
         self._near: _FrameIO | None = None
+        self._delay_sent: int | None = None
+        """The delay the APM holds (None: send before the next near frame)."""
         self._dither = np.random.default_rng()
         try:
             self._rtc = _load_rtc()
@@ -172,8 +206,8 @@ class EchoCanceller:
                 high_pass_filter=s.hpf,
                 auto_gain_control=s.agc,
             )
-            self._far = _FrameIO(rtc, self.sample_rate, self.channels, self.frame_samples)
-            self._near = _FrameIO(rtc, self.sample_rate, self.channels, self.frame_samples)
+            self._far = self._near = None
+            self._delay_sent = None
             if s.ns:
                 self._settle_noise_suppressor()
         except Exception as exc:
@@ -185,10 +219,11 @@ class EchoCanceller:
         the person's first words (measured on a device opened just before speaking).
         Half a second of a -96 dBFS floor, fed now (~5 ms of work), makes that the quiet
         it learns from; the echo canceller is fresh either way."""
-        assert self._apm is not None and self._near is not None
-        io = self._near
+        assert self._apm is not None
+        io = self._io_near(self.frame_samples)
+        silence = np.zeros(self.frame_samples * self.channels, dtype=np.float32)
         for _ in range(NS_SETTLE_FRAMES):
-            io.view[:] = _to_int16(np.zeros(io.view.shape, dtype=np.float32), self._dither)
+            io.fill(silence, self._dither)
             self._apm.process_stream(io.frame)
 
     def _fail(self, detail: str, exc: BaseException) -> None:
@@ -200,39 +235,50 @@ class EchoCanceller:
     def process_far(self, frame: npt.NDArray[np.generic]) -> None:
         """Give the canceller what is about to be played (the mixed remote audio, at the
         moment it is handed to the playback path). Nothing is returned or changed."""
-        apm, io = self._apm, self._far
-        if apm is None or io is None or not self.stages.aec:
-            self._check_shape(frame)
+        n = self._check_shape(frame)
+        apm = self._apm
+        if apm is None or not self.stages.aec:
             return
-        for chunk in self._chunks(frame):
-            io.view[:] = chunk
-            try:
-                apm.process_reverse_stream(io.frame)
-            except Exception as exc:
-                self._fail("far-end processing failed", exc)
-                return
+        io = self._far
+        if io is None or io.samples != n:
+            io = self._far = _FrameIO(self._rtc, self.sample_rate, self.channels, n)
+        io.fill(frame, None)
+        try:
+            apm.process_reverse_stream(io.frame)
+        except Exception as exc:
+            self._fail("far-end processing failed", exc)
 
     def process_near(self, frame: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
         """The microphone frame with the echo (and, if on, noise) removed."""
-        apm, io = self._apm, self._near
-        if apm is None or io is None:
-            self._check_shape(frame)
+        n = self._check_shape(frame)
+        apm = self._apm
+        if apm is None:
             return frame
-        out = np.empty((self._check_shape(frame), self.channels), dtype=np.int16)
-        for i, chunk in enumerate(self._chunks(frame, self._dither)):
-            start = i * self.frame_samples
-            io.view[:] = chunk
-            try:
-                if self.stages.aec:
-                    # WebRTC wants the delay set before every frame while the AEC is on.
-                    apm.set_stream_delay_ms(self._delay_ms)
-                apm.process_stream(io.frame)
-            except Exception as exc:
-                self._fail("microphone processing failed", exc)
-                return frame
-            out[start : start + self.frame_samples] = io.view
-        self.frames_processed += len(out) // self.frame_samples
-        return self._restore(out, frame)
+        io = self._io_near(n)
+        io.fill(frame, self._dither)
+        try:
+            if self.stages.aec and self._delay_sent != self._delay_ms:
+                # WebRTC keeps the delay from one frame to the next (a test checks that
+                # sending it once gives what sending it before every frame does).
+                apm.set_stream_delay_ms(self._delay_ms)
+                self._delay_sent = self._delay_ms
+            apm.process_stream(io.frame)
+        except Exception as exc:
+            self._fail("microphone processing failed", exc)
+            return frame
+        self.frames_processed += n // self.frame_samples
+        shaped = io.view[:, 0] if frame.ndim == 1 else io.view
+        if frame.dtype == np.int16:
+            return shaped.copy()
+        out = np.empty(shaped.shape, dtype=frame.dtype)
+        np.multiply(shaped, np.float32(1.0 / 32768.0), out=out)
+        return out
+
+    def _io_near(self, samples: int) -> _FrameIO:
+        io = self._near
+        if io is None or io.samples != samples:
+            io = self._near = _FrameIO(self._rtc, self.sample_rate, self.channels, samples)
+        return io
 
     # -- conversion --------------------------------------------------------------------
 
@@ -247,36 +293,3 @@ class EchoCanceller:
                 f"{self.sample_rate} Hz), got {n}: use FrameRechunker"
             )
         return n
-
-    def _chunks(
-        self, frame: npt.NDArray[np.generic], dither: np.random.Generator | None = None
-    ) -> list[npt.NDArray[np.int16]]:
-        pcm = _to_int16(frame, dither).reshape(-1, self.channels)
-        return [pcm[i : i + self.frame_samples] for i in range(0, len(pcm), self.frame_samples)]
-
-    @staticmethod
-    def _restore(
-        out: npt.NDArray[np.int16], like: npt.NDArray[np.generic]
-    ) -> npt.NDArray[np.generic]:
-        shaped = out[:, 0] if like.ndim == 1 else out
-        if like.dtype == np.int16:
-            return shaped
-        return (shaped.astype(np.float32) / np.float32(32768.0)).astype(like.dtype)
-
-
-def _to_int16(
-    frame: npt.NDArray[np.generic], dither: np.random.Generator | None = None
-) -> npt.NDArray[np.int16]:
-    """Float frames are rounded to int16, with triangular dither of +-1 LSB when a
-    generator is given (for the microphone). Besides being the right way to requantise,
-    the dither keeps a digitally silent input (a virtual device, a muted interface) from
-    being exactly zero: WebRTC's noise suppressor skips zero frames while it learns the
-    noise, and then took 12 dB off the first second or so of speech (measured)."""
-    if frame.dtype == np.int16:
-        return frame  # type: ignore[return-value]
-    if np.issubdtype(frame.dtype, np.floating):
-        scaled = np.clip(frame, -1.0, 1.0) * 32767.0
-        if dither is not None:
-            scaled = scaled + (dither.random(scaled.shape) - dither.random(scaled.shape))
-        return np.clip(np.rint(scaled), -32768, 32767).astype(np.int16)
-    raise ValueError(f"frames must be int16 or float, got {frame.dtype}")
