@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 from core_waits import poll_until
+from local_server import serving
 
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
@@ -113,15 +114,8 @@ async def web_page_server() -> AsyncIterator[tuple[str, list[str]]]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}", asked
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield url, asked
 
 
 async def test_an_address_that_is_not_vapi_says_so(
