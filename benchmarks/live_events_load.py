@@ -1,6 +1,6 @@
 """The panel's event loop while VAPI's live events pour in and a local agent plays audio.
 
-    python benchmarks/live_events_load.py [--events 2000 --seconds 10]
+    python benchmarks/live_events_load.py [--events 2000 --seconds 10] [--presenter]
 
 A private PulseAudio (null sinks, as the audio tests use) gives the local agent a speaker.
 A second process runs the sandbox and a talker agent that speaks a tone into the room
@@ -12,9 +12,11 @@ panel's receiver over ``--seconds``, paced evenly, with the profile's secret: tu
 speech updates, partial and final transcripts and conversation updates, in VAPI's shapes.
 
 A 5 ms Qt timer measures the loop's gaps, first for the same time with no events
-(baseline), then while the events arrive. Printed for both windows: the longest gap, p99,
-median and the gaps over 20 ms, the panel process's CPU, the local agent's underruns (gaps
-heard) and PortAudio output xruns; and how many events the receiver took.
+(baseline), then while the events arrive; with ``--presenter``, once more while presenter
+mode (1920x1080) shows the room too, then once more with it closed, in the same run.
+Printed for each window: the longest gap, p99, median and the gaps over 20 ms, the panel
+process's CPU, the local agent's underruns (gaps heard) and PortAudio output xruns; and how
+many events the receiver took.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import statistics
@@ -150,7 +153,9 @@ def audio_counts(agent: Any) -> tuple[int, int]:
     return underruns, (playback.xruns if playback is not None else 0)
 
 
-async def panel(url: str, room_id: str, count: int, seconds: float) -> dict[str, Any]:
+async def panel(
+    url: str, room_id: str, count: int, seconds: float, presenter: bool = False
+) -> dict[str, Any]:
     from voicepanel.session.local_agent import LocalAgent
     from voicepanel.session.profiles import SecretName
 
@@ -167,13 +172,36 @@ async def panel(url: str, room_id: str, count: int, seconds: float) -> dict[str,
     await asyncio.sleep(WARMUP_S)
 
     results: dict[str, Any] = {}
-    for phase in ("baseline", "events"):
+    # With presenter mode: the flood again with it open, then once more with it closed, so
+    # its cost is read against the runs on either side (the panel's state grows as events
+    # are journaled and shown, and later floods cost more for that alone).
+    phases = ("baseline", "events")
+    if presenter:
+        phases += ("presenter", "events again")
+    shown = None
+    for phase in phases:
+        if shown is not None:
+            shown.close()
+            shown = None
+            await asyncio.sleep(1.0)
+        if phase == "presenter":
+            from voicepanel.ui.presenter_window import open_presenter
+
+            shown = open_presenter(
+                window, host, (room_id, None, None), window.settings, window.feedback
+            )
+            assert shown is not None
+            shown.resize(1920, 1080)
+            await asyncio.sleep(1.0)
+        # Each window starts from a full collection: one over the panel's ~250,000 objects
+        # takes 0.2-0.9 s here, and it would land in whichever window reached the count.
+        gc.collect()
         before = audio_counts(agent)
         accepted = ws.live.receiver.accepted
         cpu0, wall0 = time.process_time(), time.perf_counter()
         meter = StallMeter()
         meter.start()
-        if phase == "events":
+        if phase != "baseline":
             secret = ws._secrets.get(ws.profile.name, SecretName.EVENTS_SECRET)  # noqa: SLF001
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -187,7 +215,7 @@ async def panel(url: str, room_id: str, count: int, seconds: float) -> dict[str,
                 stdout=subprocess.PIPE,
             )
             out, _ = await process.communicate()
-            results["poster"] = json.loads(out.decode().strip().splitlines()[-1])
+            results[f"poster_{phase}"] = json.loads(out.decode().strip().splitlines()[-1])
             await asyncio.sleep(0.5)  # the last flush reaches the card
         else:
             await asyncio.sleep(seconds)
@@ -215,7 +243,9 @@ async def panel(url: str, room_id: str, count: int, seconds: float) -> dict[str,
     return results
 
 
-def run_panel(url: str, room_id: str, count: int, seconds: float) -> dict[str, Any]:
+def run_panel(
+    url: str, room_id: str, count: int, seconds: float, presenter: bool
+) -> dict[str, Any]:
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -223,7 +253,7 @@ def run_panel(url: str, room_id: str, count: int, seconds: float) -> dict[str, A
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        return loop.run_until_complete(panel(url, room_id, count, seconds))
+        return loop.run_until_complete(panel(url, room_id, count, seconds, presenter))
 
 
 def main() -> int:
@@ -237,6 +267,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Live events arriving while audio plays.")
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--presenter", action="store_true", help="again with presenter mode open, then closed"
+    )
     args = parser.parse_args()
 
     from audio_pulse import start_pulse, stop_daemon
@@ -261,38 +294,42 @@ def main() -> int:
 
         sd._terminate()  # PortAudio looks again, and finds the private PulseAudio
         sd._initialize()
-        results = run_panel(info["url"], info["room"], args.events, args.seconds)
+        results = run_panel(info["url"], info["room"], args.events, args.seconds, args.presenter)
     finally:
         if world_proc.stdin is not None:
             world_proc.stdin.close()
         world_proc.wait(timeout=30)
         stop_daemon(pulse)
-    base, load = results["baseline"], results["events"]
+    columns = [results["baseline"], results["events"]]
+    heads = ["no events", f"{args.events} events in {args.seconds:.0f} s"]
+    if args.presenter:
+        columns += [results["presenter"], results["events again"]]
+        heads += ["the same, presenter mode open", "the same, presenter mode closed"]
+    load = results["events"]
     print(
-        f"events posted: {args.events} in {results['poster']['took_s']:.1f} s, answers "
-        f"{results['poster']['statuses']}, taken by the receiver: {load['events_taken']}"
+        f"events posted: {args.events} in {results['poster_events']['took_s']:.1f} s, answers "
+        f"{results['poster_events']['statuses']}, taken by the receiver: {load['events_taken']}"
     )
     print(
         f"transcript lines in the card: {results['card_lines']}, peers heard by the agent: "
         f"{results['peers_heard']}"
     )
-    print(
-        "| 5 ms timer, local agent playing | no events | "
-        f"{args.events} events in {args.seconds:.0f} s |"
-    )
-    print("|---|---:|---:|")
+
+    def row(label: str, cells: list[str]) -> None:
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+    row("5 ms timer, local agent playing", heads)
+    print("|---|" + "---:|" * len(columns))
     for key, label in (
         ("longest_ms", "longest loop gap"),
         ("p99_ms", "loop gap p99"),
         ("median_ms", "loop gap median"),
     ):
-        print(f"| {label} | {base[key]:.1f} ms | {load[key]:.1f} ms |")
-    print(f"| gaps over 20 ms | {base['over_20ms']} | {load['over_20ms']} |")
-    print(
-        f"| panel process CPU (% of one core) | {base['cpu_pct']:.0f} % | {load['cpu_pct']:.0f} % |"
-    )
-    print(f"| underruns, all peers | {base['underruns']} | {load['underruns']} |")
-    print(f"| output xruns (PortAudio) | {base['xruns']} | {load['xruns']} |")
+        row(label, [f"{c[key]:.1f} ms" for c in columns])
+    row("gaps over 20 ms", [str(c["over_20ms"]) for c in columns])
+    row("panel process CPU (% of one core)", [f"{c['cpu_pct']:.0f} %" for c in columns])
+    row("underruns, all peers", [str(c["underruns"]) for c in columns])
+    row("output xruns (PortAudio)", [str(c["xruns"]) for c in columns])
     return 0
 
 

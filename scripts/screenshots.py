@@ -6,6 +6,10 @@
 ``--dark`` gives the app a dark palette, as a desktop in dark mode would, and saves
 main-window-dark.png only: a check that nothing in the panel assumes a light theme.
 
+``--presenter`` saves presenter-dark.png and presenter-light.png only: presenter mode on a
+1920x1080 screen, during a real conversation with the sandbox's Scripted assistant, the
+local agent speaking eSpeak sentences from a file as its microphone.
+
 ``--two-profiles`` saves two-profiles.png only: two windows side by side on a 1920x1080
 screen, the built-in sandbox and a "Staging" profile (on a second sandbox). On a desktop
 (or Xvfb with a window manager) it grabs the screen, window frames and titles included;
@@ -185,7 +189,78 @@ async def take(out: Path, dark: bool = False) -> None:
     window.close()
 
 
-TWO_SCREEN = (1920, 1080)
+PRESENTER_LINES = (
+    "Hi, I would like to check on my order.",
+    "It is order number fifteen.",
+)
+
+
+async def take_presenter(out: Path) -> None:
+    """Presenter mode in dark and light, mid-conversation."""
+    import numpy as np
+
+    from voicepanel.core.audio.audio_file import write_wav
+    from voicepanel.core.fishjam_gateway import RoomSpec
+    from voicepanel.session.conversation import Speaker
+    from voicepanel.speech import synthesize
+    from voicepanel.ui.agent_panel import AgentPanel
+    from voicepanel.ui.presenter_window import PresenterWindow
+
+    window, host, ws = await _sandbox_window()
+    room = await ws.create_room(RoomSpec())
+    ws.names.name_room(room.id, "Product demo")
+    scripted = next(a for a in await ws.list_assistants() if a.name == "Scripted")
+    record = await ws.add_vapi_assistant(room.id, assistant_id=scripted.id)
+    window.select_key((room.id, None, None))
+    window.act_agent.trigger()
+    await _until(lambda: _top(AgentPanel) is not None, 10)
+    agent = _top(AgentPanel).agent
+    window.act_presenter.trigger()
+    await _until(lambda: _top(PresenterWindow) is not None, 10)
+    presenter = _top(PresenterWindow)
+    if presenter.theme.value != "dark":
+        presenter.toggle_theme()
+    presenter.toggle_full_screen()  # F11, as on a projector
+    conversation = ws.calls.conversation(record.id)
+
+    def said(role: Speaker) -> int:
+        return len(conversation.final_lines(role))
+
+    async def speak(line: str) -> None:
+        """The sentence in eSpeak's voice, played as the agent's microphone."""
+        speech = np.frombuffer(synthesize(line, 16000), "<i2") / 32768.0
+        path = Path(os.environ["HOME"]) / "line.wav"  # the throwaway home of _isolate
+        write_wav(path, speech.astype(np.float32), 16000)
+        await agent.play_file(path)
+
+    await _until(lambda: said(Speaker.ASSISTANT) >= 1, 30)  # its first message
+    for number, line in enumerate(PRESENTER_LINES, start=1):
+        await speak(line)
+        await _until(lambda n=number: said(Speaker.USER) >= n, 30)
+        await _until(lambda n=number: said(Speaker.ASSISTANT) >= n + 1, 30)
+    # The third turn, caught while the caller speaks: the line being heard shows.
+    await speak("Thank you, that is all for today.")
+    await _until(lambda: Speaker.USER in conversation.partials, 10)
+    await asyncio.sleep(0.6)
+    await _settle()
+    presenter.grab().save(str(out / "presenter-dark.png"))
+    presenter.toggle_theme()
+    await _settle()
+    presenter.grab().save(str(out / "presenter-light.png"))
+    presenter.toggle_theme()  # the next run starts dark again
+    presenter.close()
+    window._quitting = True  # noqa: SLF001 - no quit prompt in a script
+    await host.close()
+    window.close()
+
+
+def _top(kind: type) -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    return next((w for w in QApplication.topLevelWidgets() if isinstance(w, kind)), None)
+
+
+TWO_SCREEN = (1920, 1080)  # two windows side by side; presenter mode on a projector
 
 
 def _offscreen_screen(width: int, height: int) -> None:
@@ -305,12 +380,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--dark", action="store_true", help="dark palette check only")
+    parser.add_argument("--presenter", action="store_true", help="presenter mode only")
     parser.add_argument(
         "--two-profiles", action="store_true", help="two profile windows side by side only"
     )
     args = parser.parse_args()
     _isolate()
-    if args.two_profiles:
+    if args.two_profiles or args.presenter:
         _offscreen_screen(*TWO_SCREEN)
     args.out.mkdir(parents=True, exist_ok=True)
     from voicepanel.app import build_app
@@ -323,7 +399,9 @@ def main() -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        if args.two_profiles:
+        if args.presenter:
+            loop.run_until_complete(take_presenter(args.out))
+        elif args.two_profiles:
             loop.run_until_complete(take_two_profiles(args.out))
         else:
             loop.run_until_complete(take(args.out, args.dark))

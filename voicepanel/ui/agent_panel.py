@@ -99,6 +99,12 @@ def open_agent_panel(
     return panel
 
 
+def panel_for_room(workspace: object, room_id: str) -> AgentPanel | None:
+    """The agent window open for ``room_id`` in ``workspace``, if any (presenter mode
+    shows its agent's state, levels and turns)."""
+    return _open_panels.get((id(workspace), room_id))
+
+
 class AgentPanel(QWidget):
     def __init__(
         self,

@@ -171,6 +171,12 @@ class MainWindow(QMainWindow):
             "Export the notifications shown",
         )
         self.act_search = a("Search notifications", self.focus_search, "Ctrl+F")
+        self.act_presenter = a(
+            "Presenter mode",
+            self.open_presenter,
+            "Ctrl+Shift+P",
+            "Show the selected room large, for a projector",
+        )
         self.act_profiles = a("Profiles…", self.open_profiles, "Ctrl+,", "Add or edit profiles")
         self.act_new_window = a(
             "New window…",
@@ -305,6 +311,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.calls.toggleViewAction())
         view.addAction(self.scenario.toggleViewAction())
         view.addAction(self.act_search)
+        view.addAction(self.act_presenter)
         self.act_end_calls = QAction("End my VAPI calls when quitting", self, checkable=True)
         self.act_end_calls.setChecked(self.end_calls_on_quit)
         self.act_end_calls.toggled.connect(self._set_end_calls)
@@ -612,6 +619,11 @@ class MainWindow(QMainWindow):
         changed = await self.actions_.refresh(quiet=True)
         if workspace is self._workspace():
             self._refresh_timer.start(int(self.backoff.after_refresh(changed) * 1000))
+
+    def open_presenter(self) -> None:
+        from voicepanel.ui.presenter_window import open_presenter
+
+        open_presenter(self, self.host, self.selected_key(), self.settings, self.feedback)
 
     def focus_search(self) -> None:
         self.notifications.show()

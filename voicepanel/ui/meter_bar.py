@@ -17,6 +17,14 @@ def _fraction(dbfs: float) -> float:
     return min(1.0, max(0.0, (dbfs - FLOOR_DB) / -FLOOR_DB))
 
 
+def _loudness_colour(peak_dbfs: float) -> QColor:
+    if peak_dbfs > -3:
+        return QColor("#c0392b")
+    if peak_dbfs > -12:
+        return QColor("#d4a017")
+    return QColor("#3a9d5d")
+
+
 class MeterBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -24,6 +32,17 @@ class MeterBar(QWidget):
         self.peak_dbfs = -120.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(80)
+        self._colours: tuple[QColor, QColor, QColor] | None = None
+        self._fill: QColor | None = None
+
+    def set_colours(
+        self, trough: QColor, tick: QColor, edge: QColor, fill: QColor | None = None
+    ) -> None:
+        """Colours of its own instead of the palette's, and one ``fill`` instead of the
+        loudness colours (presenter mode: an audience reads a level, not headroom)."""
+        self._colours = (trough, tick, edge)
+        self._fill = fill
+        self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(160, 12)
@@ -38,18 +57,20 @@ class MeterBar(QWidget):
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        p.fillRect(rect, self.palette().base())
+        palette = self.palette()
+        trough, tick, edge = self._colours or (
+            palette.base().color(),
+            palette.text().color(),
+            palette.mid().color(),
+        )
+        p.fillRect(rect, trough)
         width = rect.width() * _fraction(self.rms_dbfs)
-        colour = QColor("#3a9d5d")
-        if self.peak_dbfs > -3:
-            colour = QColor("#c0392b")
-        elif self.peak_dbfs > -12:
-            colour = QColor("#d4a017")
+        colour = self._fill or _loudness_colour(self.peak_dbfs)
         p.fillRect(QRectF(rect.left(), rect.top(), width, rect.height()), colour)
         peak_x = rect.left() + rect.width() * _fraction(self.peak_dbfs)
-        p.setPen(self.palette().text().color())
+        p.setPen(tick)
         p.drawLine(int(peak_x), int(rect.top()), int(peak_x), int(rect.bottom()))
-        p.setPen(self.palette().mid().color())
+        p.setPen(edge)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(rect)
         p.end()

@@ -99,6 +99,16 @@ class UiSettings:
     def first_run_done(self, value: bool) -> None:
         self._s.setValue("ui/firstRunDone", value)
 
+    @property
+    def presenter_theme(self) -> str:
+        """Presenter mode's look: "dark" (the default, kind to a projector) or "light"."""
+        value = str(self._s.value("presenter/theme", "dark"))
+        return value if value in ("dark", "light") else "dark"
+
+    @presenter_theme.setter
+    def presenter_theme(self, value: str) -> None:
+        self._s.setValue("presenter/theme", value)
+
     def window_state(self, name: str) -> QByteArray | None:
         value = self._s.value(f"{self._window_group}/{name}")
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
