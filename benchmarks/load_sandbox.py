@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -41,6 +42,9 @@ class Engine:
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,
+            # The engines' sandbox profile keeps its secrets for the run only: a file keyring
+            # would ask for its passphrase on the terminal and the engine would wait on it.
+            env={**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
         )
         self.answers: dict[int, list[dict]] = {}
         self._done = threading.Condition()

@@ -120,12 +120,6 @@ async def open_panel(url: str) -> tuple[Any, Any]:
     window.resize(1440, 900)
     window.show()
     assert await window.open_profile(profile), "could not connect to the sandbox"
-    # The workspace loads the VAPI SDK in a worker thread after connecting (tens of MiB,
-    # seconds of CPU); let it finish so it is not counted in the burst.
-    from voicepanel.core.vapi_gateway import _SDK_LOADED
-
-    while not _SDK_LOADED.is_set():
-        await asyncio.sleep(0.1)
     return window, host
 
 

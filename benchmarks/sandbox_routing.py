@@ -46,6 +46,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import numpy as np
@@ -138,17 +139,8 @@ def audio_of_response(frame: bytes) -> tuple[bytes, bytes] | None:
 # -- one load process ---------------------------------------------------------------------
 
 
-async def agent(
-    http: aiohttp.ClientSession,
-    url: str,
-    token: str,
-    index: int,
-    start: float,
-    seconds: float,
-    result: WorkerResult,
-    sent_at: dict[tuple[int, int], float],
-    agent_peers: set[bytes],
-) -> None:
+async def connect_agent(http: aiohttp.ClientSession, url: str, token: str) -> tuple[Any, bytes]:
+    """An authenticated agent with one 16 kHz track; returns its socket and track id."""
     ws = await http.ws_connect(url.replace("http", "ws") + "/socket/agent/websocket")
     await ws.send_bytes(bytes(AgentRequest(auth_request=AgentRequestAuthRequest(token=token))))
     await ws.receive()  # authenticated
@@ -156,6 +148,19 @@ async def agent(
     codec = AgentRequestAddTrackCodecParameters(sample_rate=RATE, channels=1)
     track = Track(id=track_id, type=TrackType.TRACK_TYPE_AUDIO, metadata="null")
     await ws.send_bytes(bytes(AgentRequest(add_track=AgentRequestAddTrack(track, codec))))
+    return ws, track_id.encode()
+
+
+async def agent(
+    ws: Any,
+    track_id: bytes,
+    index: int,
+    start: float,
+    seconds: float,
+    result: WorkerResult,
+    sent_at: dict[tuple[int, int], float],
+    agent_peers: set[bytes],
+) -> None:
     loop = asyncio.get_running_loop()
 
     async def listen() -> None:
@@ -183,7 +188,7 @@ async def agent(
         sent_at[index, seq] = now
         result.send_lateness_s.append(now - due)
         stamped = struct.pack("<dhhh", now, index, seq & 0x7FFF, seq >> 15) + frame[STAMP_BYTES:]
-        await ws.send_bytes(track_data_request(track_id.encode(), stamped))
+        await ws.send_bytes(track_data_request(track_id, stamped))
         result.frames_sent += 1
     await asyncio.sleep(0.3)  # the last frames play out
     listener.cancel()
@@ -191,24 +196,47 @@ async def agent(
 
 
 async def run_worker(  # type: ignore[no-untyped-def]
-    url: str, agents: list[tuple[int, str, float]], peers: set[bytes], seconds: float
+    url: str, agents: list[tuple[int, str, float]], peers: set[bytes], seconds: float, go
 ):
+    """Connects every agent, says so, waits for the start time, then streams."""
     result = WorkerResult()
     sent_at: dict[tuple[int, int], float] = {}
-    cpu_before = cpu_seconds(os.getpid())
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
+        sockets = await asyncio.gather(*(connect_agent(http, url, t) for _, t, _ in agents))
+        go.ready.release()
+        while go.start.value == 0.0:
+            await asyncio.sleep(0.005)
+        start = go.start.value
+        cpu_before = cpu_seconds(os.getpid())
         await asyncio.gather(
-            *(agent(http, url, t, i, at, seconds, result, sent_at, peers) for i, t, at in agents)
+            *(
+                agent(ws, track, i, start + offset, seconds, result, sent_at, peers)
+                for (ws, track), (i, _, offset) in zip(sockets, agents, strict=True)
+            )
         )
     result.cpu_s = cpu_seconds(os.getpid()) - cpu_before
     return result
 
 
 def worker_main(  # type: ignore[no-untyped-def]
-    url: str, agents: list[tuple[int, str, float]], peers: set[bytes], seconds: float, pipe
+    url: str,
+    agents: list[tuple[int, str, float]],
+    peers: set[bytes],
+    seconds: float,
+    go,
+    pipe,
 ) -> None:
-    pipe.send(asyncio.run(run_worker(url, agents, peers, seconds)))
+    pipe.send(asyncio.run(run_worker(url, agents, peers, seconds, go)))
+
+
+@dataclass
+class StartSignal:
+    """The load processes' rendezvous: each releases `ready` once its agents are
+    connected; the driver then sets `start` (monotonic seconds) for all of them."""
+
+    ready: Any
+    start: Any
 
 
 # -- speaking assistants ------------------------------------------------------------------
@@ -275,23 +303,33 @@ def run_load(
         if assistants and index % 2 == 0:
             control_urls.append(add_speaking_assistant(url, room_id))
     # Whole rooms per worker, so a frame's sender and its receivers share `sent_at`.
-    start = time.monotonic() + 2.0
     shares: list[list[tuple[int, str, float]]] = [[] for _ in range(workers)]
     for index, token in enumerate(tokens):
         # Locked: every agent sends at the same instants (a 60-frame burst every 20 ms);
         # spread: each agent has its own phase, as independent clients do.
         offset = FRAME_S * index / len(tokens) if spread else 0.0
-        shares[(index // AGENTS_PER_ROOM) % workers].append((index, token, start + offset))
+        shares[(index // AGENTS_PER_ROOM) % workers].append((index, token, offset))
     ctx = multiprocessing.get_context("spawn")
+    go = StartSignal(ctx.Semaphore(0), ctx.Value("d", 0.0))
     pipes, processes = [], []
     for share in shares:
         if not share:
             continue
         receiver, sender = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=worker_main, args=(url, share, agent_peers, seconds, sender))
+        process = ctx.Process(
+            target=worker_main, args=(url, share, agent_peers, seconds, go, sender)
+        )
         process.start()
         pipes.append(receiver)
         processes.append(process)
+    # Streaming starts once every agent is connected (a busy machine can take seconds to
+    # start the load processes; agents that start late would send a backlog at once).
+    for _ in processes:
+        go.ready.acquire()
+    if trace:
+        rest(url, "GET", "/bench/gc")  # forget the set-up's collections
+    start = time.monotonic() + 0.5
+    go.start.value = start
     if control_urls:
         sayer = threading.Thread(
             target=keep_saying, args=(control_urls, start + seconds), daemon=True
@@ -304,9 +342,21 @@ def run_load(
     cpu_after, wall_after = cpu_seconds(pid), time.monotonic()
     for process in processes:
         process.join()
+    pauses = rest(url, "GET", "/bench/gc") if trace else []
+    # How long a full collection stops the loop, the rooms and calls still there.
+    full_gc: Any = rest(url, "GET", "/bench/full-collection") if trace else 0.0
+    full_gc_ms = 1000 * float(full_gc)
     for room_id in room_ids:
         rest(url, "DELETE", f"/room/{room_id}")
     in_sandbox_ms = np.array(rest(url, "GET", "/bench/handoffs") if trace else [0.0]) * 1000
+    # Bursts of 10 hand-offs or more (the assistants' lone frames are not bursts).
+    bursts = [b for b in (rest(url, "GET", "/bench/bursts") if trace else []) if b[0] >= 10]
+    burst_wall_ms = np.array([b[1] for b in bursts] or [0.0]) * 1000
+    burst_cpu_ms = np.array([b[2] for b in bursts] or [0.0]) * 1000
+    burst_size = np.array([b[0] for b in bursts] or [0])
+    gc_ms = np.array([seconds for _, seconds in pauses] or [0.0]) * 1000
+    full_ms = np.array([seconds for g, seconds in pauses if g == 2] or [0.0]) * 1000
+    young_ms = np.array([seconds for g, seconds in pauses if g < 2] or [0.0]) * 1000
 
     delays_ms = np.array([d for r in results for d in r.delays_s]) * 1000
     lateness_ms = np.array([d for r in results for d in r.send_lateness_s]) * 1000
@@ -324,6 +374,18 @@ def run_load(
         "sandbox_p99_ms": float(np.percentile(in_sandbox_ms, 99)),
         "assistant_s": sum(r.assistant_frames for r in results) * FRAME_S,
         "assistants": len(control_urls),
+        "bursts": len(bursts),
+        "burst_size_p50": float(np.percentile(burst_size, 50)),
+        "burst_wall_p50_ms": float(np.percentile(burst_wall_ms, 50)),
+        "burst_wall_p99_ms": float(np.percentile(burst_wall_ms, 99)),
+        "burst_cpu_p50_ms": float(np.percentile(burst_cpu_ms, 50)),
+        "burst_cpu_p99_ms": float(np.percentile(burst_cpu_ms, 99)),
+        "full_gc_ms": full_gc_ms,
+        "gc_count": len(pauses),
+        "gc_full": sum(1 for generation, _ in pauses if generation == 2),
+        "gc_full_max_ms": float(full_ms.max()),
+        "gc_young_max_ms": float(young_ms.max()),
+        "gc_total_ms": float(gc_ms.sum()),
     }
 
 
@@ -391,6 +453,22 @@ def main() -> None:
                 f"| {r['load_cpu_pct']:.0f} % | {r['late_p99_ms']:.1f} ms |",
                 flush=True,
             )
+            if args.trace:
+                print(
+                    f"  garbage collections in the sandbox: {r['gc_count']}"
+                    f" ({r['gc_full']} full), longest full {r['gc_full_max_ms']:.1f} ms,"
+                    f" longest other {r['gc_young_max_ms']:.1f} ms,"
+                    f" {r['gc_total_ms']:.1f} ms in all;"
+                    f" a full collection after the run took {r['full_gc_ms']:.1f} ms",
+                    flush=True,
+                )
+                print(
+                    f"  bursts of hand-offs: {r['bursts']}, {r['burst_size_p50']:.0f} hand-offs"
+                    f" (median); first to last hand-off p50 {r['burst_wall_p50_ms']:.2f} ms,"
+                    f" p99 {r['burst_wall_p99_ms']:.2f} ms; the sandbox's CPU time in it"
+                    f" p50 {r['burst_cpu_p50_ms']:.2f} ms, p99 {r['burst_cpu_p99_ms']:.2f} ms",
+                    flush=True,
+                )
     finally:
         server.terminate()
         server.wait(timeout=30)

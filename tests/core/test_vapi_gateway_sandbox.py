@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
+from aiohttp import web
 from core_waits import poll_until
+from local_server import serving
 
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import FishjamGateway, RoomSpec
@@ -95,3 +99,49 @@ async def test_unknown_call_says_it_no_longer_exists(vapi: VapiGateway) -> None:
     with pytest.raises(VoicePanelError) as info:
         await vapi.get_call("no-such-call")
     assert info.value.status == 404 and "no-such-call" in info.value.message
+
+
+@pytest.fixture
+async def web_page_server() -> AsyncIterator[tuple[str, list[str]]]:
+    """A web server that is not VAPI: every path answers an HTML page, /gateway with a 502
+    (a proxy in front of nothing); yields its URL and the paths it was asked for."""
+    asked: list[str] = []
+
+    async def page(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        status = 502 if request.path.startswith("/gateway") else 200
+        return web.Response(status=status, text="<html>Welcome</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", page)
+    async with serving(app) as url:
+        yield url, asked
+
+
+async def test_an_address_that_is_not_vapi_says_so(
+    web_page_server: tuple[str, list[str]],
+) -> None:
+    gateway = VapiGateway("some-vapi-key-123456", base_url=web_page_server[0])
+    try:
+        with pytest.raises(VoicePanelError) as info:
+            await gateway.get_call("c1")
+    finally:
+        await gateway.close()
+    assert info.value.message.startswith("Could not read call c1.")
+    assert "VAPI sent an answer VoicePanel could not read" in info.value.message
+    assert "points to VAPI" in info.value.hint
+
+
+async def test_a_proxy_error_is_retried_then_said_as_a_server_error(
+    web_page_server: tuple[str, list[str]],
+) -> None:
+    url, asked = web_page_server
+    gateway = VapiGateway("some-vapi-key-123456", base_url=url + "/gateway")
+    try:
+        with pytest.raises(VoicePanelError) as info:
+            await gateway.create_call(assistant=INLINE)
+    finally:
+        await gateway.close()
+    assert info.value.status == 502
+    assert "VAPI had a server error (HTTP 502)" in info.value.message
+    assert asked == ["/gateway/call"] * 3  # the SDK's client tried twice more, as it does

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 
 from aiohttp import web
+from local_server import serving
 
 from voicepanel.core.webhook_probe import is_local_address, probe_webhook
 from voicepanel.session.webhook_checks import CLOUD_CANNOT_REACH, WebhookChecks
@@ -23,15 +24,8 @@ async def test_a_receiver_that_answers_even_with_an_error_status_is_reachable() 
 
     app = web.Application()
     app.router.add_post("/hook", receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        reach = await probe_webhook(f"http://127.0.0.1:{port}/hook")
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        reach = await probe_webhook(f"{url}/hook")
     assert reach.reachable, reach.detail
     assert "HTTP 405" in reach.detail  # HEAD on a POST-only route: still a server
 

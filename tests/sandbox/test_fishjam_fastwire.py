@@ -13,6 +13,7 @@ from fishjam.events._protos.fishjam import (
 from fishjam.events._protos.fishjam.notifications import Track, TrackType
 
 from voicepanel.wire.agent_frames import (
+    TrackDataReader,
     decode_track_data,
     encode_track_data,
     track_data_prefix,
@@ -49,3 +50,36 @@ def test_incoming_track_data_is_read_like_betterproto(size: int) -> None:
 )
 def test_anything_else_is_left_to_betterproto(frame: bytes) -> None:
     assert decode_track_data(frame) is None
+
+
+def _request(track_id: str, data: bytes) -> bytes:
+    return bytes(AgentRequest(track_data=AgentRequestTrackData(track_id=track_id, data=data)))
+
+
+def test_a_senders_frames_are_read_like_betterproto_frame_after_frame() -> None:
+    reader = TrackDataReader()
+    frames = [
+        _request("abc", b"\x01" * 640),
+        _request("abc", b"\x02" * 640),  # same track and size: read from the remembered head
+        _request("abc", b"\x03" * 640),
+        _request("abd", b"\x04" * 640),  # another track
+        _request("abc", b"\x05" * 320),  # another size
+        _request("abc", b"\x06" * 640),
+        _request("abc", b""),
+        bytes(AgentRequestTrackData(data=b"\x07" * 640, track_id="abc")),  # not a request
+    ]
+    read = [reader.read(frame) for frame in frames]
+    assert read == [decode_track_data(frame) for frame in frames]
+    parsed = [AgentRequest().parse(frame).track_data for frame in frames[:-1]]
+    assert read[:-1] == [(p.track_id, p.data) for p in parsed]
+    assert read[-1] is None
+
+
+def test_fields_in_another_order_are_read_in_full() -> None:
+    # The audio first, then the track id: valid protobuf the SDK does not write.
+    data = b"\x0a" * 640
+    inner = b"\x12\x80\x05" + data + b"\x0a\x03abc"
+    frame = b"\x22" + bytes((len(inner) & 0x7F | 0x80, len(inner) >> 7)) + inner
+    reader = TrackDataReader()
+    assert reader.read(_request("abc", b"\x01" * 640)) == ("abc", b"\x01" * 640)
+    assert reader.read(frame) == ("abc", data) == decode_track_data(frame)

@@ -5,21 +5,26 @@ the panel listens for live events, with the server URL and the messages it wants
 (``EventSubscription``). The panel steers a running call only through its
 ``monitor.controlUrl`` (say, add a message, mute, end-call) and reads it back with
 ``calls.get``. ``calls.delete`` is never used to end a call: it erases the record.
+
+Calls and assistants are read as plain JSON through the SDK's own HTTP client (its
+authentication, headers, base URL and retries) rather than its typed methods: those build
+pydantic models of VAPI's whole call schema for every answer, up to half a second of CPU
+each on the event loop (the window's, in the desktop app), and the panel reads a dozen
+fields of it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
+from urllib.parse import quote
 
 import aiohttp
 import httpx
-from vapi import AsyncVapi
+from vapi.core import AsyncClientWrapper
 from vapi.core.api_error import ApiError
 from vapi.environment import VapiEnvironment
 
@@ -30,8 +35,6 @@ from voicepanel.core.redact import MASK, REDACTOR
 T = TypeVar("T")
 
 REQUEST_TIMEOUT_S = 30.0
-_SDK_LOADED = threading.Event()
-_SDK_LOAD_LOCK = threading.Lock()
 SECRET_KEYS = frozenset(
     {"apikey", "api_key", "authorization", "token", "secret", "password", "x-vapi-secret"}
 )
@@ -90,7 +93,7 @@ class EventSubscription:
         fields = {"server": self.server(), "serverMessages": list(self.messages)}
         if assistant is not None:
             return {"assistant": {**assistant, **fields}}
-        return {"assistant_id": assistant_id, "assistant_overrides": fields}
+        return {"assistantId": assistant_id, "assistantOverrides": fields}
 
 
 def transport_for(sample_rate: int) -> dict[str, Any]:
@@ -118,17 +121,6 @@ def _scrub(value: Any, api_key: str) -> Any:
             value = value.replace(api_key, MASK)
         return REDACTOR.redact(value)
     return value
-
-
-def _as_dict(model: Any) -> dict[str, Any]:
-    if isinstance(model, dict):
-        return model
-    dump = getattr(model, "model_dump", None)
-    if callable(dump):
-        result = dump(by_alias=True, mode="json", exclude_none=True)
-        if isinstance(result, dict):
-            return result
-    raise TypeError(f"expected a VAPI call object, got {type(model).__name__}")
 
 
 def _get(data: Any, *path: str) -> Any:
@@ -186,8 +178,9 @@ def call_info_from_dict(
     )
 
 
-def _call_dict(result: Any) -> dict[str, Any]:
-    data = _as_dict(result)
+def _call_dict(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise TypeError(f"expected a VAPI call object, got {type(data).__name__}")
     # A batch answer ("results": [...]) only comes for multi-customer phone calls; take the one.
     if "id" not in data and isinstance(data.get("results"), list) and data["results"]:
         first = data["results"][0]
@@ -196,35 +189,25 @@ def _call_dict(result: Any) -> dict[str, Any]:
     return data
 
 
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
-
-
-def _load_sdk_parts(client: AsyncVapi) -> None:
-    """Import the SDK's lazily loaded clients and models (tens of seconds of CPU on first use)."""
-    with _SDK_LOAD_LOCK:
-        # Touching the properties imports their modules and builds the pydantic models.
-        _ = client.calls
-        _SDK_LOADED.set()
-
-
 # --- the gateway ------------------------------------------------------------------------
 
 
 class VapiGateway:
-    """Async facade over AsyncVapi and the calls' control URLs; raises only VoicePanelError."""
+    """Async facade over the VAPI REST API and the calls' control URLs; raises only
+    VoicePanelError."""
 
     def __init__(self, api_key: str, base_url: str | None = None) -> None:
         REDACTOR.add(api_key)
         self._api_key = api_key
         self.base_url: str = (base_url or VapiEnvironment.DEFAULT.value).rstrip("/")
         self._http = httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S)
-        self._client = AsyncVapi(token=api_key, base_url=self.base_url, httpx_client=self._http)
+        # The SDK's HTTP layer, as AsyncVapi builds it for its typed clients.
+        self._sdk = AsyncClientWrapper(
+            token=api_key,
+            base_url=self.base_url,
+            timeout=REQUEST_TIMEOUT_S,
+            httpx_client=self._http,
+        )
         self._session: aiohttp.ClientSession | None = None
         self._assistant_names: dict[str, str] = {}
 
@@ -238,37 +221,8 @@ class VapiGateway:
     def _context(self, action: str, call_id: str | None = None, url: str = "") -> VapiContext:
         return VapiContext(action=action, url=url or self.base_url, call_id=call_id)
 
-    async def warm_up(self) -> None:
-        """Load the SDK's heavy modules in a worker thread so the event loop never stalls.
-
-        Every method calls this first; calling it early (when a profile opens) hides the
-        cost from the first click.
-        """
-        if _SDK_LOADED.is_set():
-            return
-        loop = asyncio.get_running_loop()
-        loaded: asyncio.Future[None] = loop.create_future()
-
-        def load() -> None:
-            error: BaseException | None = None
-            try:
-                _load_sdk_parts(self._client)
-            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
-                error = exc
-            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
-                loop.call_soon_threadsafe(_settle, loaded, error)
-
-        # A daemon thread, not the loop's executor: quitting in the first seconds must not
-        # wait for the SDK's import to finish.
-        threading.Thread(target=load, name="vapi-sdk-loader", daemon=True).start()
-        await loaded
-
-    async def _call(
-        self, ctx: VapiContext, make: Callable[[], Awaitable[T]], *, uses_sdk: bool = True
-    ) -> T:
+    async def _call(self, ctx: VapiContext, make: Callable[[], Awaitable[T]]) -> T:
         try:
-            if uses_sdk:
-                await self.warm_up()
             return await make()
         except asyncio.CancelledError:
             raise
@@ -278,29 +232,37 @@ class VapiGateway:
     def _info(self, result: Any) -> CallInfo:
         return call_info_from_dict(_call_dict(result), self._api_key, self._assistant_names)
 
-    async def list_assistants(self, limit: int = 100) -> list[AssistantInfo]:
-        """GET /assistant, read as plain JSON.
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
+        """One REST request through the SDK's HTTP client; the answer as plain JSON.
 
-        The SDK's typed ``assistants.list`` is avoided on purpose: importing its Assistant
-        model costs 20-50 s of CPU, and the panel needs only each assistant's id and name.
+        An error status raises the SDK's ApiError, as its typed methods do, so it maps to
+        the same sentences; a success that is not JSON raises the decoding error (an answer
+        VoicePanel cannot read: a proxy's page, say).
         """
-        ctx = self._context("Could not list the VAPI assistants.")
-
-        async def fetch() -> Any:
-            response = await self._http.get(
-                f"{self.base_url}/assistant",
-                params={"limit": limit},
-                headers={"Authorization": f"Bearer {self._api_key}"},
-            )
-            if response.status_code >= 400:
-                raise ApiError(
-                    status_code=response.status_code,
-                    body=_error_body(response.text),
-                    headers=dict(response.headers),
-                )
+        response = await self._sdk.httpx_client.request(
+            path, method=method, params=params, json=body
+        )
+        if 200 <= response.status_code < 300:
             return response.json()
+        raise ApiError(
+            status_code=response.status_code,
+            headers=dict(response.headers),
+            body=_error_body(response.text),
+        )
 
-        data = await self._call(ctx, fetch, uses_sdk=False)
+    async def list_assistants(self, limit: int = 100) -> list[AssistantInfo]:
+        """GET /assistant: each assistant's id and name."""
+        ctx = self._context("Could not list the VAPI assistants.")
+        data = await self._call(
+            ctx, lambda: self._request("GET", "assistant", params={"limit": limit})
+        )
         if not isinstance(data, list):
             raise vapi_error(TypeError("the assistant list is not a JSON array"), ctx)
         infos = [
@@ -340,16 +302,16 @@ class VapiGateway:
                 f"{action} {sample_rate} Hz is not a sample rate VAPI streams.",
                 "Use 16000 Hz, the rate Fishjam's VAPI peers use.",
             )
-        kwargs: dict[str, Any] = {"transport": transport_for(sample_rate)}
+        body: dict[str, Any] = {"transport": transport_for(sample_rate)}
         if events is not None:
             REDACTOR.add(events.secret)
-            kwargs.update(events.applied(assistant_id, assistant))
+            body.update(events.applied(assistant_id, assistant))
         elif assistant_id is not None:
-            kwargs["assistant_id"] = assistant_id
+            body["assistantId"] = assistant_id
         else:
-            kwargs["assistant"] = assistant
+            body["assistant"] = assistant
         ctx = self._context(action)
-        result = await self._call(ctx, lambda: self._client.calls.create(**kwargs))
+        result = await self._call(ctx, lambda: self._request("POST", "call", body=body))
         try:
             return self._info(result)
         except Exception as exc:  # noqa: BLE001
@@ -357,7 +319,9 @@ class VapiGateway:
 
     async def get_call(self, call_id: str) -> CallInfo:
         ctx = self._context(f"Could not read call {call_id}.", call_id)
-        result = await self._call(ctx, lambda: self._client.calls.get(call_id))
+        result = await self._call(
+            ctx, lambda: self._request("GET", f"call/{quote(call_id, safe='')}")
+        )
         try:
             return self._info(result)
         except Exception as exc:  # noqa: BLE001
@@ -365,8 +329,10 @@ class VapiGateway:
 
     async def list_calls(self, limit: int = 100) -> list[CallInfo]:
         ctx = self._context("Could not list the VAPI calls.")
-        calls = await self._call(ctx, lambda: self._client.calls.list(limit=limit))
+        calls = await self._call(ctx, lambda: self._request("GET", "call", params={"limit": limit}))
         try:
+            if not isinstance(calls, list):
+                raise TypeError("the call list is not a JSON array")
             return [self._info(c) for c in calls]
         except Exception as exc:  # noqa: BLE001
             raise vapi_error(exc, ctx) from exc
@@ -438,7 +404,7 @@ class VapiGateway:
                         status_code=response.status, body=_error_body(text), headers=None
                     )
 
-        await self._call(ctx, post, uses_sdk=False)
+        await self._call(ctx, post)
 
 
 def _error_body(text: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -71,6 +72,11 @@ async def serve(config: SandboxConfig) -> int:
             file=sys.stderr,
         )
         return EXIT_CANNOT_LISTEN
+    # What is loaded by now lives as long as the process: keep it out of the cyclic
+    # collector's full passes, which would otherwise walk it all and stop the forwarding
+    # for tens of milliseconds each time (docs/benchmarks.md, "Sandbox routing").
+    gc.collect()
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

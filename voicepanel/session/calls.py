@@ -29,6 +29,7 @@ from voicepanel.session.observable import Callbacks
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_S = 2.0
+MAX_EARLY_CRASHES = 100  # crashes of peers not yet in the book, kept until one is added
 MAX_BACKOFF_S = 30.0
 REPORT_DELAY_S = 3.0
 START_WAIT_S = 10.0
@@ -97,6 +98,10 @@ class CallBook:
         self._report_delay_s = report_delay_s
         self._start_wait_s = start_wait_s
         self._records: dict[str, CallRecord] = {}
+        # Crashes of peers no record carries yet: Fishjam can report a VAPI peer's crash
+        # before the call is put in the book with that peer (a call id it cannot find
+        # fails within milliseconds); the record takes the reason when it gets the peer.
+        self._early_crashes: dict[str, str] = {}
         self._pollers: dict[str, asyncio.Task[None]] = {}
         self._changed: Callbacks[CallRecord] = Callbacks("call book")
         self._conversations: dict[str, Conversation] = {}
@@ -142,6 +147,8 @@ class CallBook:
     # -- writing -------------------------------------------------------------------------
 
     def _put(self, record: CallRecord) -> CallRecord:
+        if record.peer_id in self._early_crashes and record.peer_crash_reason is None:
+            record = replace(record, peer_crash_reason=self._early_crashes.pop(record.peer_id))
         self._records[record.id] = record
         self._changed.emit(record)
         return record
@@ -185,10 +192,14 @@ class CallBook:
 
     def peer_crashed(self, peer_id: str, reason: str) -> CallRecord | None:
         """Fishjam says the VAPI peer carrying a call crashed; the record shows why."""
+        reason = reason or "no reason given"
         record = self.for_peer(peer_id)
         if record is None:
+            self._early_crashes[peer_id] = reason
+            while len(self._early_crashes) > MAX_EARLY_CRASHES:
+                del self._early_crashes[next(iter(self._early_crashes))]
             return None
-        self._put(replace(record, peer_crash_reason=reason or "no reason given"))
+        self._put(replace(record, peer_crash_reason=reason))
         return self._records[record.id]
 
     def apply_event(self, event: CallEvent) -> list[ToolCall]:

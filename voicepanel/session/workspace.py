@@ -224,8 +224,6 @@ class Workspace:
             if self._vapi_key:
                 self._vapi = VapiGateway(self._vapi_key, vapi_base_url)
                 self.calls.vapi = self._vapi
-                # The VAPI SDK takes seconds to load: do it now, off the loop, not on a click.
-                self._spawn(self._vapi.warm_up(), "load the VAPI SDK")
             self._journal = self._open_journal()
             self.recovery = LeftoverRecovery(
                 self.ledger.folder, self.profile.name, self._fishjam, self._vapi

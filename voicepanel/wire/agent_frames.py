@@ -7,11 +7,14 @@ exactly is left to betterproto (``None`` from the decoders), so the bytes on the
 the handling of odd input are the same as with the generated code (tests compare them).
 
 Server side (the sandbox): ``encode_track_data`` (AgentResponse.track_data) and
-``decode_track_data`` (AgentRequest.track_data). Client side (the local agent):
-``encode_chunk`` (AgentRequest.track_data) and ``decode_received`` (AgentResponse.track_data).
+``decode_track_data`` / ``TrackDataReader`` (AgentRequest.track_data). Client side (the
+local agent): ``encode_chunk`` (AgentRequest.track_data) and ``decode_received``
+(AgentResponse.track_data).
 """
 
 from __future__ import annotations
+
+import functools
 
 from fishjam.events._protos.fishjam import AgentResponseTrackData
 from fishjam.events._protos.fishjam.notifications import Track as ProtoTrack
@@ -59,19 +62,25 @@ def track_data_prefix(peer_id: str, track: ProtoTrack) -> bytes:
     return bytes(AgentResponseTrackData(peer_id=peer_id, track=track))
 
 
-def encode_track_data(prefix: bytes, data: bytes) -> bytes:
-    """`bytes(AgentResponse(track_data=...))` for a non-empty `data`, without betterproto."""
-    inner_len = len(prefix) + 1 + len(varint(len(data))) + len(data)
+@functools.lru_cache(maxsize=1024)
+def _response_head(prefix: bytes, size: int) -> bytes:
+    """Every byte of an AgentResponse.track_data before its `size` bytes of audio: the same
+    for every frame of one track and size, so it is made once."""
+    inner_len = len(prefix) + 1 + len(varint(size)) + size
     return b"".join(
         (
             bytes((_RESPONSE_TRACK_DATA,)),
             varint(inner_len),
             prefix,
             bytes((_DATA_OUT,)),
-            varint(len(data)),
-            data,
+            varint(size),
         )
     )
+
+
+def encode_track_data(prefix: bytes, data: bytes) -> bytes:
+    """`bytes(AgentResponse(track_data=...))` for a non-empty `data`, without betterproto."""
+    return _response_head(prefix, len(data)) + data
 
 
 def decode_track_data(frame: bytes) -> tuple[str, bytes] | None:
@@ -98,6 +107,40 @@ def decode_track_data(frame: bytes) -> tuple[str, bytes] | None:
         return track_id, data
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def _request_head(track_id: str, size: int) -> bytes:
+    """Every byte of an AgentRequest.track_data before its `size` bytes of audio, in the
+    order the SDK writes them (track id, then data)."""
+    raw = track_id.encode()
+    fields = bytes((_TRACK_ID,)) + varint(len(raw)) + raw + bytes((_DATA_IN,)) + varint(size)
+    return bytes((_REQUEST_TRACK_DATA,)) + varint(len(fields) + size) + fields
+
+
+class TrackDataReader:
+    """`decode_track_data` for one sender, remembering the layout of its last frame.
+
+    An agent's frames of one track and size share every byte before the audio, so a frame
+    that starts with the last one's head and is as long is read with one comparison; any
+    other frame is decoded in full (and its head remembered if it is laid out as the SDK
+    writes it)."""
+
+    def __init__(self) -> None:
+        self._head = b""
+        self._track_id = ""
+        self._length = 0
+
+    def read(self, frame: bytes) -> tuple[str, bytes] | None:
+        head = self._head
+        if head and len(frame) == self._length and frame.startswith(head):
+            return self._track_id, frame[len(head) :]
+        decoded = decode_track_data(frame)
+        if decoded is not None:
+            track_id, data = decoded
+            head = _request_head(track_id, len(data))
+            if track_id and data and len(frame) == len(head) + len(data) and frame.startswith(head):
+                self._head, self._track_id, self._length = head, track_id, len(frame)
+        return decoded
 
 
 # -- client side: the local agent ----------------------------------------------------------

@@ -38,7 +38,7 @@ from voicepanel.sandbox.fishjam.wire import (
     serve_client,
     socket_handler,
 )
-from voicepanel.wire.agent_frames import decode_track_data, encode_track_data
+from voicepanel.wire.agent_frames import TrackDataReader, encode_track_data
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,10 @@ class AgentSocket:
 
     async def _serve(self) -> None:
         peer = await self._authenticate()
+        reader = TrackDataReader()
         while True:
             msg = await self._ws.receive()
-            fast = decode_track_data(msg.data) if msg.type is WSMsgType.BINARY else None
+            fast = reader.read(msg.data) if msg.type is WSMsgType.BINARY else None
             if fast is not None:
                 self._on_track_data(peer, *fast)
             else:

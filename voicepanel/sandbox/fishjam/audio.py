@@ -7,6 +7,8 @@ jitter in the paced output) and its ~10 ms delay is small next to a voice turn.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import soxr
 
@@ -29,10 +31,12 @@ def to_mono(pcm: bytes, channels: int) -> bytes:
 
 def rms(pcm: bytes) -> float:
     """Root mean square of mono PCM16, in sample units (0..32768)."""
-    if len(pcm) < SAMPLE_BYTES:
+    count = len(pcm) // SAMPLE_BYTES
+    if count == 0:
         return 0.0
-    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32)
-    return float(np.sqrt(np.mean(samples * samples)))
+    samples = np.frombuffer(pcm, dtype="<i2", count=count).astype(np.float32)
+    # One dot product: a third of the time of mean(samples * samples), per frame.
+    return math.sqrt(float(samples.dot(samples)) / count)
 
 
 class RateConverter:

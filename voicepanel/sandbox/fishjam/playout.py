@@ -51,6 +51,11 @@ class TrackQueue:
         if len(self._queued) > self._max:
             del self._queued[: len(self._queued) - self._max]
 
+    def is_one_frame(self, pcm: bytes) -> bool:
+        """True if `pcm` is exactly one frame that would be queued as it is (mono, nothing
+        carried over from the last push)."""
+        return len(pcm) == self._frame and self.channels == 1 and not self._carry
+
     def pop_frame(self) -> bytes | None:
         if not self._queued:
             return None
@@ -86,6 +91,14 @@ class TrackPlayer:
         return self._queue
 
     def push(self, pcm: bytes) -> None:
+        if (
+            self._timer is None
+            and not self._queue
+            and self._queue.is_one_frame(pcm)
+            and self._next_due - LEAD_ALLOWANCE_S <= self._loop.time()
+        ):
+            self._play(pcm)  # what queuing it and emitting it at once would do, minus copies
+            return
         self._queue.push(pcm)
         if self._queue and self._timer is None:
             if self._next_due - LEAD_ALLOWANCE_S <= self._loop.time():
@@ -101,8 +114,10 @@ class TrackPlayer:
     def _emit(self) -> None:
         self._timer = None
         frame = self._queue.pop_frame()
-        if frame is None:
-            return
+        if frame is not None:
+            self._play(frame)
+
+    def _play(self, frame: bytes) -> None:
         # A frame starts where the previous one ended (absolute schedule: timer lateness
         # never adds up), but never more than JITTER_ALLOWANCE_S in the past: after a
         # stall or a late frame the track catches up by at most that much, so a paced
