@@ -62,3 +62,24 @@ def test_secrets_typed_before_unlocking_are_kept_in_the_file(tmp_path: Path) -> 
     later = SecretStore(secret_file=tmp_path / "secrets.cfg")
     later.unlock_file("pass phrase", ["Prod"])
     assert later.get("Prod", SecretName.MANAGEMENT_TOKEN) == TOKEN
+
+
+def test_file_keyrings_that_keyring_falls_back_to_are_never_taken_for_the_os_keyring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What `keyring` picks on a machine without a keyring service: a chain of the installed
+    # file backends (keyrings.cryptfile's would ask for a passphrase on a terminal, its
+    # plaintext one writes plain text).
+    from keyring.backends.chainer import ChainerBackend
+    from keyrings.cryptfile.cryptfile import CryptFileKeyring
+    from keyrings.cryptfile.file import PlaintextKeyring
+
+    monkeypatch.setattr(
+        ChainerBackend, "backends", property(lambda _: [CryptFileKeyring(), PlaintextKeyring()])
+    )
+    for chosen in (ChainerBackend(), CryptFileKeyring(), PlaintextKeyring()):
+        store = SecretStore(backend=chosen, secret_file=tmp_path / "secrets.cfg")
+        assert store.mode is SecretMode.THIS_RUN, type(chosen).__name__
+        store.set("Staging", SecretName.MANAGEMENT_TOKEN, TOKEN)
+        assert store.get("Staging", SecretName.MANAGEMENT_TOKEN) == TOKEN
+    assert not list(tmp_path.iterdir()), "nothing written without the person's passphrase"

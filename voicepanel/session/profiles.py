@@ -24,6 +24,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 from keyring.backends import fail
+from keyring.backends.chainer import ChainerBackend
 
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.fishjam_gateway import FishjamGateway
@@ -77,13 +78,30 @@ SANDBOX_PROFILE = Profile(name=SANDBOX_PROFILE_NAME, kind=ProfileKind.SANDBOX)
 # -- secrets -------------------------------------------------------------------------------
 
 
+# Backends that keep secrets in a file of their own: keyrings.cryptfile's would ask for its
+# passphrase on a terminal nobody watches, its plaintext one is plain text. The encrypted
+# file is offered through EncryptedSecretFile instead, with a dialog.
+_FILE_BACKEND_MODULES = ("keyrings.cryptfile", "keyrings.alt")
+
+
 def _usable(backend: keyring.backend.KeyringBackend) -> bool:
-    if isinstance(backend, fail.Keyring):
+    if isinstance(backend, fail.Keyring) or type(backend).__module__.startswith(
+        _FILE_BACKEND_MODULES
+    ):
         return False
     try:
         return float(backend.priority) > 0
     except Exception:
         return False
+
+
+def _os_keyring(candidate: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend | None:
+    """The OS keyring behind what `keyring` chose, or None. Without a keyring service,
+    `keyring` chains whatever backends are installed, file ones included."""
+    if isinstance(candidate, ChainerBackend):
+        usable = [b for b in candidate.backends if _usable(b)]
+        return max(usable, key=lambda b: float(b.priority)) if usable else None
+    return candidate if _usable(candidate) else None
 
 
 class SecretMode(Enum):
@@ -111,8 +129,8 @@ class SecretStore:
         except Exception as exc:
             log.warning("No keyring: secrets are kept for this run only (%s)", exc)
             candidate = None
-        if candidate is not None and _usable(candidate):
-            self._backend = candidate
+        if candidate is not None:
+            self._backend = _os_keyring(candidate)
         self.file = EncryptedSecretFile(secret_file or data_dir() / SECRET_FILE_NAME, SERVICE)
         self.reason = "" if self._backend else "No usable keyring on this machine."
 
