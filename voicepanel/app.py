@@ -151,6 +151,9 @@ def build_app() -> QApplication:
     app.setStyle("Fusion")
     # The window's close asks about live calls first; quitting is then ours to drive.
     app.setQuitOnLastWindowClosed(False)
+    from voicepanel.ui.gui_thread_gc import GuiThreadCollector
+
+    GuiThreadCollector(app).start()
     return app
 
 

@@ -4,6 +4,7 @@ live panel on the in-process sandbox with throwaway settings."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -31,6 +32,19 @@ def _qt_loop() -> asyncio.AbstractEventLoop:
 def pytest_asyncio_loop_factories(config: Any, item: Any) -> dict[str, Callable[[], Any]]:
     """Async tests under tests/ui run on qasync's loop, i.e. on Qt's event loop."""
     return {"qt": _qt_loop}
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_gc(qapp: Any) -> Any:
+    """As app.py does: cyclic garbage is collected on the Qt thread only; whatever a test
+    left is collected there before the next one starts."""
+    from voicepanel.ui.gui_thread_gc import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    collector.start()
+    yield collector
+    collector.stop()
+    gc.collect()
 
 
 @pytest.fixture
