@@ -24,7 +24,7 @@ from voicepanel.core.audio.audio_file import read_audio, write_wav
 from voicepanel.core.audio.vad import EnergyVad, VadConfig, VadEventKind
 from voicepanel.core.errors import VoicePanelError
 from voicepanel.scenarios.model import CallEnding
-from voicepanel.session.conversation import Conversation, Speaker, TranscriptLine
+from voicepanel.session.conversation import Conversation
 
 FRAME_S = 0.02
 MIN_UTTERANCE_S = 0.3
@@ -68,17 +68,8 @@ def utterances(samples: np.ndarray, rate: int) -> list[tuple[int, int]]:
 
 def _exchanges(conversation: Conversation) -> list[_Exchange]:
     """The final lines as turns, each with the latency measured for it."""
-    groups: list[tuple[list[TranscriptLine], list[TranscriptLine]]] = []
-    for line in conversation.lines:
-        if line.role is Speaker.USER and (not groups or groups[-1][1]):
-            groups.append(([line], []))
-        elif line.role is Speaker.USER:
-            groups[-1][0].append(line)
-        elif not groups:
-            groups.append(([], [line]))
-        else:
-            groups[-1][1].append(line)
-    # Conversation.exchanges() groups the same lines the same way, with each turn's timing.
+    groups = conversation.turn_lines()
+    # Conversation.exchanges() is built on the same groups, with each turn's timing.
     timings = [e.timing for e in conversation.exchanges()]
     found = []
     for (said, answered), timing in zip(groups, timings, strict=False):

@@ -190,10 +190,8 @@ class Conversation:
     def final_lines(self, role: Speaker | None = None) -> list[str]:
         return [line.text for line in self.lines if role is None or line.role is role]
 
-    def exchanges(self) -> list[Exchange]:
-        """The final lines grouped as turns: the user's lines, then the assistant's answer
-        (an opening line of the assistant has an empty ``user``). Each exchange carries
-        the turn timing whose reply began nearest its answer's first line."""
+    def turn_lines(self) -> list[tuple[list[TranscriptLine], list[TranscriptLine]]]:
+        """The final lines grouped as turns: (the user's lines, the assistant's answer)."""
         groups: list[tuple[list[TranscriptLine], list[TranscriptLine]]] = []
         for line in self.lines:
             if line.role is Speaker.USER and (not groups or groups[-1][1]):
@@ -204,8 +202,14 @@ class Conversation:
                 groups.append(([], [line]))
             else:
                 groups[-1][1].append(line)
+        return groups
+
+    def exchanges(self) -> list[Exchange]:
+        """The final lines grouped as turns: the user's lines, then the assistant's answer
+        (an opening line of the assistant has an empty ``user``). Each exchange carries
+        the turn timing whose reply began nearest its answer's first line."""
         result = []
-        for said, answered in groups:
+        for said, answered in self.turn_lines():
             timing = None
             if said and answered:
                 timing = min(
