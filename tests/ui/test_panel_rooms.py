@@ -169,6 +169,25 @@ def test_create_room_opens_on_its_name_and_tab_visits_the_fields_before_the_butt
     assert _tab_after(dialog.batch) is dialog.ok_button
 
 
+def test_add_vapi_assistant_opens_on_the_list_so_the_arrow_keys_choose_an_assistant(
+    qtbot: Any,
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from voicepanel.ui.dialogs.add_vapi import AddVapiDialog
+
+    dialog = AddVapiDialog("Support demo", None, None)
+    qtbot.addWidget(dialog)
+    dialog.assistants.addItems(["Echo", "Greeter", "Scripted"])
+    dialog.assistants.setCurrentRow(0)
+    dialog.show()
+    assert dialog.focusWidget() is dialog.assistants
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Down)
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Down)
+    assert dialog.use_saved.isChecked()
+    assert dialog.assistants.currentItem().text() == "Scripted"
+
+
 def _tab_after(widget: Any) -> Any:
     """Where Tab goes from ``widget``: the next widget in the chain that takes Tab."""
     from PySide6.QtCore import Qt

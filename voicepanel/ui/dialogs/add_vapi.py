@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -135,6 +135,13 @@ class AddVapiDialog(FormDialog):
         self.use_saved.toggled.connect(self._mode_changed)
         self.setMinimumWidth(560)
         self._mode_changed()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        # On the list, not its radio button: the arrow keys then choose an assistant
+        # (on the radio they switched to the JSON mode) and Return starts the call.
+        if self.use_saved.isChecked() and not event.spontaneous():
+            self.assistants.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _mode_changed(self) -> None:
         saved = self.use_saved.isChecked()
