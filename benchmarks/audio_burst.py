@@ -68,6 +68,15 @@ class GcPauses:
         longest = max(self.pauses, default=(0.0, 0))
         return longest[0] * 1000, sum(1 for _, g in self.pauses if g == 2)
 
+    def by_generation(self) -> str:
+        """E.g. 'gen 0: 812 x, worst 3 ms; gen 1: 80 x, worst 21 ms'."""
+        parts = []
+        for generation in (0, 1, 2):
+            times = [t for t, g in self.pauses if g == generation]
+            if times:
+                parts.append(f"gen {generation}: {len(times)} x, worst {max(times) * 1000:.0f} ms")
+        return "; ".join(parts) or "none"
+
 
 class AudioLoopLag:
     """How late a 5 ms timer fires on the audio loop: how long the audio thread waited
@@ -208,6 +217,7 @@ async def in_panel(url: str, room_id: str, count: int, threads: int, pulse: Any)
     result.update(
         longest_gc_ms=longest_gc_ms,
         full_collections=full_collections,
+        gc_by_generation=gc_pauses.by_generation(),
         push_s=push_s,
         near_silent_windows=near_silent_windows(heard[int(0.3 * 16000) :], 16000),
         longest_loop_stall_ms=max(meter.gaps) * 1000 if meter.gaps else 0.0,
@@ -355,6 +365,7 @@ def report(panel: dict, own: dict, bare: dict, count: int) -> None:
         f"| longest garbage-collector pause, ms (full collections) | "
         f"{panel['longest_gc_ms']:.0f} ({panel['full_collections']}) | - | - |"
     )
+    print(f"Garbage collections in the panel's process: {panel['gc_by_generation']}")
     for name, side in (("panel's process", panel), ("own process", own)):
         if side.get("devices_lost"):
             print(f"(agent in the {name}: the stall watchdog closed its devices during the burst)")

@@ -5,18 +5,32 @@ In VoicePanel that is often not the Qt thread (the audio thread, the SDKs' worke
 qasync's executor), and a Qt object freed by such a collection is destroyed off the thread
 that owns it: a known cause of rare crashes in PySide applications (pyqtgraph collects on
 its GUI thread for the same reason). So automatic collection is off while the window runs,
-and a timer on the GUI thread collects by the interpreter's own thresholds. The audio's
-deferral of full collections (``core/audio/gc_pauses``) works through those thresholds, so
-it holds here too.
+and a timer on the GUI thread collects instead.
+
+A timer sees allocations in batches (what the window did since the last tick, a lot more
+during a burst of notifications), so the young generation is collected seldom and big.
+Left to the interpreter's rule of one generation-1 collection per ten young ones, that
+middle generation piled up ten batches and its collection walked them all: 49-97 ms with
+the interpreter lock held during 10,000 notifications (benchmarks/audio_burst.py), long
+enough for an agent's speaker to run dry. So each collection takes generations 0 and 1
+together (the middle one is then always empty: a pause is one batch, a few milliseconds),
+and a full collection comes after as many young ones as the interpreter would make
+(threshold[1] x threshold[2]), no more often than keeps it to 2 % of the time: the
+interpreter's own guard against collecting a big heap over and over cannot be read from
+Python. The audio's deferral of full collections (``core/audio/gc_pauses``) works through
+threshold[2], so it holds here too.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QObject, QTimer
 
 CHECK_INTERVAL_MS = 100
+FULL_COLLECTION_SHARE = 0.02
+"""Full collections take at most this share of the time (after a 0.3 s one, 15 s pass)."""
 
 
 class GuiThreadCollector(QObject):
@@ -25,6 +39,7 @@ class GuiThreadCollector(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(CHECK_INTERVAL_MS)
         self._timer.timeout.connect(self.collect_due)
+        self._next_full_at = 0.0
 
     def start(self) -> None:
         gc.disable()
@@ -35,10 +50,12 @@ class GuiThreadCollector(QObject):
         gc.enable()
 
     def collect_due(self) -> None:
-        """The oldest generation whose count passed its threshold, as the interpreter
-        would have chosen."""
-        counts, thresholds = gc.get_count(), gc.get_threshold()
-        for generation in (2, 1, 0):
-            if counts[generation] > thresholds[generation]:
-                gc.collect(generation)
-                return
+        young_threshold, middle_threshold, full_threshold = gc.get_threshold()
+        young, _, young_collections = gc.get_count()
+        now = time.monotonic()
+        if young_collections > middle_threshold * full_threshold and now >= self._next_full_at:
+            gc.collect()
+            took = time.monotonic() - now
+            self._next_full_at = time.monotonic() + took / FULL_COLLECTION_SHARE
+        elif young > young_threshold:
+            gc.collect(1)
