@@ -229,10 +229,11 @@ class AudioEngine:
                     next_check = now + DEVICE_CHECK_EVERY_S
                     await self._check_devices()
                 self._mix_without_speaker(now)
-                # The microphone's frames go out first: what the speaker played is handed
-                # to echo control right after (its echo reaches the microphone tens of
-                # milliseconds later, in a later block, so the order within a pass is free).
+                # The microphone's frames go out first, then echo control meters them and
+                # is handed what the speaker played (its echo reaches the microphone tens
+                # of milliseconds later, in a later block, so the order within a pass is free).
                 await self._send_local(now)
+                self.echo.measure()
                 self._after_played()
                 if now >= next_levels:
                     next_levels = now + LEVELS_EVERY_S
