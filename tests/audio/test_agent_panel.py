@@ -146,6 +146,19 @@ def _push_echo(panel, status: EchoStatus) -> None:
     panel.agent.on_levels.emit(AgentLevels(Level(-60.0, -57.0), True, (), status))
 
 
+def test_a_reopened_speaker_is_a_warning_that_goes_away_by_itself(panel, qtbot) -> None:
+    from voicepanel.core.audio.device_io import DeviceReopened
+
+    panel.agent.on_error.emit(
+        DeviceReopened(
+            "The speaker 'Speakers' stopped for 1.7 s and was reopened.", "Sound is back."
+        )
+    )
+    qtbot.waitUntil(lambda: panel.banner.isVisible(), timeout=1000)
+    assert "was reopened" in panel.banner.text and "Sound is back" in panel.banner.text
+    assert panel.banner._timer.isActive()  # it hides itself; an error stays until closed
+
+
 def test_the_echo_mode_and_how_much_echo_is_removed_are_shown(panel, qtbot) -> None:
     box = panel.echo_box
     assert box.mode_combo.currentText() == "Cancel"  # the default

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from voicepanel.core.audio.audio_file import READABLE
+from voicepanel.core.audio.device_io import DeviceReopened
 from voicepanel.core.audio.devices import DeviceInventory, DeviceKind
 from voicepanel.core.audio.echo import EchoMode
 from voicepanel.core.audio.latency import summarize
@@ -538,7 +539,12 @@ class AgentPanel(QWidget):
     def _show_errors(self, errors: list[VoicePanelError]) -> None:
         for error in errors:
             log_failure(error)
-        self.banner.show_error(errors[-1])
+        last = errors[-1]
+        if isinstance(last, DeviceReopened):
+            # The sound is back: said, not in the way.
+            self.banner.show_message(last.message, last.hint, tone=Tone.WARN, timeout_ms=15000)
+        else:
+            self.banner.show_error(last)
 
     def _show_echo_problem(self, problem: VoicePanelError) -> None:
         # Once, and not in the way: the call goes on (in half-duplex, if cancelling was

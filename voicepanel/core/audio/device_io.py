@@ -49,6 +49,39 @@ passband that ends earlier: -0.3 dB at 6 kHz and -13 dB at 7 kHz in a 16 kHz roo
 (9 / 10 kHz in a 24 kHz one), alias rejection still above 130 dB. WAV files keep HQ."""
 
 
+@dataclass(frozen=True)
+class Stall:
+    """A stream that stopped calling back: unplugged, taken, or the sound server stalled."""
+
+    kind: DeviceKind
+    device: AudioDevice
+    silent_s: float
+
+    @property
+    def what(self) -> str:
+        return "microphone" if self.kind is DeviceKind.INPUT else "speaker"
+
+    def lost(self) -> VoicePanelError:
+        """Reopening it failed too."""
+        return VoicePanelError(
+            f"The {self.what} '{self.device.name}' stopped working.",
+            "It may have been unplugged or taken by another program. You are "
+            f"still in the room; choose a {self.what} again to resume.",
+        )
+
+    def reopened(self) -> DeviceReopened:
+        return DeviceReopened(
+            f"The {self.what} '{self.device.name}' stopped for {self.silent_s:.1f} s "
+            "and was reopened.",
+            "The sound is back. If it happens again, the computer may be too busy: close "
+            "programs you do not need, or use another device.",
+        )
+
+
+class DeviceReopened(VoicePanelError):
+    """Not a failure left standing: a stalled device was reopened and plays again."""
+
+
 class ResampledSource:
     """The room's mix for a speaker that refused the room's rate: room frames are mixed
     and resampled until one device block is ready (in the callback, like the mix)."""
@@ -131,28 +164,19 @@ class DeviceAudio:
         await self.close_input()
         await self.close_output()
 
-    def stalled(self) -> list[tuple[DeviceKind, VoicePanelError]]:
-        """Streams that stopped calling back (closing them is the caller's), and why."""
-        lost: list[tuple[DeviceKind, VoicePanelError]] = []
+    def stalled(self) -> list[Stall]:
+        """Streams that stopped calling back (closing them is the caller's)."""
+        lost: list[Stall] = []
         for kind, stream in ((DeviceKind.INPUT, self.capture), (DeviceKind.OUTPUT, self.playback)):
             if stream is None:
                 continue
             limit = (
                 STALL_SECONDS if stream.callbacks >= STEADY_CALLBACKS else FIRST_CALLBACK_GRACE_S
             )
-            if stream.active and stream.silent_for() < limit:
+            silent_s = stream.silent_for()
+            if stream.active and silent_s < limit:
                 continue
-            what = "microphone" if kind is DeviceKind.INPUT else "speaker"
-            lost.append(
-                (
-                    kind,
-                    VoicePanelError(
-                        f"The {what} '{stream.device.name}' stopped working.",
-                        "It may have been unplugged or taken by another program. You are "
-                        f"still in the room; choose a {what} again to resume.",
-                    ),
-                )
-            )
+            lost.append(Stall(kind, stream.device, silent_s))
         return lost
 
     # -- capture -----------------------------------------------------------------------

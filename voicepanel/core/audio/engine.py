@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from voicepanel.core.agent_link import AgentLink
-from voicepanel.core.audio.device_io import Captured, DeviceAudio
+from voicepanel.core.audio.device_io import Captured, DeviceAudio, Stall
 from voicepanel.core.audio.devices import AudioDevice, DeviceKind
 from voicepanel.core.audio.echo import EchoControl, EchoStatus, stream_delay_ms
 from voicepanel.core.audio.gc_pauses import defer_full_collections, resume_full_collections
@@ -46,6 +46,7 @@ IDLE_TICK_S = 0.05
 mixes by itself and needs no wake-up); the timer is only a safety net."""
 LEVELS_EVERY_S = 1 / 30
 DEVICE_CHECK_EVERY_S = 0.5
+REOPEN_AT_MOST_EVERY_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class AudioEngine:
         """Full garbage collections are held off while this engine runs (gc_pauses)."""
         self._waker: Waker | None = None
         self._wake = asyncio.Event()
+        self._reopened_at: dict[DeviceKind, float] = {}
+        """When a stalled device of each kind was last reopened (monotonic clock)."""
 
     # -- running -------------------------------------------------------------------------
 
@@ -154,13 +157,36 @@ class AudioEngine:
         self.echo.set_stream_delay_ms(stream_delay_ms(capture.latency_s, playback.latency_s))
 
     async def _check_devices(self) -> None:
-        lost = self.devices.stalled()
-        for kind, error in lost:
-            self.events.error(error)  # told first; closing a dead stream may take a while
-            await self.close_device(kind)
-        if lost:
+        gone = False
+        for stall in self.devices.stalled():
+            await self.close_device(stall.kind)
+            if await self._reopen(stall):
+                self.events.error(stall.reopened())
+            else:
+                self.events.error(stall.lost())
+                gone = True
+        if gone:
             self.events.devices_changed()
         self._hint_echo_delay()
+
+    async def _reopen(self, stall: Stall) -> bool:
+        """Once per device in ``REOPEN_AT_MOST_EVERY_S``: a sound server that stalled for
+        a moment (a busy machine) plays again; a device that keeps stalling, or is gone,
+        is left closed and the person is told."""
+        now = time.monotonic()
+        if (
+            now - self._reopened_at.get(stall.kind, -REOPEN_AT_MOST_EVERY_S)
+            < REOPEN_AT_MOST_EVERY_S
+        ):
+            return False
+        try:
+            await self.open_device(stall.kind, stall.device)
+        except VoicePanelError:
+            log.warning("Could not reopen the %s after it stalled", stall.what)
+            return False
+        self._reopened_at[stall.kind] = now
+        log.warning("The %s stalled for %.1f s and was reopened", stall.what, stall.silent_s)
+        return True
 
     # -- recording -----------------------------------------------------------------------
 
