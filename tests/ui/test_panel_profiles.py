@@ -122,3 +122,43 @@ async def threaded_sandbox_room(sandbox: Any) -> None:
     gateway = FishjamGateway(sandbox.fishjam_url, sandbox.config.token)
     await gateway.create_room(RoomSpec())
     await asyncio.sleep(0)
+
+
+async def test_a_profile_open_in_a_window_is_neither_deleted_nor_renamed(
+    panel: Any, threaded_sandbox: Any
+) -> None:
+    """Its calls, journal, ledger and names are filed under its name: deleting or renaming
+    it under the window that has it open would orphan them."""
+    from voicepanel.session.profiles import Profile, ProfileKind
+
+    for name in ("Staging", "Spare"):
+        panel.profiles.save(
+            Profile(name, ProfileKind.CLOUD, fishjam_id=threaded_sandbox.fishjam_url)
+        )
+        panel.secrets.set(name, SecretName.MANAGEMENT_TOKEN, threaded_sandbox.config.token)
+    panel.reload_profiles()
+    panel.profile_box.activated.emit(panel.profile_box.findData("Staging"))
+    await until(
+        lambda: panel.host.workspace is not None and panel.host.workspace.profile.name == "Staging",
+        20,
+        "the Staging workspace",
+    )
+
+    dialog = await _open_profiles(panel)
+    dialog._fill_list("Staging")
+    assert not dialog.delete_button.isEnabled()
+    assert "open in a window" in dialog.delete_button.toolTip()
+    dialog.name.setText("Production")
+    dialog.save_button.click()
+    assert "keeps its name" in dialog.banner.text
+    assert panel.profiles.get("Staging") is not None and panel.profiles.get("Production") is None
+
+    dialog._fill_list("Spare")  # not open anywhere: both work
+    assert dialog.delete_button.isEnabled()
+    dialog.name.setText("Spare two")
+    dialog.save_button.click()
+    assert panel.profiles.get("Spare two") is not None and panel.profiles.get("Spare") is None
+    dialog._fill_list("Spare two")
+    dialog.delete_button.click()
+    assert panel.profiles.get("Spare two") is None
+    dialog.reject()

@@ -644,6 +644,7 @@ class MainWindow(QMainWindow):
             self.host.profile,
             self,
             running_live=self.running_live_events,
+            is_open=lambda name: self.host.open_profiles.holder(name) is not None,
         )
         await run_dialog(dialog)
         chosen = dialog.connect_to

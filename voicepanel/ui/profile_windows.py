@@ -93,6 +93,7 @@ class ProfileWindows(QObject):
             suggested,
             opener,
             running_live=opener.running_live_events,
+            is_open=lambda name: holder(name) is not None,
             for_new_window=True,
         )
         dialog.setObjectName("newWindowDialog")

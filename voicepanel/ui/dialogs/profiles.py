@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from voicepanel.core.errors import VoicePanelError
 from voicepanel.core.vapi_events import public_url_problem
 from voicepanel.session.live_events import check_public_address, free_port, profile_secret
 from voicepanel.session.profiles import (
@@ -43,6 +44,7 @@ from voicepanel.ui.labels import alive
 from voicepanel.ui.state_style import Tone, tint, tone_colour
 
 NEW_PROFILE = "New profile"
+OPEN_PROFILE_HINT = "Switch that window to another profile, or close it, first."
 TUNNEL_TEXT = (
     "To see calls live, VAPI must reach this computer: run <code>cloudflared tunnel --url "
     "http://localhost:{port}</code> (or <code>ngrok http {port}</code>) and paste the https "
@@ -66,9 +68,13 @@ class ProfilesDialog(QDialog):
         parent: QWidget | None = None,
         *,
         running_live: Callable[[str], Any] = lambda _name: None,
+        is_open: Callable[[str], bool] = lambda _name: False,
         for_new_window: bool = False,
     ) -> None:
         super().__init__(parent)
+        self._is_open = is_open
+        """Whether a window has the profile open: its calls, journal, ledger and names are
+        filed under its name, so it is neither deleted nor renamed under that window."""
         self._verb = "open in a new window" if for_new_window else "connect"
         self._running_live = running_live  # profile name -> its open LiveEvents, if any
         self._events_port: int | None = None
@@ -223,7 +229,11 @@ class ProfilesDialog(QDialog):
         self._editing = name if profile is not None else None
         sandbox = profile is not None and profile.is_sandbox
         self.form_box.setVisible(not sandbox)
-        self.delete_button.setEnabled(profile is not None and not sandbox)
+        open_now = profile is not None and self._is_open(name)
+        self.delete_button.setEnabled(profile is not None and not sandbox and not open_now)
+        self.delete_button.setToolTip(
+            f"This profile is open in a window. {OPEN_PROFILE_HINT}" if open_now else ""
+        )
         self.save_button.setEnabled(not sandbox)
         if sandbox:
             self.kind_label.setText(f"<b>Offline sandbox</b><br>{SANDBOX_TEXT}")
@@ -418,6 +428,14 @@ class ProfilesDialog(QDialog):
         if not self.revalidate():
             return None
         profile = self._profile()
+        if self._editing and self._editing != profile.name and self._is_open(self._editing):
+            self.banner.show_error(
+                VoicePanelError(
+                    f'"{self._editing}" is open in a window, so it keeps its name for now.',
+                    f"Its calls, journal and names are filed under that name. {OPEN_PROFILE_HINT}",
+                )
+            )
+            return None
         try:
             saved = self.store.save(profile)
             if self._editing and self._editing != saved.name:
