@@ -69,6 +69,19 @@ async def test_a_room_named_at_creation_is_called_by_its_name(panel: Any) -> Non
     await _click_in("confirmBox", "Cancel")
 
 
+async def test_a_peer_named_by_its_own_client_shows_that_name(panel: Any) -> None:
+    """Fishjam's example apps join with ``peerMetadata: { displayName }``."""
+    ws = panel.host.workspace
+    room = await ws.create_room(RoomSpec())
+    peer, _ = await ws.create_peer(room.id, metadata={"displayName": "Bob's laptop"})
+    unnamed, _ = await ws.create_peer(room.id)
+    await until(
+        lambda: panel.tree_model.index_of((room.id, peer.id, None)).isValid(), what="the peer"
+    )
+    assert panel.tree_model.index_of((room.id, peer.id, None)).data() == "Bob's laptop"
+    assert panel.tree_model.index_of((room.id, unnamed.id, None)).data() != "Bob's laptop"
+
+
 async def test_f2_renames_a_peer_and_the_new_name_shows_everywhere(panel: Any, qtbot: Any) -> None:
     ws = panel.host.workspace
     room = await ws.create_room(RoomSpec())

@@ -254,12 +254,21 @@ class RoomTreeModel(QAbstractItemModel):
         return index.internalPointer() if index.isValid() else self._root
 
 
+NAME_KEYS = ("name", "displayName")
+"""Where clients put a peer's name in its metadata: ours writes "name"; Fishjam's own
+example apps join with ``peerMetadata: { displayName }``."""
+
+
 def metadata_name(peer: Any) -> str | None:
-    """The "name" a client put in the peer's metadata, wherever the server keeps it."""
+    """The name a client put in the peer's metadata, wherever the server keeps it."""
     metadata = peer.metadata if isinstance(peer.metadata, dict) else {}
     for place in (metadata.get("peer"), metadata.get("server"), metadata):
-        if isinstance(place, dict) and isinstance(place.get("name"), str) and place["name"]:
-            return str(place["name"])
+        if not isinstance(place, dict):
+            continue
+        for key in NAME_KEYS:
+            value = place.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
     return None
 
 
