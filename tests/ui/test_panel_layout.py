@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from layout_checks import clipped_texts, off_screen
 from panel_helpers import find_top, until
-from PySide6.QtCore import QMargins, QPoint, QRect, QSize
+from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from voicepanel.core.fishjam_gateway import RoomSpec
@@ -87,6 +87,25 @@ async def test_the_main_window_shows_every_button_and_id_whole(panel: Any, size:
         panel.select_key(key)
         await asyncio.sleep(0.05)
         assert clipped_texts(panel) == [], key
+
+
+async def test_on_half_of_a_wide_screen_the_details_go_under_the_rooms(panel: Any) -> None:
+    """Two profiles side by side on a 1920 px screen: each window 960 px wide. Beside the
+    calls dock, rooms and details side by side squeezed the tree's names."""
+    room, peer = await _room_with_peers_and_a_call(panel)
+    panel.resize(960, 700)
+    await asyncio.sleep(0.05)
+    assert panel.splitter.orientation() == Qt.Orientation.Vertical
+    assert panel.rooms_pane.width() == panel.splitter.width()
+    for key in ((room.id, None, None), (room.id, peer.id, None)):
+        panel.select_key(key)
+        await asyncio.sleep(0.05)
+        assert clipped_texts(panel) == [], key
+
+    panel.resize(DEFAULT_SIZE)
+    await asyncio.sleep(0.05)
+    assert panel.splitter.orientation() == Qt.Orientation.Horizontal
+    assert panel.rooms_pane.width() > panel.details.width() > 200
 
 
 async def test_the_main_window_opens_whole_on_a_1280x720_screen(panel: Any) -> None:

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QIcon,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -53,6 +60,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1280, 800)  # shrunk to fit smaller screens
 CALLS_DOCK_WIDTH = 446  # a call card's ids read whole beside the dock's scroll bar
+SIDE_BY_SIDE_MIN_WIDTH = 720
+"""Narrower than this (a window on half of a 1920 px screen, two profiles side by side),
+the details go under the rooms, so the tree keeps its full width."""
 
 
 class MainWindow(QMainWindow):
@@ -683,6 +693,23 @@ class MainWindow(QMainWindow):
     async def _ask_end_calls(self, leaving: Leaving) -> bool | None:
         return await ask_end_calls(self, self._workspace(), self.end_calls_on_quit, leaving)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._orient_splitter()
+
+    def _orient_splitter(self) -> None:
+        central = self.centralWidget()
+        width = central.width() if central is not None else self.width()
+        wanted = (
+            Qt.Orientation.Horizontal
+            if width >= SIDE_BY_SIDE_MIN_WIDTH
+            else Qt.Orientation.Vertical
+        )
+        if self.splitter.orientation() != wanted:
+            self.splitter.setOrientation(wanted)
+            along = width if wanted is Qt.Orientation.Horizontal else self.splitter.height()
+            self.splitter.setSizes([along * 3 // 5, along * 2 // 5])
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
             self.save_layout()
@@ -750,6 +777,7 @@ class MainWindow(QMainWindow):
         splitter = self.settings.window_state("splitter")
         if splitter is None or not self.splitter.restoreState(splitter):
             self.splitter.setSizes([470, 430])
+        self._orient_splitter()  # the saved state may be for another width
 
     def save_layout(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())

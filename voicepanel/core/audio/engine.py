@@ -47,6 +47,10 @@ mixes by itself and needs no wake-up); the timer is only a safety net."""
 LEVELS_EVERY_S = 1 / 30
 DEVICE_CHECK_EVERY_S = 0.5
 REOPEN_AT_MOST_EVERY_S = 30.0
+REOPEN_PROOF_S = 2.0
+REOPEN_PROOF_BLOCKS = 5
+"""A reopened device counts as back once it has called back this often within
+``REOPEN_PROOF_S``."""
 
 
 @dataclass(frozen=True)
@@ -184,9 +188,25 @@ class AudioEngine:
         except VoicePanelError:
             log.warning("Could not reopen the %s after it stalled", stall.what)
             return False
+        if not await self._calls_back(stall.kind):
+            # Opened, but silent (a suspended source, a server still stopped): not back.
+            log.warning("The %s reopened after a stall but does not run", stall.what)
+            await self.close_device(stall.kind)
+            return False
         self._reopened_at[stall.kind] = now
         log.warning("The %s stalled for %.1f s and was reopened", stall.what, stall.silent_s)
         return True
+
+    async def _calls_back(self, kind: DeviceKind) -> bool:
+        """Whether the stream just opened for ``kind`` runs: a few blocks within
+        ``REOPEN_PROOF_S`` (the engine's pass waits meanwhile; the speaker mixes by itself)."""
+        stream = self.devices.capture if kind is DeviceKind.INPUT else self.devices.playback
+        deadline = time.monotonic() + REOPEN_PROOF_S
+        while stream is not None and time.monotonic() < deadline:
+            if stream.callbacks >= REOPEN_PROOF_BLOCKS:
+                return True
+            await asyncio.sleep(0.02)
+        return False
 
     # -- recording -----------------------------------------------------------------------
 
