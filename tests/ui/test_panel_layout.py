@@ -90,10 +90,10 @@ async def test_the_main_window_shows_every_button_and_id_whole(panel: Any, size:
 
 
 async def test_on_half_of_a_wide_screen_the_details_go_under_the_rooms(panel: Any) -> None:
-    """Two profiles side by side on a 1920 px screen: each window 960 px wide. Beside the
-    calls dock, rooms and details side by side squeezed the tree's names."""
+    """Two profiles side by side on a 1920x1080 screen: each window 960 px wide. Rooms and
+    details side by side squeezed the tree's names and ids."""
     room, peer = await _room_with_peers_and_a_call(panel)
-    panel.resize(960, 700)
+    panel.resize(960, 1040)
     await asyncio.sleep(0.05)
     assert panel.splitter.orientation() == Qt.Orientation.Vertical
     assert panel.rooms_pane.width() == panel.splitter.width()
@@ -102,7 +102,14 @@ async def test_on_half_of_a_wide_screen_the_details_go_under_the_rooms(panel: An
         await asyncio.sleep(0.05)
         assert clipped_texts(panel) == [], key
 
-    panel.resize(DEFAULT_SIZE)
+    panel.resize(1280, 1040)  # wider, but the calls dock still takes its part
+    await asyncio.sleep(0.05)
+    assert panel.splitter.orientation() == Qt.Orientation.Vertical
+    panel.calls.hide()  # the central area grows without the window resizing
+    await asyncio.sleep(0.05)
+    assert panel.splitter.orientation() == Qt.Orientation.Horizontal
+    panel.calls.show()
+    panel.resize(DEFAULT_SIZE)  # too short to stack: beside, as before
     await asyncio.sleep(0.05)
     assert panel.splitter.orientation() == Qt.Orientation.Horizontal
     assert panel.rooms_pane.width() > panel.details.width() > 200

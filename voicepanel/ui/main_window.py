@@ -6,15 +6,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDesktopServices,
-    QIcon,
-    QKeySequence,
-    QResizeEvent,
-)
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -60,9 +53,13 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1280, 800)  # shrunk to fit smaller screens
 CALLS_DOCK_WIDTH = 446  # a call card's ids read whole beside the dock's scroll bar
-SIDE_BY_SIDE_MIN_WIDTH = 720
-"""Narrower than this (a window on half of a 1920 px screen, two profiles side by side),
-the details go under the rooms, so the tree keeps its full width."""
+SIDE_BY_SIDE_MIN_WIDTH = 1040
+"""Rooms and details side by side need this much: the tree's names, types and states
+(track ids are 32 characters) beside the details' ids and buttons."""
+STACKED_MIN_HEIGHT = 520
+"""Rooms above details need this much height. Narrower than side by side but this tall (a
+window on half of a 1920x1080 screen: two profiles side by side), the details go under
+the rooms so the tree keeps its full width; otherwise they stay beside it."""
 
 
 class MainWindow(QMainWindow):
@@ -275,6 +272,8 @@ class MainWindow(QMainWindow):
         column.addWidget(self.banner)
         column.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        # The central area also changes when a dock is shown, hidden or resized.
+        central.installEventFilter(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.notifications)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.calls)
         # Beside the notifications, shown when a scenario runs: the rooms and the call card
@@ -693,21 +692,22 @@ class MainWindow(QMainWindow):
     async def _ask_end_calls(self, leaving: Leaving) -> bool | None:
         return await ask_end_calls(self, self._workspace(), self.end_calls_on_quit, leaving)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._orient_splitter()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.centralWidget() and event.type() == QEvent.Type.Resize:
+            self._orient_splitter()
+        return super().eventFilter(watched, event)
 
     def _orient_splitter(self) -> None:
         central = self.centralWidget()
-        width = central.width() if central is not None else self.width()
-        wanted = (
-            Qt.Orientation.Horizontal
-            if width >= SIDE_BY_SIDE_MIN_WIDTH
-            else Qt.Orientation.Vertical
+        if central is None:
+            return
+        stacked = (
+            central.width() < SIDE_BY_SIDE_MIN_WIDTH and central.height() >= STACKED_MIN_HEIGHT
         )
+        wanted = Qt.Orientation.Vertical if stacked else Qt.Orientation.Horizontal
         if self.splitter.orientation() != wanted:
             self.splitter.setOrientation(wanted)
-            along = width if wanted is Qt.Orientation.Horizontal else self.splitter.height()
+            along = central.height() if stacked else central.width()
             self.splitter.setSizes([along * 3 // 5, along * 2 // 5])
 
     def closeEvent(self, event: QCloseEvent) -> None:
