@@ -7,18 +7,17 @@ that owns it: a known cause of rare crashes in PySide applications (pyqtgraph co
 its GUI thread for the same reason). So automatic collection is off while the window runs,
 and a timer on the GUI thread collects instead.
 
-A timer sees allocations in batches (what the window did since the last tick, a lot more
-during a burst of notifications), so the young generation is collected seldom and big.
-Left to the interpreter's rule of one generation-1 collection per ten young ones, that
-middle generation piled up ten batches and its collection walked them all: 49-97 ms with
-the interpreter lock held during 10,000 notifications (benchmarks/audio_burst.py), long
-enough for an agent's speaker to run dry. So each collection takes generations 0 and 1
-together (the middle one is then always empty: a pause is one batch, a few milliseconds),
-and a full collection comes after as many young ones as the interpreter would make
-(threshold[1] x threshold[2]), no more often than keeps it to 2 % of the time: the
-interpreter's own guard against collecting a big heap over and over cannot be read from
-Python. The audio's deferral of full collections (``core/audio/gc_pauses``) works through
-threshold[2], so it holds here too.
+A timer sees allocations in batches: what the window did since the last tick, a lot more
+during a burst of notifications. Left to the interpreter's rule of one generation-1
+collection per ten young ones, generation 1 piled up ten big batches and its collection
+walked them all: 49-97 ms with the interpreter lock held during 10,000 notifications
+(benchmarks/audio_burst.py), long enough for an agent's speaker to run dry. So a big
+batch (ten times the young threshold) is collected together with generation 1, which is
+then empty; small ones follow the interpreter's rule, so garbage that lives a little
+longer is still found young. Full collections come by the interpreter's count, no more
+often than keeps them to 2 % of the time: its own guard against walking a big heap over
+and over cannot be read from Python. The audio's deferral of full collections
+(``core/audio/gc_pauses``) works through threshold[2], so it holds here too.
 """
 
 from __future__ import annotations
@@ -29,6 +28,8 @@ import time
 from PySide6.QtCore import QObject, QTimer
 
 CHECK_INTERVAL_MS = 100
+BIG_BATCH = 10
+"""A tick's allocations this many times the young threshold go through generation 1 at once."""
 FULL_COLLECTION_SHARE = 0.02
 """Full collections take at most this share of the time (after a 0.3 s one, 15 s pass)."""
 
@@ -51,11 +52,15 @@ class GuiThreadCollector(QObject):
 
     def collect_due(self) -> None:
         young_threshold, middle_threshold, full_threshold = gc.get_threshold()
-        young, _, young_collections = gc.get_count()
+        young, middle, middle_collections = gc.get_count()
         now = time.monotonic()
-        if young_collections > middle_threshold * full_threshold and now >= self._next_full_at:
+        if middle_collections > full_threshold and now >= self._next_full_at:
             gc.collect()
             took = time.monotonic() - now
             self._next_full_at = time.monotonic() + took / FULL_COLLECTION_SHARE
-        elif young > young_threshold:
+        elif young > young_threshold * BIG_BATCH or (
+            young > young_threshold and middle > middle_threshold
+        ):
             gc.collect(1)
+        elif young > young_threshold:
+            gc.collect(0)
