@@ -51,41 +51,46 @@ def generations_collected(work) -> list[int]:  # type: ignore[no-untyped-def]
     return seen
 
 
-def keep_rows(kept: list[Any], count: int) -> None:
-    """What a burst of notifications leaves between two ticks: rows that stay."""
-    for i in range(count):
-        row: dict[str, Any] = {"id": i, "links": []}
-        row["links"].append(row)
-        kept.append(row)
+def ticks(
+    collector: Any, count: int, rows: int, *, check: Any = None, fresh: bool = True
+) -> list[int]:
+    """``count`` timer ticks, each after a batch of ``rows`` kept rows (two new objects
+    each, as a burst of notifications leaves); the generations collected. ``fresh``:
+    from a full collection, with every count at zero."""
+    kept: list[Any] = []
+    if fresh:
+        gc.collect()
+
+    def run() -> None:
+        for _ in range(count):
+            for i in range(rows):
+                row: dict[str, Any] = {"id": i, "links": []}
+                row["links"].append(row)
+                kept.append(row)
+            collector.collect_due()
+            if check is not None:
+                check()
+
+    return generations_collected(run)
 
 
 def test_a_big_batch_goes_through_the_middle_generation_at_once(gui_thread_gc: Any) -> None:
     """The 97 ms pause: ten big batches promoted into generation 1, then walked at once.
-    A big batch is now collected together with generation 1, which stays empty."""
-    kept: list[Any] = []
-    gc.collect()
+    A big batch (10,000 new objects, over ten times the threshold) is now collected
+    together with generation 1, which stays empty."""
 
-    def ticks() -> None:
-        for _ in range(25):
-            keep_rows(kept, 5_000)  # 10,000 new objects: over ten times the threshold
-            gui_thread_gc.collect_due()
-            assert gc.get_count()[1] == 0
+    def middle_is_empty() -> None:
+        assert gc.get_count()[1] == 0
 
+    collected = ticks(gui_thread_gc, 25, 5_000, check=middle_is_empty)
     # Every young collection takes generation 1 along (and, every dozen, a full one).
-    assert set(generations_collected(ticks)) == {1, 2}
+    assert set(collected) == {1, 2}
 
 
 def test_small_batches_follow_the_interpreters_rule(gui_thread_gc: Any) -> None:
-    kept: list[Any] = []
-    gc.collect()
-
-    def ticks() -> None:
-        for _ in range(24):
-            keep_rows(kept, 1_000)  # 2,000 new objects: a young collection is due
-            gui_thread_gc.collect_due()
-
-    # Generation 1 once it counts more than threshold[1] young collections.
-    assert generations_collected(ticks) == ([0] * 11 + [1]) * 2
+    # 2,000 new objects a tick: a young collection is due; generation 1 once it counts
+    # more than threshold[1] of them.
+    assert ticks(gui_thread_gc, 24, 1_000) == ([0] * 11 + [1]) * 2
 
 
 def test_full_collections_come_by_the_interpreters_count_within_their_time_budget(
@@ -95,19 +100,11 @@ def test_full_collections_come_by_the_interpreters_count_within_their_time_budge
 
     clock = [1000.0]
     monkeypatch.setattr(module.time, "monotonic", lambda: clock[0])
-    kept: list[Any] = []
-    gc.collect()
-
-    def ticks(count: int) -> None:
-        for _ in range(count):
-            keep_rows(kept, 5_000)
-            gui_thread_gc.collect_due()
-
     # As the interpreter counts: more than threshold[2] generation-1 collections.
-    assert generations_collected(lambda: ticks(12)) == [1] * 11 + [2]
+    assert ticks(gui_thread_gc, 12, 5_000) == [1] * 11 + [2]
     # The full collection "took" no time on the frozen clock; a slow one pushes the next
     # one later, by 50 times its length.
     gui_thread_gc._next_full_at = clock[0] + 10.0
-    assert 2 not in generations_collected(lambda: ticks(30))
+    assert 2 not in ticks(gui_thread_gc, 30, 5_000, fresh=False)
     clock[0] += 10.0
-    assert generations_collected(lambda: ticks(1)) == [2]
+    assert ticks(gui_thread_gc, 1, 5_000, fresh=False) == [2]
