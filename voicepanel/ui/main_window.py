@@ -707,8 +707,11 @@ class MainWindow(QMainWindow):
         wanted = Qt.Orientation.Vertical if stacked else Qt.Orientation.Horizontal
         if self.splitter.orientation() != wanted:
             self.splitter.setOrientation(wanted)
+            # Stacked, the details get the larger part: their rows need the height more
+            # than the tree's few rooms do.
             along = central.height() if stacked else central.width()
-            self.splitter.setSizes([along * 3 // 5, along * 2 // 5])
+            rooms = along * 2 // 5 if stacked else along * 3 // 5
+            self.splitter.setSizes([rooms, along - rooms])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
