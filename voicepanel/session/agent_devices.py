@@ -65,7 +65,7 @@ class AgentDevices:
         if self.inventory.availability is not AudioAvailability.READY:
             await self.load()
         device = self.inventory.find(kind, key)
-        what = "microphone" if kind is DeviceKind.INPUT else "speaker"
+        what = kind.noun
         if device is None:
             if self.inventory.availability is AudioAvailability.READY:
                 self._on_error(

@@ -56,8 +56,8 @@ class GuiThreadCollector(QObject):
         now = time.monotonic()
         if middle_collections > full_threshold and now >= self._next_full_at:
             gc.collect()
-            took = time.monotonic() - now
-            self._next_full_at = time.monotonic() + took / FULL_COLLECTION_SHARE
+            done = time.monotonic()
+            self._next_full_at = done + (done - now) / FULL_COLLECTION_SHARE
         elif young > young_threshold * BIG_BATCH or (
             young > young_threshold and middle > middle_threshold
         ):

@@ -57,21 +57,17 @@ class Stall:
     device: AudioDevice
     silent_s: float
 
-    @property
-    def what(self) -> str:
-        return "microphone" if self.kind is DeviceKind.INPUT else "speaker"
-
     def lost(self) -> VoicePanelError:
         """Reopening it failed too."""
         return VoicePanelError(
-            f"The {self.what} '{self.device.name}' stopped working.",
+            f"The {self.kind.noun} '{self.device.name}' stopped working.",
             "It may have been unplugged or taken by another program. You are "
-            f"still in the room; choose a {self.what} again to resume.",
+            f"still in the room; choose a {self.kind.noun} again to resume.",
         )
 
     def reopened(self) -> DeviceReopened:
         return DeviceReopened(
-            f"The {self.what} '{self.device.name}' stopped for {self.silent_s:.1f} s "
+            f"The {self.kind.noun} '{self.device.name}' stopped for {self.silent_s:.1f} s "
             "and was reopened.",
             "The sound is back. If it happens again, the computer may be too busy: close "
             "programs you do not need, or use another device.",

@@ -17,6 +17,11 @@ class DeviceKind(Enum):
     INPUT = "input"
     OUTPUT = "output"
 
+    @property
+    def noun(self) -> str:
+        """What people call it in a sentence."""
+        return "microphone" if self is DeviceKind.INPUT else "speaker"
+
 
 class AudioAvailability(Enum):
     READY = "ready"

@@ -186,15 +186,15 @@ class AudioEngine:
         try:
             await self.open_device(stall.kind, stall.device)
         except VoicePanelError:
-            log.warning("Could not reopen the %s after it stalled", stall.what)
+            log.warning("Could not reopen the %s after it stalled", stall.kind.noun)
             return False
         if not await self._calls_back(stall.kind):
             # Opened, but silent (a suspended source, a server still stopped): not back.
-            log.warning("The %s reopened after a stall but does not run", stall.what)
+            log.warning("The %s reopened after a stall but does not run", stall.kind.noun)
             await self.close_device(stall.kind)
             return False
         self._reopened_at[stall.kind] = now
-        log.warning("The %s stalled for %.1f s and was reopened", stall.what, stall.silent_s)
+        log.warning("The %s stalled for %.1f s and was reopened", stall.kind.noun, stall.silent_s)
         return True
 
     async def _calls_back(self, kind: DeviceKind) -> bool:

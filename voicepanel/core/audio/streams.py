@@ -182,7 +182,7 @@ class _DeviceStream:
         return 1
 
     def _error(self, exc: BaseException) -> VoicePanelError:
-        what = "microphone" if self.kind is DeviceKind.INPUT else "speaker"
+        what = self.kind.noun
         return VoicePanelError(
             f"Could not open the {what} '{self.device.name}' ({exc}).",
             "The device may be in use by another program or unplugged: close that "
