@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from voicepanel.core.errors import VoicePanelError
+from voicepanel.core.vapi_events import CallEvent
 from voicepanel.core.vapi_gateway import CallInfo
 from voicepanel.session.calls import CallBook, CallRecord
 
@@ -120,6 +121,25 @@ async def test_a_crashed_vapi_peer_puts_its_reason_on_the_call() -> None:
     assert calls.peer_crashed("other-peer", "nope") is None
     record = calls.peer_crashed("p1", "Invalid call id")
     assert record is not None and record.peer_crash_reason == "Invalid call id"
+    await calls.close()
+
+
+def status_event(call_id: str, status: str) -> CallEvent:
+    now = time.time()
+    return CallEvent(now, "status-update", call_id, now, {"status": status})
+
+
+async def test_a_live_status_that_arrives_before_its_call_is_kept_for_it() -> None:
+    """VAPI (and the sandbox) may post "in-progress" while the panel is still putting the
+    call in the book; the card read "queued" for 10 s, until polling resumed."""
+    vapi = StandInVapi()
+    vapi.calls["c1"] = call("c1", status="queued")
+    calls = book(vapi)
+    calls.apply_event(status_event("c1", "in-progress"))
+    record = calls.add(vapi.calls["c1"], "r1")
+    assert record.call.status == "in-progress"
+    calls.add(call("c2", status="queued"), "r1")  # nothing came for it: as created
+    assert calls.get("c2").call.status == "queued"  # type: ignore[union-attr]
     await calls.close()
 
 

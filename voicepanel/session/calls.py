@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from voicepanel.core.audio.listen_player import ListenPlayer, ListenStatus
 from voicepanel.core.errors import VoicePanelError, failure_of
@@ -29,7 +30,8 @@ from voicepanel.session.observable import Callbacks
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_S = 2.0
-MAX_EARLY_CRASHES = 100  # crashes of peers not yet in the book, kept until one is added
+Early = TypeVar("Early")
+MAX_EARLY = 100  # crashes and status events of calls not yet in the book, kept until added
 MAX_BACKOFF_S = 30.0
 REPORT_DELAY_S = 3.0
 START_WAIT_S = 10.0
@@ -102,6 +104,11 @@ class CallBook:
         # before the call is put in the book with that peer (a call id it cannot find
         # fails within milliseconds); the record takes the reason when it gets the peer.
         self._early_crashes: dict[str, str] = {}
+        # Likewise a call's live status can arrive before its record: the sandbox (and
+        # VAPI) may post "in-progress" while the call is still being put in the book. The
+        # record starts from the latest of them, or it would read "queued" until polling,
+        # which those events hold off for EVENTS_QUIET_S.
+        self._early_status: dict[str, CallEvent] = {}
         self._pollers: dict[str, asyncio.Task[None]] = {}
         self._changed: Callbacks[CallRecord] = Callbacks("call book")
         self._conversations: dict[str, Conversation] = {}
@@ -176,6 +183,9 @@ class CallBook:
         if old is not None:
             record = replace(old, call=call, room_id=room_id, peer_id=peer_id or old.peer_id)
         else:
+            early = self._early_status.pop(call.id, None)
+            if early is not None:
+                call = _call_with(call, early)
             record = CallRecord(
                 call,
                 room_id,
@@ -195,9 +205,7 @@ class CallBook:
         reason = reason or "no reason given"
         record = self.for_peer(peer_id)
         if record is None:
-            self._early_crashes[peer_id] = reason
-            while len(self._early_crashes) > MAX_EARLY_CRASHES:
-                del self._early_crashes[next(iter(self._early_crashes))]
+            _keep_early(self._early_crashes, peer_id, reason)
             return None
         self._put(replace(record, peer_crash_reason=reason))
         return self._records[record.id]
@@ -209,8 +217,12 @@ class CallBook:
             return []
         self._last_event[event.call_id] = time.monotonic()
         opened = self.conversation(event.call_id).apply(event)
+        if event.type not in ("status-update", "end-of-call-report"):
+            return opened
         record = self._records.get(event.call_id)
-        if record is not None and event.type in ("status-update", "end-of-call-report"):
+        if record is None:
+            _keep_early(self._early_status, event.call_id, event)
+        else:
             call = _call_with(record.call, event)
             if call != record.call:
                 self._put(replace(record, call=call))
@@ -449,6 +461,13 @@ def _sample_rate(call: CallInfo) -> int:
     audio = transport.get("audioFormat") if isinstance(transport, dict) else None
     rate = audio.get("sampleRate") if isinstance(audio, dict) else None
     return int(rate) if isinstance(rate, int) and rate > 0 else 16000
+
+
+def _keep_early(early: dict[str, Early], key: str, value: Early) -> None:
+    """Keeps what came before its record, the oldest dropped beyond ``MAX_EARLY``."""
+    early[key] = value
+    while len(early) > MAX_EARLY:
+        del early[next(iter(early))]
 
 
 def _call_with(call: CallInfo, event: CallEvent) -> CallInfo:
